@@ -1,0 +1,275 @@
+//! The store against real SQLite files: migrations, schema, WAL, sqlite-vec, refusal of newer
+//! or damaged files, locking, and the table modules.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use orbit_store::{
+    AccountWrite, ActivityFilter, Endpoint, LATEST_VERSION, NewActivity, Store, StoreError,
+    StoreErrorKind, StoreOptions, accounts, activities, settings,
+};
+use rusqlite::Connection;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn quick() -> StoreOptions {
+    StoreOptions {
+        busy_timeout: Duration::from_millis(200),
+    }
+}
+
+fn columns(conn: &Connection, table: &str) -> rusqlite::Result<BTreeMap<String, (String, bool)>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(1)?,
+            (row.get::<_, String>(2)?, row.get::<_, bool>(3)?),
+        ))
+    })?;
+    rows.collect()
+}
+
+#[test]
+fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    let store = Store::open(&path, quick())?;
+    store.read(|conn| -> Result<(), Box<dyn std::error::Error>> {
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        assert_eq!(version, LATEST_VERSION, "user_version is the latest migration");
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        assert_eq!(mode, "wal", "the database runs in WAL mode");
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        assert_eq!(fk, 1, "foreign keys are enforced on readers too");
+        let vec: String = orbit_store::vec_version(conn)?;
+        assert!(vec.starts_with('v'), "sqlite-vec answers vec_version(): {vec}");
+
+        let mut stmt = conn.prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?;
+        let tables: BTreeMap<String, String> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(
+            tables.keys().cloned().collect::<Vec<_>>(),
+            ["accounts", "activities", "settings"],
+            "the first migration creates exactly these tables"
+        );
+        for (name, sql) in &tables {
+            assert!(sql.trim_end().ends_with("STRICT"), "{name} is STRICT");
+        }
+
+        let account = columns(conn, "accounts")?;
+        for column in [
+            "id", "name", "email", "username", "imap_host", "imap_port", "imap_security",
+            "smtp_host", "smtp_port", "smtp_security", "caldav_url", "last_test_at",
+            "last_test_ok", "last_test_summary", "created_at", "updated_at",
+        ] {
+            assert!(account.contains_key(column), "accounts.{column} exists");
+        }
+        assert!(
+            !account.keys().any(|c| c.contains("password") || c.contains("secret")),
+            "no column can hold a secret"
+        );
+        for (name, (_, not_null)) in &account {
+            assert!(*not_null || name == "id", "accounts.{name} is NOT NULL");
+        }
+        let activity = columns(conn, "activities")?;
+        assert_eq!(
+            activity.keys().cloned().collect::<Vec<_>>(),
+            ["action", "actor", "at", "details", "id", "summary", "target"]
+        );
+        let settings = columns(conn, "settings")?;
+        assert_eq!(
+            settings.keys().cloned().collect::<Vec<_>>(),
+            ["key", "updated_at", "value"]
+        );
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        )?;
+        let indexes: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        assert_eq!(
+            indexes,
+            [
+                "accounts_email_idx",
+                "activities_action_idx",
+                "activities_actor_idx",
+                "activities_target_idx"
+            ]
+        );
+        Ok(())
+    })?;
+    drop(store);
+    // Opening again applies nothing and keeps the data.
+    let store = Store::open(&path, quick())?;
+    let version = store.read(|c| {
+        c.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))
+            .map_err(|e| StoreError::from_sqlite(e, "version"))
+    })?;
+    assert_eq!(version, LATEST_VERSION);
+    Ok(())
+}
+
+#[test]
+fn a_database_from_a_newer_orbit_is_refused_and_left_untouched() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    {
+        let conn = Connection::open(&path)?;
+        conn.execute_batch(
+            "CREATE TABLE future (x TEXT) STRICT; INSERT INTO future VALUES ('from the future');",
+        )?;
+        conn.pragma_update(None, "user_version", LATEST_VERSION + 7)?;
+    }
+    let before = std::fs::read(&path)?;
+    let err = Store::open(&path, quick()).err().ok_or("a newer schema must be refused")?;
+    assert_eq!(err.kind(), StoreErrorKind::NewerSchema);
+    let message = err.to_string();
+    assert!(message.contains("newer version of Orbit"), "clear message: {message}");
+    assert!(message.contains(&(LATEST_VERSION + 7).to_string()), "names the version: {message}");
+    assert_eq!(std::fs::read(&path)?, before, "the file is byte-for-byte unchanged");
+    assert!(!dir.path().join("orbit.sqlite3-wal").exists(), "no WAL file was created");
+    Ok(())
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_as_damaged() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(&path, &garbage)?;
+    let err = Store::open(&path, quick()).err().ok_or("garbage must be refused")?;
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
+    assert!(err.to_string().contains("damaged"), "clear message: {err}");
+    assert_eq!(std::fs::read(&path)?, garbage, "the damaged file is not overwritten");
+    Ok(())
+}
+
+#[test]
+fn a_database_locked_by_another_process_gives_a_clear_error() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    let store = Store::open(&path, quick())?;
+    // Another process (here: another connection) holds the write lock.
+    let other = Connection::open(&path)?;
+    other.execute_batch("BEGIN EXCLUSIVE")?;
+    let err = store
+        .write(|tx| settings::set(tx, "k", "v", "2026-01-01T00:00:00Z"))
+        .err()
+        .ok_or("the write must fail while locked")?;
+    assert_eq!(err.kind(), StoreErrorKind::Locked);
+    assert!(err.to_string().contains("locked by another process"), "{err}");
+    let err = Store::open(&path, quick()).err().ok_or("opening must fail while locked")?;
+    assert_eq!(err.kind(), StoreErrorKind::Locked, "{err}");
+    other.execute_batch("ROLLBACK")?;
+    store.write(|tx| settings::set(tx, "k", "v", "2026-01-01T00:00:00Z"))?;
+    Ok(())
+}
+
+#[test]
+fn readers_run_while_a_write_is_open() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    store.write(|tx| settings::set(tx, "answer", "41", "t0"))?;
+    store.write(|tx| -> Result<(), StoreError> {
+        settings::set(tx, "answer", "42", "t1")?;
+        // While this write is uncommitted, a reader on another thread sees the old value.
+        let seen = std::thread::scope(|s| {
+            s.spawn(|| store.read(|c| settings::get(c, "answer")))
+                .join()
+                .map_err(|_| StoreError::from_sqlite(rusqlite::Error::InvalidQuery, "join"))
+        })??;
+        assert_eq!(seen.as_deref(), Some("41"), "readers see the last commit");
+        Ok(())
+    })?;
+    assert_eq!(store.read(|c| settings::get(c, "answer"))?.as_deref(), Some("42"));
+    Ok(())
+}
+
+#[test]
+fn a_failed_write_rolls_back_everything_in_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    let result: Result<(), StoreError> = store.write(|tx| {
+        settings::set(tx, "half", "written", "t")?;
+        Err(StoreError::from_sqlite(rusqlite::Error::InvalidQuery, "simulated failure"))
+    });
+    assert!(result.is_err());
+    assert_eq!(store.read(|c| settings::get(c, "half"))?, None, "nothing was committed");
+    Ok(())
+}
+
+fn sample(email: &str) -> AccountWrite {
+    AccountWrite {
+        name: "Work".into(),
+        email: email.into(),
+        username: "alice".into(),
+        imap: Some(Endpoint { host: "imap.example.com".into(), port: 993, security: "tls".into() }),
+        smtp: None,
+        caldav_url: Some("https://dav.example.com/".into()),
+    }
+}
+
+#[test]
+fn accounts_round_trip_and_emails_are_unique() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    let id = store.write(|tx| accounts::insert(tx, &sample("alice@example.com"), "t0"))?;
+    let row = store.read(|c| accounts::get(c, id))?.ok_or("the account exists")?;
+    assert_eq!(row.fields, sample("alice@example.com"));
+    assert_eq!(row.last_test, None);
+    let dup = store.write(|tx| accounts::insert(tx, &sample("ALICE@example.com"), "t1"));
+    assert_eq!(dup.err().map(|e| e.kind()), Some(StoreErrorKind::Constraint));
+    store.write(|tx| accounts::delete(tx, id))?;
+    let again = store.write(|tx| accounts::insert(tx, &sample("alice@example.com"), "t2"))?;
+    assert!(again > id, "ids are never reused (keyring entries are keyed by them)");
+    assert_eq!(
+        store.write(|tx| accounts::delete(tx, 9999)).err().map(|e| e.kind()),
+        Some(StoreErrorKind::NotFound)
+    );
+    Ok(())
+}
+
+#[test]
+fn activities_filter_by_actor_action_prefix_and_target() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    store.write(|tx| -> Result<(), StoreError> {
+        for (actor, action, target) in [
+            ("user", "account.added", "account:1"),
+            ("user", "account.tested", "account:1"),
+            ("sync", "account.tested", "account:1"),
+            ("user", "settings.changed", ""),
+            ("user", "accounting.other", ""),
+        ] {
+            activities::append(
+                tx,
+                &NewActivity { at: "t", actor, action, target, summary: "s", details: "{}" },
+            )?;
+        }
+        Ok(())
+    })?;
+    let list = |filter: ActivityFilter| {
+        store.read(|c| activities::list(c, &filter)).map(|rows| {
+            rows.into_iter().map(|r| format!("{} {}", r.actor, r.action)).collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(
+        list(ActivityFilter { action: Some("account".into()), limit: 10, ..Default::default() })?,
+        ["sync account.tested", "user account.tested", "user account.added"],
+        "a prefix matches whole dotted segments only, newest first"
+    );
+    assert_eq!(
+        list(ActivityFilter { actor: Some("sync".into()), limit: 10, ..Default::default() })?,
+        ["sync account.tested"]
+    );
+    assert_eq!(list(ActivityFilter { limit: 2, ..Default::default() })?.len(), 2);
+    let bad = store.write(|tx| {
+        activities::append(
+            tx,
+            &NewActivity { at: "t", actor: "robot", action: "x", target: "", summary: "", details: "{}" },
+        )
+    });
+    assert_eq!(bad.err().map(|e| e.kind()), Some(StoreErrorKind::Constraint), "actor is checked");
+    Ok(())
+}

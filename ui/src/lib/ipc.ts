@@ -1,0 +1,109 @@
+// The one module that talks to the Rust side. Every command is a typed camelCase twin of its
+// Rust name; every rejection becomes an OrbitError with a machine-readable `code`.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  Account,
+  AccountInput,
+  Activity,
+  ActivityFilter,
+  AiSettings,
+  AppInfo,
+  ConnectionReport,
+  ErrorCode,
+  ProviderId,
+} from './types';
+
+/** A failed command. `code` is one of the Rust side's error codes (or "internal"). */
+export class OrbitError extends Error {
+  readonly code: ErrorCode | (string & {});
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'OrbitError';
+    this.code = code;
+  }
+
+  /** Builds an OrbitError from whatever `invoke` rejected with. */
+  static from(raw: unknown): OrbitError {
+    if (raw instanceof OrbitError) return raw;
+    if (typeof raw === 'object' && raw !== null) {
+      const { code, message } = raw as { code?: unknown; message?: unknown };
+      if (typeof code === 'string' && code.length > 0) {
+        return new OrbitError(code, typeof message === 'string' ? message : '');
+      }
+      if (raw instanceof Error) return new OrbitError('internal', raw.message);
+      if (typeof message === 'string') return new OrbitError('internal', message);
+    }
+    if (typeof raw === 'string') return new OrbitError('internal', raw);
+    return new OrbitError('internal', raw === undefined ? 'Unknown error' : safeString(raw));
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    throw OrbitError.from(raw);
+  }
+}
+
+export function appInfo(): Promise<AppInfo> {
+  return call('app_info');
+}
+
+export function accountList(): Promise<Account[]> {
+  return call('account_list');
+}
+
+export function accountAdd(input: AccountInput, password: string): Promise<Account> {
+  return call('account_add', { input, password });
+}
+
+/** `password: null` keeps the stored password. */
+export function accountUpdate(id: number, input: AccountInput, password: string | null): Promise<Account> {
+  return call('account_update', { id, input, password });
+}
+
+export async function accountRemove(id: number): Promise<void> {
+  await call<null>('account_remove', { id });
+}
+
+export function accountTest(id: number): Promise<ConnectionReport> {
+  return call('account_test', { id });
+}
+
+/** Newest first. */
+export function activityList(filter: Partial<ActivityFilter> = {}): Promise<Activity[]> {
+  return call('activity_list', {
+    filter: { actor: filter.actor ?? null, action: filter.action ?? null, limit: filter.limit ?? null },
+  });
+}
+
+export function settingsGet(): Promise<AiSettings> {
+  return call('settings_get');
+}
+
+/** A null field is sent as null; the Rust side decides what that means (default or unchanged). */
+export function providerUpdate(provider: ProviderId, baseUrl: string | null, model: string | null): Promise<AiSettings> {
+  return call('provider_update', { provider, baseUrl, model });
+}
+
+export function apiKeySet(provider: ProviderId, key: string): Promise<AiSettings> {
+  return call('api_key_set', { provider, key });
+}
+
+export function apiKeyRemove(provider: ProviderId): Promise<AiSettings> {
+  return call('api_key_remove', { provider });
+}
+
+export async function notificationTest(): Promise<void> {
+  await call<null>('notification_test');
+}

@@ -1,0 +1,52 @@
+// Global keyboard shortcuts: `g <key>` sequences, `?` for the sheet, Escape to back out.
+// Pure logic over KeyboardEvent-like values so it can be tested without a DOM.
+import { areaByKey, type AreaId } from './areas';
+
+export type ShortcutAction = { type: 'go'; area: AreaId } | { type: 'help' } | { type: 'escape' };
+
+export interface KeyLike {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  target: EventTarget | null;
+}
+
+/** How long after `g` the second key still counts. */
+export const SEQUENCE_MS = 1500;
+
+export function isEditable(target: EventTarget | null): boolean {
+  if (!target || typeof (target as Element).closest !== 'function') return false;
+  const el = target as HTMLElement;
+  if (el.isContentEditable) return true;
+  return el.closest('input, textarea, select, [contenteditable="true"]') !== null;
+}
+
+/** Returns a handler that maps key presses to actions, remembering a pending `g`. */
+export function createShortcutMatcher(now: () => number = () => Date.now()) {
+  let gAt: number | null = null;
+
+  return function match(e: KeyLike): ShortcutAction | null {
+    if (e.key === 'Escape') {
+      gAt = null;
+      return { type: 'escape' };
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || isEditable(e.target)) {
+      gAt = null;
+      return null;
+    }
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (gAt !== null && now() - gAt <= SEQUENCE_MS) {
+      gAt = null;
+      const area = areaByKey(key);
+      return area ? { type: 'go', area: area.id } : null;
+    }
+    gAt = null;
+    if (key === 'g') {
+      gAt = now();
+      return null;
+    }
+    if (e.key === '?') return { type: 'help' };
+    return null;
+  };
+}
