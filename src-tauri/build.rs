@@ -1,3 +1,27 @@
+//! Generates the Tauri context and the permissions of Orbit's own commands: each command gets
+//! an `allow-<command>` permission, and `permissions/main-window.toml` grants them as one set
+//! that only the main window's capability holds.
+
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "notification_test",
+    "account_list",
+    "account_add",
+    "account_update",
+    "account_remove",
+    "account_test",
+    "activity_list",
+    "settings_get",
+    "provider_update",
+    "api_key_set",
+    "api_key_remove",
+];
+
 fn main() {
-    tauri_build::build();
+    if let Err(err) = tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    ) {
+        println!("cargo::error=tauri-build failed: {err:#}");
+    }
 }

@@ -1,1 +1,138 @@
-//! placeholder
+//! The Orbit desktop shell: the only crate that knows Tauri. It opens the core, exposes thin
+//! commands over it, forwards core events to the webview, and owns the tray icon, notifications
+//! and window behaviour (close to tray when a tray host exists).
+//!
+//! Architecture invariant: no logic here beyond wiring; every command calls one core function.
+
+mod commands;
+mod error;
+mod state;
+mod tray;
+
+use std::sync::Arc;
+
+use orbit_core::{Event, OpenOptions, Orbit};
+use tauri::{Emitter, Manager, RunEvent, WindowEvent};
+
+use state::AppState;
+
+fn open_core() -> Result<Arc<Orbit>, orbit_core::Error> {
+    let data_dir = orbit_core::resolve_data_dir(None)?;
+    Orbit::open(OpenOptions::from_env(data_dir)).map(Arc::new)
+}
+
+/// A plugin that keeps the main webview on the app's own origin: any other navigation is
+/// refused (links are opened by the system browser through a command, never in the view).
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| {
+            let allowed = matches!(
+                (url.scheme(), url.host_str()),
+                ("tauri", Some("localhost")) | ("http" | "https", Some("tauri.localhost"))
+            ) || (cfg!(debug_assertions)
+                && url.scheme() == "http"
+                && url.host_str() == Some("localhost")
+                && url.port() == Some(5173));
+            if !allowed {
+                tracing::warn!(%url, "blocked a navigation away from the app");
+            }
+            allowed
+        })
+        .build()
+}
+
+fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
+    let mut events = core.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "event receiver lagged; asking the UI to refresh");
+                    let _ = app.emit("accounts-changed", ());
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
+            let sent = match event {
+                Event::ActivityAdded { id } => {
+                    app.emit("activity-added", serde_json::json!({ "id": id }))
+                }
+                Event::AccountsChanged => app.emit("accounts-changed", ()),
+                Event::SettingsChanged => app.emit("settings-changed", ()),
+            };
+            if let Err(e) = sent {
+                tracing::debug!(error = %e, "could not forward an event");
+            }
+        }
+    });
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ORBIT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let core = open_core();
+    if let Err(e) = &core {
+        tracing::error!(code = e.code().as_str(), "cannot open the profile: {e}");
+    }
+
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .plugin(navigation_guard())
+        .manage(AppState::new(core.clone()))
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::notification_test,
+            commands::accounts::account_list,
+            commands::accounts::account_add,
+            commands::accounts::account_update,
+            commands::accounts::account_remove,
+            commands::accounts::account_test,
+            commands::activity::activity_list,
+            commands::settings::settings_get,
+            commands::settings::provider_update,
+            commands::settings::api_key_set,
+            commands::settings::api_key_remove,
+        ])
+        .setup(move |app| {
+            if let Ok(core) = &core {
+                forward_events(app.handle(), core);
+            }
+            let tray = tray::install(app.handle());
+            app.manage(tray);
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+                && window.app_handle().state::<tray::TrayStatus>().close_to_tray
+            {
+                api.prevent_close();
+                if let Err(e) = window.hide() {
+                    tracing::warn!(error = %e, "could not hide the window");
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+
+    match app {
+        Ok(app) => app.run(|_app, event| {
+            if let RunEvent::ExitRequested { code, .. } = event {
+                tracing::info!(?code, "exiting");
+            }
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "Orbit could not start");
+            eprintln!("Orbit could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}

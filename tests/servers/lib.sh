@@ -48,6 +48,15 @@ proc_starttime() {
   echo "${20}"                    # field 22
 }
 
+# running PID -> 0 when the process exists and is not a zombie. (A zombie still answers
+# kill -0; on this kind of machine PID 1 reaps orphans only every couple of seconds.)
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
 # record_pid STATE NAME PID
 record_pid() {
   local st=$1 name=$2 pid=$3
@@ -60,7 +69,7 @@ pid_alive() {
   local st=$1 name=$2 pid start now
   [ -f "$st/pids/$name.pid" ] || return 1
   pid=$(cat "$st/pids/$name.pid")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && running "$pid" || return 1
   if [ -f "$st/pids/$name.start" ]; then
     start=$(cat "$st/pids/$name.start")
     now=$(proc_starttime "$pid") || return 1

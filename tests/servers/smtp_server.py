@@ -35,6 +35,7 @@ import ssl
 import sys
 import threading
 import time
+import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -122,9 +123,10 @@ def main():
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # aiosmtpd warns on every connection that auth_required without auth_require_tls is unsafe;
-    # that is deliberate on the loopback plain listener.
-    import warnings
+    # that is deliberate here (loopback plain listener; smtps is encrypted anyway).
     warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+    logging.getLogger("mail.log").addFilter(
+        lambda r: "auth_required == True but auth_require_tls == False" not in r.getMessage())
 
     for sub in ("tmp", "new", "cur"):
         os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
@@ -138,7 +140,7 @@ def main():
         server_hostname=args.hostname,   # banner / EHLO name
         authenticator=authenticator,
         auth_required=True,
-        ready_timeout=10.0,
+        ready_timeout=5.0,
     )
     controllers = [
         # Plain: no tls_context, so no STARTTLS; AUTH allowed without TLS.
@@ -157,6 +159,16 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    # Controller.start() waits its whole ready_timeout when the bind fails; fail fast instead.
+    for c in controllers:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((c.hostname, c.port))
+            except OSError as e:
+                log.error("cannot bind %s:%d: %s", c.hostname, c.port, e)
+                sys.exit(1)
 
     started = []
     try:

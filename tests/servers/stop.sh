@@ -30,7 +30,7 @@ fi
 rundir=$STATE/dovecot/run
 if [ -f "$rundir/master.pid" ]; then
   mpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
-  if [ -n "$mpid" ] && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] \
+  if [ -n "$mpid" ] && running "$mpid" && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] \
      && [[ " ${pids[*]:-} " != *" $mpid "* ]]; then
     pids+=("$mpid"); names+=("dovecot-master")
   fi
@@ -42,7 +42,7 @@ done
 
 alive() { # prints the PIDs still running
   local p
-  for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done
+  for p in "$@"; do running "$p" && echo "$p"; done
   return 0
 }
 
@@ -66,7 +66,7 @@ fi
 if [ -f "$rundir/master.pid" ]; then
   for _ in $(seq 50); do
     mpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
-    [ -n "$mpid" ] && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] || break
+    [ -n "$mpid" ] && running "$mpid" && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] || break
     sleep 0.1
   done
   rm -f "$rundir/master.pid"

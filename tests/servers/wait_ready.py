@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Readiness probe used by tests/servers/start.sh (owned by tests/servers/). Stdlib only.
 
-    wait_ready.py KIND PORT [--tls] [--ca PEM] [--timeout SECONDS]
+    wait_ready.py KIND PORT [--tls] [--ca PEM] [--pid PID] [--timeout SECONDS]
 
 KIND is one of:
   tcp   the port accepts a TCP connection
   imap  a "* OK" greeting arrives (over implicit TLS with --tls)
   smtp  a "220" greeting arrives (over implicit TLS with --tls)
   http  an HTTP response (any status) arrives for "OPTIONS /"
-Retries until it succeeds or the timeout expires; exit status 0 on success, 1 otherwise.
+Retries until it succeeds, the timeout expires or process PID (the server) has exited;
+exit status 0 on success, 1 otherwise.
 """
 import argparse
 import socket
@@ -41,12 +42,22 @@ def probe(kind, port, ctx):
                 sock.close()
 
 
+def alive(pid):
+    """True while the process exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kind", choices=["tcp", "imap", "smtp", "http"])
     ap.add_argument("port", type=int)
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--ca")
+    ap.add_argument("--pid", type=int, help="give up early once this process has exited")
     ap.add_argument("--timeout", type=float, default=20.0)
     args = ap.parse_args()
 
@@ -56,6 +67,9 @@ def main():
     deadline = time.monotonic() + args.timeout
     last = None
     while time.monotonic() < deadline:
+        if args.pid and not alive(args.pid):
+            print("wait_ready: server process %d exited" % args.pid, file=sys.stderr)
+            return 1
         try:
             if probe(args.kind, args.port, ctx):
                 return 0

@@ -1,1 +1,467 @@
-fn main() {}
+//! `orbit`: the command-line front door to Orbit's core. It drives the same profile as the
+//! desktop app: accounts, AI provider settings and the activity log, with `--json` on every
+//! listing for scripts.
+//!
+//! Passwords and API keys are read from a prompt or from standard input, never from argv.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use orbit_core::{
+    Account, AccountId, AccountInput, ActivityQuery, Actor, AiSettings, ConnectionReport,
+    EndpointInput, OpenOptions, Orbit, Provider, Sensitive,
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "orbit", version, about = "Orbit: mail, calendar, tasks and documents with an AI agent, local-first", propagate_version = true)]
+struct Cli {
+    /// The profile's data directory (default: the OS data directory).
+    #[arg(long, global = true, env = "ORBIT_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, list, edit, test and remove accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// List the activity log, newest first.
+    Activity(ActivityArgs),
+    /// AI provider settings and API keys.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Add an account; the password goes to the OS keyring.
+    Add(AccountAddArgs),
+    /// List accounts.
+    List,
+    /// Change an account's settings (only the options given) or its password.
+    Edit(AccountEditArgs),
+    /// Log in to each server of an account and report what works.
+    Test {
+        /// The account id.
+        id: i64,
+    },
+    /// Remove an account and its password.
+    Remove {
+        /// The account id.
+        id: i64,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServerArgs {
+    /// IMAP host.
+    #[arg(long)]
+    imap_host: Option<String>,
+    /// IMAP port (default by security: 993 for tls, 143 otherwise).
+    #[arg(long)]
+    imap_port: Option<i64>,
+    /// IMAP security: tls, starttls or none (none only to this computer).
+    #[arg(long, value_name = "tls|starttls|none")]
+    imap_security: Option<String>,
+    /// SMTP submission host.
+    #[arg(long)]
+    smtp_host: Option<String>,
+    /// SMTP port (default by security: 465 for tls, 587 for starttls, 25 for none).
+    #[arg(long)]
+    smtp_port: Option<i64>,
+    /// SMTP security: tls, starttls or none (none only to this computer).
+    #[arg(long, value_name = "tls|starttls|none")]
+    smtp_security: Option<String>,
+    /// CalDAV base URL (https, or http to this computer).
+    #[arg(long, value_name = "URL")]
+    caldav_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct AccountAddArgs {
+    /// Display name, e.g. "Work".
+    #[arg(long)]
+    name: String,
+    /// The account's address.
+    #[arg(long)]
+    email: String,
+    /// Login name for every server.
+    #[arg(long)]
+    username: String,
+    #[command(flatten)]
+    servers: ServerArgs,
+    /// Read the password from standard input instead of a prompt.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+struct AccountEditArgs {
+    /// The account id.
+    id: i64,
+    /// New display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// New address.
+    #[arg(long)]
+    email: Option<String>,
+    /// New login name.
+    #[arg(long)]
+    username: Option<String>,
+    #[command(flatten)]
+    servers: ServerArgs,
+    /// Remove the IMAP server.
+    #[arg(long, conflicts_with_all = ["imap_host", "imap_port", "imap_security"])]
+    no_imap: bool,
+    /// Remove the SMTP server.
+    #[arg(long, conflicts_with_all = ["smtp_host", "smtp_port", "smtp_security"])]
+    no_smtp: bool,
+    /// Remove the CalDAV server.
+    #[arg(long, conflicts_with = "caldav_url")]
+    no_caldav: bool,
+    /// Set a new password, read from standard input.
+    #[arg(long, conflicts_with = "ask_password")]
+    password_stdin: bool,
+    /// Set a new password, asked at a prompt.
+    #[arg(long)]
+    ask_password: bool,
+}
+
+#[derive(Debug, Args)]
+struct ActivityArgs {
+    /// Only this actor: user, agent, sync or system.
+    #[arg(long)]
+    actor: Option<String>,
+    /// Only this action, or actions under this prefix ("account" matches "account.added").
+    #[arg(long)]
+    action: Option<String>,
+    /// Only this target, e.g. account:3.
+    #[arg(long)]
+    target: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// Show the AI provider settings (never the keys).
+    Show,
+    /// Set a provider's base URL or model ("" resets to the default).
+    Provider {
+        /// anthropic or openai.
+        provider: String,
+        /// Base URL (https, or http to this computer for a local model server).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Model name.
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Store a provider's API key in the OS keyring, read from a prompt or standard input.
+    SetKey {
+        /// anthropic or openai.
+        provider: String,
+        /// Read the key from standard input instead of a prompt.
+        #[arg(long)]
+        stdin: bool,
+    },
+    /// Remove a provider's API key from the OS keyring.
+    RemoveKey {
+        /// anthropic or openai.
+        provider: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ORBIT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err, json);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report(err: &anyhow::Error, json: bool) {
+    let core = err.chain().find_map(|e| e.downcast_ref::<orbit_core::Error>());
+    let code = core.map_or("internal", |e| e.code().as_str());
+    let message = core.map_or_else(|| format!("{err:#}"), |e| e.message().to_owned());
+    if json {
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        eprintln!("{body}");
+    } else {
+        eprintln!("orbit: {message}");
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = orbit_core::resolve_data_dir(cli.data_dir)?;
+    let orbit = Orbit::open(OpenOptions::from_env(data_dir))?;
+    let json = cli.json;
+    match cli.command {
+        Command::Account(command) => account(&orbit, command, json),
+        Command::Activity(args) => {
+            let list = orbit.activity_list(&ActivityQuery {
+                actor: args.actor,
+                action: args.action,
+                target: args.target,
+                limit: Some(args.limit),
+            })?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("No activity yet.");
+            } else {
+                for a in &list {
+                    let target = if a.target.is_empty() { String::new() } else { format!(" [{}]", a.target) };
+                    println!("{:>5}  {}  {:<6}  {:<18} {}{}", a.id, a.at, a.actor, a.action, a.summary, target);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Settings(command) => settings(&orbit, command, json),
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).context("Cannot write JSON")?;
+    writeln!(out).context("Cannot write JSON")?;
+    Ok(())
+}
+
+fn default_port(service: &str, security: &str) -> i64 {
+    match (service, security) {
+        ("imap", "tls") => 993,
+        ("imap", _) => 143,
+        ("smtp", "tls") => 465,
+        ("smtp", "starttls") => 587,
+        _ => 25,
+    }
+}
+
+fn endpoint(
+    service: &str,
+    host: Option<String>,
+    port: Option<i64>,
+    security: Option<String>,
+    current: Option<EndpointInput>,
+) -> Option<EndpointInput> {
+    if host.is_none() && port.is_none() && security.is_none() {
+        return current;
+    }
+    let host = host.or_else(|| current.as_ref().map(|c| c.host.clone())).unwrap_or_default();
+    let security = security
+        .or_else(|| current.as_ref().map(|c| c.security.clone()))
+        .unwrap_or_else(|| "tls".to_owned())
+        .to_ascii_lowercase();
+    let port = port
+        .or_else(|| current.as_ref().map(|c| c.port))
+        .unwrap_or_else(|| default_port(service, &security));
+    Some(EndpointInput { host, port, security })
+}
+
+fn read_secret(from_stdin: bool, prompt: &str, what: &str) -> anyhow::Result<Sensitive<String>> {
+    let secret = if from_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).with_context(|| format!("Cannot read the {what} from standard input"))?;
+        text.trim_end_matches(['\r', '\n']).to_owned()
+    } else if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).with_context(|| format!("Cannot read the {what}"))?
+    } else {
+        anyhow::bail!(orbit_core::Error::invalid(format!(
+            "No terminal to ask for the {what}: pipe it in and pass --{}",
+            if what == "API key" { "stdin" } else { "password-stdin" }
+        )));
+    };
+    Ok(Sensitive::new(secret))
+}
+
+fn account(orbit: &Orbit, command: AccountCommand, json: bool) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountCommand::Add(args) => {
+            let s = args.servers;
+            let input = AccountInput {
+                name: args.name,
+                email: args.email,
+                username: args.username,
+                imap: endpoint("imap", s.imap_host, s.imap_port, s.imap_security, None),
+                smtp: endpoint("smtp", s.smtp_host, s.smtp_port, s.smtp_security, None),
+                caldav_url: s.caldav_url,
+            };
+            let password = read_secret(args.password_stdin, "Password: ", "password")?;
+            let account = orbit.account_add(&input, password)?;
+            if json {
+                print_json(&account)?;
+            } else {
+                println!("Added account {} ({}) with id {}.", account.name, account.email, account.id);
+            }
+        }
+        AccountCommand::List => {
+            let list = orbit.account_list()?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("No accounts. Add one with: orbit account add --name N --email E --username U ...");
+            } else {
+                for a in &list {
+                    print_account(a);
+                }
+            }
+        }
+        AccountCommand::Edit(args) => {
+            let id = AccountId(args.id);
+            let current = orbit.account_get(id)?;
+            let s = args.servers;
+            let input = AccountInput {
+                name: args.name.unwrap_or(current.name),
+                email: args.email.unwrap_or(current.email),
+                username: args.username.unwrap_or(current.username),
+                imap: if args.no_imap { None } else { endpoint("imap", s.imap_host, s.imap_port, s.imap_security, current.imap) },
+                smtp: if args.no_smtp { None } else { endpoint("smtp", s.smtp_host, s.smtp_port, s.smtp_security, current.smtp) },
+                caldav_url: if args.no_caldav { None } else { s.caldav_url.or(current.caldav_url) },
+            };
+            let password = if args.password_stdin || args.ask_password {
+                Some(read_secret(args.password_stdin, "New password: ", "password")?)
+            } else {
+                None
+            };
+            let account = orbit.account_update(id, &input, password)?;
+            if json {
+                print_json(&account)?;
+            } else {
+                println!("Updated account {} ({}).", account.name, account.email);
+            }
+        }
+        AccountCommand::Test { id } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("Cannot start the async runtime")?;
+            let report = runtime.block_on(orbit.account_test(AccountId(id), Actor::User))?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print_report(&report);
+            }
+            if !report.ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        AccountCommand::Remove { id, yes } => {
+            let account = orbit.account_get(AccountId(id))?;
+            if !yes {
+                if !std::io::stdin().is_terminal() {
+                    anyhow::bail!(orbit_core::Error::invalid(
+                        "Refusing to remove an account without confirmation: pass --yes"
+                    ));
+                }
+                print!("Remove account {} ({}) and its stored password? [y/N] ", account.name, account.email);
+                std::io::stdout().flush().context("Cannot write the prompt")?;
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer).context("Cannot read the answer")?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                    println!("Nothing removed.");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            orbit.account_remove(AccountId(id))?;
+            if json {
+                print_json(&serde_json::json!({ "id": id, "removed": true }))?;
+            } else {
+                println!("Removed account {} ({}).", account.name, account.email);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_account(a: &Account) {
+    let status = match &a.last_test {
+        None => "not tested".to_owned(),
+        Some(t) if t.ok => format!("connected ({})", t.at),
+        Some(t) => format!("failed: {}", t.summary),
+    };
+    println!("{:>4}  {} <{}>  [{}]", a.id, a.name, a.email, status);
+    if let Some(e) = &a.imap {
+        println!("      IMAP    {}:{} ({})", e.host, e.port, e.security);
+    }
+    if let Some(e) = &a.smtp {
+        println!("      SMTP    {}:{} ({})", e.host, e.port, e.security);
+    }
+    if let Some(url) = &a.caldav_url {
+        println!("      CalDAV  {url}");
+    }
+}
+
+fn print_report(report: &ConnectionReport) {
+    for c in &report.checks {
+        let mark = if c.ok { "ok    " } else { "FAILED" };
+        let kind = c.kind.as_deref().map(|k| format!(" [{k}]")).unwrap_or_default();
+        println!("{:<7} {mark}{kind}  {} ({} ms)", c.service.to_uppercase(), c.message, c.elapsed_ms);
+    }
+    if report.checks.is_empty() {
+        println!("This account has no server to test.");
+    }
+}
+
+fn settings(orbit: &Orbit, command: SettingsCommand, json: bool) -> anyhow::Result<ExitCode> {
+    let shown = match command {
+        SettingsCommand::Show => orbit.ai_settings()?,
+        SettingsCommand::Provider { provider, base_url, model } => {
+            let provider: Provider = provider.parse()?;
+            orbit.provider_update(provider, base_url.as_deref(), model.as_deref())?
+        }
+        SettingsCommand::SetKey { provider, stdin } => {
+            let provider: Provider = provider.parse()?;
+            let key = read_secret(stdin, &format!("{} API key: ", provider.label()), "API key")?;
+            orbit.api_key_set(provider, key)?
+        }
+        SettingsCommand::RemoveKey { provider } => {
+            let provider: Provider = provider.parse()?;
+            orbit.api_key_remove(provider)?
+        }
+    };
+    if json {
+        print_json(&shown)?;
+    } else {
+        print_settings(&shown);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_settings(s: &AiSettings) {
+    for (label, p) in [("Anthropic", &s.anthropic), ("OpenAI-compatible", &s.openai)] {
+        let key = match (p.has_key, p.key_from_env) {
+            (true, true) => "from the environment",
+            (true, false) => "stored in the OS keyring",
+            (false, _) => "not set",
+        };
+        let env = if p.base_url_from_env { " (from the environment)" } else { "" };
+        println!("{label}\n  base URL  {}{env}\n  model     {}\n  API key   {key}", p.base_url, p.model);
+    }
+}

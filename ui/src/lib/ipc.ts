@@ -1,6 +1,7 @@
 // The one module that talks to the Rust side. Every command is a typed camelCase twin of its
 // Rust name; every rejection becomes an OrbitError with a machine-readable `code`.
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
   AccountInput,
@@ -10,8 +11,10 @@ import type {
   AppInfo,
   ConnectionReport,
   ErrorCode,
+  ActivityAddedPayload,
   ProviderId,
 } from './types';
+import { EVENTS } from './types';
 
 /** A failed command. `code` is one of the Rust side's error codes (or "internal"). */
 export class OrbitError extends Error {
@@ -106,4 +109,54 @@ export function apiKeyRemove(provider: ProviderId): Promise<AiSettings> {
 
 export async function notificationTest(): Promise<void> {
   await call<null>('notification_test');
+}
+
+// ---- Events ------------------------------------------------------------------------------
+// Coarse "something changed" signals; the caller re-queries. Each returns an unsubscribe
+// function. Subscribing never throws: outside Tauri (or if the event system refuses) the
+// subscription is simply absent.
+
+export type Unsubscribe = () => void;
+
+async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<Unsubscribe> {
+  try {
+    const unlisten = await listen<T>(event, (e) => handler(e.payload));
+    return () => {
+      try {
+        unlisten();
+      } catch {
+        // The listener is already gone (window closing, mocks cleared): nothing to undo.
+      }
+    };
+  } catch (raw) {
+    console.warn(`Orbit: cannot listen to "${event}"`, raw);
+    return () => {};
+  }
+}
+
+export function onActivityAdded(handler: (payload: ActivityAddedPayload) => void): Promise<Unsubscribe> {
+  return subscribe(EVENTS.activityAdded, handler);
+}
+
+export function onAccountsChanged(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<null>(EVENTS.accountsChanged, () => handler());
+}
+
+/** The tray menu asks to show an area; the payload is an area id. */
+export function onNavigate(handler: (area: string) => void): Promise<Unsubscribe> {
+  return subscribe<string>(EVENTS.navigate, handler);
+}
+
+/** Subscribes now, unsubscribes when the returned function is called (even if still pending). */
+export function subscription(pending: Promise<Unsubscribe>): Unsubscribe {
+  let done = false;
+  let stop: Unsubscribe | null = null;
+  void pending.then((fn) => {
+    if (done) fn();
+    else stop = fn;
+  });
+  return () => {
+    done = true;
+    stop?.();
+  };
 }

@@ -1,0 +1,18 @@
+//! Coarse "something changed" events. They carry ids only; front doors re-query after one.
+
+use serde::Serialize;
+
+/// Something changed in the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An activity row was appended.
+    ActivityAdded {
+        /// Its id.
+        id: i64,
+    },
+    /// Accounts were added, edited, removed or tested.
+    AccountsChanged,
+    /// AI provider settings or keys changed.
+    SettingsChanged,
+}

@@ -1,0 +1,6 @@
+//! Tauri commands: each a thin wrapper over one core function with the same name.
+
+pub mod accounts;
+pub mod activity;
+pub mod app;
+pub mod settings;

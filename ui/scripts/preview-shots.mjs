@@ -1,0 +1,222 @@
+// Screenshots of every screen, light and dark, at 1280×800, against mocked IPC (preview.html).
+// Starts Vite through its API (its printed port has colour codes), drives Debian's chromium with
+// playwright-core, and writes PNGs to ui/shots/. Fails on page errors, console errors or
+// horizontal overflow, so a broken screen cannot slip through unnoticed.
+//
+//   node scripts/preview-shots.mjs            # all screens
+//   node scripts/preview-shots.mjs settings   # only shots whose name contains "settings"
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = path.join(root, 'shots');
+const only = process.argv[2] ?? '';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** @typedef {import('playwright-core').Page} Page */
+
+/** @param {Page} page @param {string} key */
+async function go(page, key) {
+  await page.locator('body').click({ position: { x: 1270, y: 790 } });
+  await page.keyboard.press('g');
+  await page.keyboard.press(key);
+}
+
+/** @param {Page} page @param {string} id */
+async function scrollTo(page, id) {
+  await page.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'start' }), `#${id}`);
+}
+
+/** @type {{ name: string, query?: string, run?: (page: Page) => Promise<void> }[]} */
+const SHOTS = [
+  { name: 'onboarding', query: 'data=empty', run: (p) => p.getByTestId('onboarding').waitFor() },
+  { name: 'onboarding-no-keyring', query: 'data=empty&keyring=off', run: (p) => p.getByTestId('keyring-warning').waitFor() },
+  {
+    name: 'inbox-skipped',
+    query: 'data=empty',
+    run: async (p) => {
+      await p.getByTestId('onboarding-skip').click();
+      await p.getByTestId('empty-inbox').waitFor();
+    },
+  },
+  { name: 'inbox', run: (p) => p.getByTestId('empty-inbox').waitFor() },
+  { name: 'calendar', run: async (p) => (await go(p, 'c'), p.getByTestId('empty-calendar').waitFor()) },
+  { name: 'tasks', run: async (p) => (await go(p, 't'), p.getByTestId('empty-tasks').waitFor()) },
+  { name: 'documents', run: async (p) => (await go(p, 'd'), p.getByTestId('empty-documents').waitFor()) },
+  { name: 'assistant', run: async (p) => (await go(p, 'a'), p.getByTestId('empty-assistant').waitFor()) },
+  { name: 'activity', run: async (p) => (await go(p, 'l'), p.getByTestId('activity-list').waitFor()) },
+  {
+    name: 'activity-filtered',
+    run: async (p) => {
+      await go(p, 'l');
+      await p.getByTestId('activity-actor-user').click();
+      await p.getByTestId('activity-filter').fill('account');
+      await p.getByTestId('activity-row').first().getByRole('button').click();
+    },
+  },
+  { name: 'settings-accounts', run: async (p) => (await go(p, 's'), p.getByTestId('account-row-1').waitFor()) },
+  {
+    name: 'settings-row-test-failed',
+    run: async (p) => {
+      await go(p, 's');
+      await p.getByTestId('account-test-2').click();
+      await p.getByTestId('account-row-2').getByTestId('test-result').getByTestId('test-check-smtp').waitFor();
+    },
+  },
+  {
+    name: 'settings-remove-confirm',
+    run: async (p) => {
+      await go(p, 's');
+      await p.getByTestId('account-remove-1').click();
+      await p.getByTestId('account-remove-confirm-1').waitFor();
+    },
+  },
+  {
+    name: 'settings-form-errors',
+    run: async (p) => {
+      await go(p, 's');
+      await p.getByTestId('account-save').click();
+      await scrollTo(p, 'settings-account-form');
+    },
+  },
+  {
+    name: 'settings-form-prefilled',
+    run: async (p) => {
+      await go(p, 's');
+      await scrollTo(p, 'settings-account-form');
+      await p.getByTestId('account-email').pressSequentially('jane.doe@example.org');
+      await p.getByTestId('smtp-security').selectOption('starttls');
+      await p.getByTestId('account-password').fill('correct horse battery staple');
+    },
+  },
+  {
+    name: 'settings-add-test-result',
+    run: async (p) => {
+      await go(p, 's');
+      await p.getByTestId('account-email').fill('jane.doe@example.org');
+      await p.getByTestId('account-name').fill('Jane Doe');
+      await p.getByTestId('account-username').fill('jane.doe@example.org');
+      await p.getByTestId('account-password').fill('secret');
+      await p.getByTestId('imap-host').fill('imap.example.org');
+      await p.getByTestId('smtp-host').fill('smtp.example.org');
+      await p.getByTestId('caldav-url').fill('https://dav.example.org/');
+      await p.getByTestId('account-save').click();
+      await p.locator('#form-test-result [data-testid="test-check-caldav"]').waitFor();
+      await p.waitForTimeout(200);
+    },
+  },
+  {
+    name: 'settings-ai',
+    run: async (p) => {
+      await go(p, 's');
+      await scrollTo(p, 'settings-ai');
+    },
+  },
+  {
+    name: 'settings-about',
+    run: async (p) => {
+      await go(p, 's');
+      await scrollTo(p, 'settings-about');
+    },
+  },
+  {
+    name: 'error-toast',
+    run: async (p) => {
+      await go(p, 's');
+      await p.evaluate(() =>
+        /** @type {any} */ (window).__orbitBackend.rejectNext('notification_test', { code: 'database_locked', message: 'database is locked (SQLITE_BUSY) after 5000 ms' }),
+      );
+      await scrollTo(p, 'settings-notifications');
+      await p.getByTestId('notification-test').click();
+      await p.getByTestId('toast').getByRole('button', { name: 'Details' }).click();
+    },
+  },
+  {
+    name: 'shortcuts',
+    run: async (p) => {
+      await p.getByTestId('empty-inbox').waitFor();
+      await p.keyboard.press('?');
+      await p.getByTestId('shortcut-sheet').waitFor();
+    },
+  },
+  {
+    name: 'focus-ring-sidebar',
+    run: async (p) => {
+      await p.getByTestId('empty-inbox').waitFor();
+      await p.getByTestId('nav-inbox').focus();
+      await p.keyboard.press('ArrowDown');
+      await p.keyboard.press('ArrowDown');
+    },
+  },
+];
+
+const server = await createServer({
+  root,
+  configFile: path.join(root, 'vite.config.ts'),
+  logLevel: 'error',
+  server: { port: 5197, strictPort: false, host: '127.0.0.1' },
+});
+await server.listen();
+const base = server.resolvedUrls?.local[0];
+if (!base) throw new Error('Vite did not report a URL');
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+});
+
+await rm(outDir, { recursive: true, force: true });
+await mkdir(outDir, { recursive: true });
+
+const problems = [];
+let count = 0;
+const started = Date.now();
+try {
+  for (const colorScheme of /** @type {const} */ (['light', 'dark'])) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme, reducedMotion: 'reduce' });
+    for (const shot of SHOTS) {
+      if (only && !shot.name.includes(only)) continue;
+      const page = await context.newPage();
+      const label = `${shot.name}-${colorScheme}`;
+      page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${label}: console ${m.type()}: ${m.text()}`);
+      });
+      await page.goto(`${base}preview.html${shot.query ? `?${shot.query}` : ''}`);
+      await page.getByTestId('nav-inbox').waitFor();
+      await page.waitForFunction(() => document.querySelector('main')?.children.length);
+      await shot.run?.(page);
+      await page.waitForTimeout(150);
+      const overflow = await page.evaluate(() => {
+        const main = document.querySelector('main');
+        const wide = [...document.querySelectorAll('main *')].filter((el) => {
+          const r = el.getBoundingClientRect();
+          return r.width > 0 && r.right > window.innerWidth + 1;
+        });
+        return {
+          page: document.documentElement.scrollWidth > window.innerWidth,
+          main: main ? main.scrollWidth > main.clientWidth : false,
+          offenders: wide.slice(0, 3).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`),
+        };
+      });
+      if (overflow.page || overflow.main || overflow.offenders.length) problems.push(`${label}: horizontal overflow ${JSON.stringify(overflow)}`);
+      await page.screenshot({ path: path.join(outDir, `${label}.png`) });
+      count++;
+      await page.close();
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+console.log(`preview-shots: ${count} screenshots in ${path.relative(process.cwd(), outDir) || '.'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exitCode = 1;
+}

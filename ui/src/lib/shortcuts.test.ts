@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { createShortcutMatcher, SEQUENCE_MS, type KeyLike } from './shortcuts';
+
+const key = (k: string, extra: Partial<KeyLike> = {}): KeyLike => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, target: null, ...extra });
+
+describe('shortcut matcher', () => {
+  it.each([
+    ['i', 'inbox'],
+    ['c', 'calendar'],
+    ['t', 'tasks'],
+    ['d', 'documents'],
+    ['a', 'assistant'],
+    ['l', 'activity'],
+    ['s', 'settings'],
+  ])('g %s goes to %s', (second, area) => {
+    const match = createShortcutMatcher(() => 0);
+    expect(match(key('g'))).toBeNull();
+    expect(match(key(second))).toEqual({ type: 'go', area });
+  });
+
+  it('forgets a g after the sequence window', () => {
+    let t = 0;
+    const match = createShortcutMatcher(() => t);
+    match(key('g'));
+    t = SEQUENCE_MS + 1;
+    expect(match(key('s'))).toBeNull();
+  });
+
+  it('ignores keys typed into fields and with modifiers', () => {
+    const match = createShortcutMatcher(() => 0);
+    const input = document.createElement('input');
+    expect(match(key('g', { target: input }))).toBeNull();
+    expect(match(key('s', { target: input }))).toBeNull();
+    match(key('g'));
+    expect(match(key('s', { ctrlKey: true }))).toBeNull();
+  });
+
+  it('maps ? to help and Escape even inside fields', () => {
+    const match = createShortcutMatcher(() => 0);
+    expect(match(key('?'))).toEqual({ type: 'help' });
+    expect(match(key('Escape', { target: document.createElement('input') }))).toEqual({ type: 'escape' });
+  });
+});

@@ -1,0 +1,70 @@
+// App-wide state shared through Svelte context: current area, app info, accounts, AI settings,
+// toasts. Everything is re-queried from the Rust side after a change; nothing is cached beyond that.
+import { getContext, setContext } from 'svelte';
+import * as ipc from './ipc';
+import { OrbitError } from './ipc';
+import type { AreaId } from './areas';
+import type { Account, AiSettings, AppInfo } from './types';
+import { ToastQueue } from './toasts.svelte';
+
+export type SettingsSection = 'accounts' | 'account-form' | 'ai' | 'notifications' | 'about';
+
+export class OrbitState {
+  area = $state<AreaId>('inbox');
+  info = $state<AppInfo | null>(null);
+  accounts = $state<Account[]>([]);
+  ai = $state<AiSettings | null>(null);
+  loaded = $state(false);
+  loadError = $state<OrbitError | null>(null);
+  onboardingSkipped = $state(false);
+  shortcutsOpen = $state(false);
+  /** A request for the settings view to bring a section into view; `seq` makes repeats count. */
+  focusRequest = $state<{ section: SettingsSection; seq: number } | null>(null);
+  readonly toasts = new ToastQueue();
+
+  get showOnboarding(): boolean {
+    return this.loaded && this.accounts.length === 0 && !this.onboardingSkipped && this.area === 'inbox';
+  }
+
+  get hasAiKey(): boolean {
+    return Boolean(this.ai && (this.ai.anthropic.has_key || this.ai.openai.has_key));
+  }
+
+  go(area: AreaId, section?: SettingsSection): void {
+    this.area = area;
+    if (section) this.focusRequest = { section, seq: (this.focusRequest?.seq ?? 0) + 1 };
+  }
+
+  async load(): Promise<void> {
+    try {
+      const [info, accounts, ai] = await Promise.all([ipc.appInfo(), ipc.accountList(), ipc.settingsGet()]);
+      this.info = info;
+      this.accounts = accounts;
+      this.ai = ai;
+      this.loadError = null;
+      this.loaded = true;
+    } catch (raw) {
+      this.loadError = OrbitError.from(raw);
+    }
+  }
+
+  async refreshAccounts(): Promise<void> {
+    try {
+      this.accounts = await ipc.accountList();
+    } catch (raw) {
+      this.toasts.error('Couldn’t refresh the account list', raw);
+    }
+  }
+}
+
+const KEY = Symbol('orbit');
+
+export function provideOrbit(state: OrbitState): OrbitState {
+  return setContext(KEY, state);
+}
+
+export function useOrbit(): OrbitState {
+  const state = getContext<OrbitState | undefined>(KEY);
+  if (!state) throw new Error('useOrbit() called outside <App>');
+  return state;
+}

@@ -1,0 +1,275 @@
+// A stateful, in-memory stand-in for the Rust side, used by the component tests and by
+// preview.html (screenshots). It answers the same commands with the same DTO shapes, records
+// every call, and emits the same events after changes. Not part of the production bundle.
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import type {
+  Account,
+  AccountInput,
+  Activity,
+  ActivityFilter,
+  Actor,
+  AiSettings,
+  AppInfo,
+  Check,
+  ConnectionReport,
+  ProviderId,
+} from '../lib/types';
+
+export interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+export interface FakeData {
+  info: AppInfo;
+  accounts: Account[];
+  activities: Activity[];
+  ai: AiSettings;
+}
+
+export interface RejectWith {
+  code: string;
+  message: string;
+}
+
+export interface FakeOptions {
+  /** Decides the outcome of account_test; the default passes every configured service. */
+  testAccount?: (account: Account) => Check[];
+  /** Milliseconds account_test takes, to look like the network. */
+  testDelayMs?: number;
+  /** The fixed clock for created/updated/at stamps. */
+  now?: () => Date;
+}
+
+export function emptyData(): FakeData {
+  return {
+    info: {
+      version: '0.1.0',
+      data_dir: '/home/sam/.local/share/orbit',
+      build_kind: 'dev',
+      keyring: { available: true, message: null },
+    },
+    accounts: [],
+    activities: [],
+    ai: {
+      anthropic: { base_url: 'https://api.anthropic.com', model: 'claude-sonnet-4-5', has_key: false, key_from_env: false, base_url_from_env: false },
+      openai: { base_url: 'https://api.openai.com/v1', model: 'gpt-4.1-mini', has_key: false, key_from_env: false, base_url_from_env: false },
+    },
+  };
+}
+
+function ago(now: Date, minutes: number): string {
+  return new Date(now.getTime() - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Two accounts (one connected, one failing), a dozen activities, one stored API key. */
+export function sampleData(now: Date = new Date()): FakeData {
+  const data = emptyData();
+  data.accounts = [
+    {
+      id: 1,
+      name: 'Sam Rivera',
+      email: 'sam.rivera@fastmail.com',
+      username: 'sam.rivera@fastmail.com',
+      imap: { host: 'imap.fastmail.com', port: 993, security: 'tls' },
+      smtp: { host: 'smtp.fastmail.com', port: 465, security: 'tls' },
+      caldav_url: 'https://caldav.fastmail.com/dav/calendars/user/sam.rivera@fastmail.com/',
+      created_at: ago(now, 60 * 24 * 3),
+      updated_at: ago(now, 60 * 24 * 3),
+      last_test: { at: ago(now, 42), ok: true, summary: 'IMAP, SMTP and CalDAV connected' },
+    },
+    {
+      id: 2,
+      name: 'Sam Rivera (Northwind)',
+      email: 's.rivera@northwind.example',
+      username: 'srivera',
+      imap: { host: 'mail.northwind.example', port: 143, security: 'starttls' },
+      smtp: { host: 'mail.northwind.example', port: 587, security: 'starttls' },
+      caldav_url: null,
+      created_at: ago(now, 60 * 26),
+      updated_at: ago(now, 60 * 2),
+      last_test: { at: ago(now, 60 * 2), ok: false, summary: 'SMTP sign-in failed: 535 5.7.8 Authentication credentials invalid' },
+    },
+  ];
+  const rows: [number, Actor, string, string, string, Record<string, unknown>][] = [
+    [3, 'user', 'account.tested', 'account:1', 'Tested sam.rivera@fastmail.com: IMAP, SMTP and CalDAV connected', { imap_ms: 182, smtp_ms: 240, caldav_ms: 311 }],
+    [38, 'user', 'notification.tested', 'notifications', 'Sent a test notification', {}],
+    [65, 'agent', 'settings.changed', 'provider:anthropic', 'Assistant switched the Anthropic model to claude-sonnet-4-5', { field: 'model', from: 'claude-3-5-haiku', to: 'claude-sonnet-4-5' }],
+    [120, 'user', 'account.tested', 'account:2', 'Tested s.rivera@northwind.example: SMTP sign-in failed', { smtp: 'auth' }],
+    [124, 'user', 'account.updated', 'account:2', 'Changed SMTP port of s.rivera@northwind.example to 587', { field: 'smtp.port', from: 465, to: 587 }],
+    [180, 'sync', 'account.tested', 'account:1', 'Background check: sam.rivera@fastmail.com reachable', {}],
+    [60 * 5, 'user', 'api_key.set', 'provider:anthropic', 'Stored an Anthropic API key in the keyring', {}],
+    [60 * 5 + 2, 'user', 'settings.changed', 'provider:openai', 'Set the OpenAI-compatible base URL', { field: 'base_url' }],
+    [60 * 26, 'user', 'account.added', 'account:2', 'Added s.rivera@northwind.example', {}],
+    [60 * 30, 'user', 'api_key.removed', 'provider:openai', 'Removed the OpenAI-compatible API key', {}],
+    [60 * 24 * 3, 'user', 'account.added', 'account:1', 'Added sam.rivera@fastmail.com', {}],
+    [60 * 24 * 3 + 1, 'system', 'settings.changed', 'app', 'Created the Orbit data folder and database', { schema_version: 1 }],
+  ];
+  data.activities = rows.map(([minutes, actor, action, target, summary, details], i) => ({
+    id: rows.length - i,
+    at: ago(now, minutes),
+    actor,
+    action,
+    target,
+    summary,
+    details,
+  }));
+  data.ai.anthropic.has_key = true;
+  data.ai.openai.base_url_from_env = true;
+  data.ai.openai.base_url = 'http://localhost:11434/v1';
+  data.ai.openai.model = 'llama3.1:8b';
+  return data;
+}
+
+function defaultChecks(account: Account): Check[] {
+  const checks: Check[] = [];
+  if (account.imap) checks.push({ service: 'imap', ok: true, kind: null, message: `Signed in to ${account.imap.host}`, elapsed_ms: 184 });
+  if (account.smtp) checks.push({ service: 'smtp', ok: true, kind: null, message: `Signed in to ${account.smtp.host}`, elapsed_ms: 231 });
+  if (account.caldav_url) checks.push({ service: 'caldav', ok: true, kind: null, message: 'Found 3 calendars', elapsed_ms: 296 });
+  return checks;
+}
+
+export class FakeBackend {
+  readonly calls: Call[] = [];
+  data: FakeData;
+  #rejections = new Map<string, RejectWith | string>();
+  #options: FakeOptions;
+
+  constructor(data: FakeData = emptyData(), options: FakeOptions = {}) {
+    this.data = structuredClone(data);
+    this.#options = options;
+  }
+
+  /** Installs this backend as the Tauri IPC (events included). */
+  install(): this {
+    clearMocks();
+    mockIPC((cmd, args) => this.handle(cmd, (args ?? {}) as Record<string, unknown>), { shouldMockEvents: true });
+    return this;
+  }
+
+  /** The next call of `cmd` rejects with this value (an error object, or anything else). */
+  rejectNext(cmd: string, value: RejectWith | string): void {
+    this.#rejections.set(cmd, value);
+  }
+
+  callsOf(cmd: string): Call[] {
+    return this.calls.filter((c) => c.cmd === cmd);
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+
+  #stamp(): string {
+    return this.#now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  #record(actor: Actor, action: string, target: string, summary: string, details: Record<string, unknown> = {}): void {
+    const id = Math.max(0, ...this.data.activities.map((a) => a.id)) + 1;
+    this.data.activities.unshift({ id, at: this.#stamp(), actor, action, target, summary, details });
+    void emit('activity-added', { id });
+  }
+
+  #account(id: unknown): Account {
+    const account = this.data.accounts.find((a) => a.id === id);
+    if (!account) throw { code: 'not_found', message: `account ${String(id)} not found` };
+    return account;
+  }
+
+  #validate(input: AccountInput): void {
+    if (!input.email.includes('@')) throw { code: 'invalid_input', message: 'email: not an e-mail address' };
+    if (this.data.accounts.some((a) => a.email === input.email && a.id !== (input as Partial<Account>).id)) {
+      throw { code: 'invalid_input', message: `An account for ${input.email} already exists` };
+    }
+  }
+
+  handle(cmd: string, args: Record<string, unknown>): unknown {
+    this.calls.push({ cmd, args: structuredClone(args) });
+    const rejection = this.#rejections.get(cmd);
+    if (rejection !== undefined) {
+      this.#rejections.delete(cmd);
+      throw rejection;
+    }
+    switch (cmd) {
+      case 'app_info':
+        return structuredClone(this.data.info);
+      case 'account_list':
+        return structuredClone(this.data.accounts);
+      case 'account_add': {
+        const input = args.input as AccountInput;
+        if (!this.data.info.keyring.available) throw { code: 'keyring_unavailable', message: 'no Secret Service provider found' };
+        if (!args.password) throw { code: 'invalid_input', message: 'password: must not be empty' };
+        this.#validate(input);
+        const id = Math.max(0, ...this.data.accounts.map((a) => a.id)) + 1;
+        const account: Account = { ...input, id, created_at: this.#stamp(), updated_at: this.#stamp(), last_test: null };
+        this.data.accounts.push(account);
+        this.#record('user', 'account.added', `account:${id}`, `Added ${input.email}`);
+        void emit('accounts-changed', null);
+        return structuredClone(account);
+      }
+      case 'account_update': {
+        const account = this.#account(args.id);
+        const input = args.input as AccountInput;
+        this.#validate({ ...input, id: account.id } as AccountInput);
+        Object.assign(account, input, { updated_at: this.#stamp() });
+        this.#record('user', 'account.updated', `account:${account.id}`, `Updated ${account.email}`, { password_changed: args.password !== null });
+        void emit('accounts-changed', null);
+        return structuredClone(account);
+      }
+      case 'account_remove': {
+        const account = this.#account(args.id);
+        this.data.accounts = this.data.accounts.filter((a) => a.id !== account.id);
+        this.#record('user', 'account.removed', `account:${account.id}`, `Removed ${account.email}`);
+        void emit('accounts-changed', null);
+        return null;
+      }
+      case 'account_test': {
+        const account = this.#account(args.id);
+        const checks = (this.#options.testAccount ?? defaultChecks)(account);
+        const ok = checks.every((c) => c.ok);
+        const failed = checks.filter((c) => !c.ok);
+        const summary = ok
+          ? `${checks.map((c) => c.service.toUpperCase()).join(', ')} connected`
+          : failed.map((c) => `${c.service.toUpperCase()}: ${c.message}`).join('; ');
+        account.last_test = { at: this.#stamp(), ok, summary };
+        this.#record('user', 'account.tested', `account:${account.id}`, `Tested ${account.email}: ${summary}`);
+        const report: ConnectionReport = { account_id: account.id, ok, checks };
+        const delay = this.#options.testDelayMs ?? 0;
+        return delay > 0 ? new Promise((resolve) => setTimeout(() => resolve(report), delay)) : report;
+      }
+      case 'activity_list': {
+        const filter = ((args.filter ?? {}) as Partial<ActivityFilter>) ?? {};
+        let rows = this.data.activities;
+        if (filter.actor) rows = rows.filter((a) => a.actor === filter.actor);
+        if (filter.action) rows = rows.filter((a) => a.action.startsWith(filter.action as string));
+        return structuredClone(rows.slice(0, filter.limit ?? 200));
+      }
+      case 'settings_get':
+        return structuredClone(this.data.ai);
+      case 'provider_update': {
+        const provider = this.data.ai[args.provider as ProviderId];
+        if (typeof args.baseUrl === 'string') provider.base_url = args.baseUrl;
+        if (typeof args.model === 'string') provider.model = args.model;
+        this.#record('user', 'settings.changed', `provider:${String(args.provider)}`, `Changed ${String(args.provider)} settings`);
+        return structuredClone(this.data.ai);
+      }
+      case 'api_key_set': {
+        if (!args.key) throw { code: 'invalid_input', message: 'key: must not be empty' };
+        this.data.ai[args.provider as ProviderId].has_key = true;
+        this.#record('user', 'api_key.set', `provider:${String(args.provider)}`, `Stored an API key for ${String(args.provider)}`);
+        return structuredClone(this.data.ai);
+      }
+      case 'api_key_remove': {
+        this.data.ai[args.provider as ProviderId].has_key = false;
+        this.#record('user', 'api_key.removed', `provider:${String(args.provider)}`, `Removed the API key for ${String(args.provider)}`);
+        return structuredClone(this.data.ai);
+      }
+      case 'notification_test':
+        this.#record('user', 'notification.tested', 'notifications', 'Sent a test notification');
+        return null;
+      default:
+        throw { code: 'internal', message: `unknown command: ${cmd}` };
+    }
+  }
+}

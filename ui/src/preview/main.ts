@@ -1,0 +1,31 @@
+// preview.html's entry: a mocked IPC with realistic fake data, then the real app.
+// Query string: ?data=empty (first start), ?keyring=off (no keyring), ?delay=ms (account_test latency).
+import { FakeBackend, emptyData, sampleData } from '../mock/backend';
+import type { Check } from '../lib/types';
+
+const params = new URLSearchParams(location.search);
+const data = params.get('data') === 'empty' ? emptyData() : sampleData();
+if (params.get('keyring') === 'off') {
+  data.info.keyring = { available: false, message: 'No Secret Service provider is running on the session bus (org.freedesktop.secrets).' };
+}
+
+// Northwind's SMTP keeps failing so the failure rendering can be seen; everything else passes.
+function testAccount(account: { imap: unknown; smtp: { host: string } | null; caldav_url: string | null }): Check[] {
+  const checks: Check[] = [];
+  if (account.imap) checks.push({ service: 'imap', ok: true, kind: null, message: 'Signed in, 2 folders', elapsed_ms: 212 });
+  if (account.smtp) {
+    const bad = account.smtp.host.includes('northwind');
+    checks.push(
+      bad
+        ? { service: 'smtp', ok: false, kind: 'auth', message: '535 5.7.8 Authentication credentials invalid', elapsed_ms: 388 }
+        : { service: 'smtp', ok: true, kind: null, message: 'Signed in', elapsed_ms: 247 },
+    );
+  }
+  if (account.caldav_url) checks.push({ service: 'caldav', ok: true, kind: null, message: 'Found 3 calendars', elapsed_ms: 301 });
+  return checks;
+}
+
+const backend = new FakeBackend(data, { testAccount, testDelayMs: Number(params.get('delay') ?? 250) }).install();
+(window as unknown as { __orbitBackend: FakeBackend }).__orbitBackend = backend;
+
+await import('../main');
