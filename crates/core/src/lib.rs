@@ -38,6 +38,18 @@ use tokio::sync::broadcast;
 /// The environment variable setting the per-step network timeout in milliseconds.
 pub const NET_TIMEOUT_ENV: &str = "ORBIT_NET_TIMEOUT_MS";
 
+/// The environment variable setting how long to wait for another process's database lock,
+/// in milliseconds.
+pub const BUSY_TIMEOUT_ENV: &str = "ORBIT_BUSY_TIMEOUT_MS";
+
+fn env_millis(name: &str) -> Option<Duration> {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+}
+
 /// How to open a profile.
 #[derive(Debug)]
 pub struct OpenOptions {
@@ -59,18 +71,13 @@ impl OpenOptions {
     /// The options a front door uses: the OS keyring namespaced for this build, the system
     /// clock, the process environment.
     pub fn from_env(data_dir: PathBuf) -> Self {
-        let net_timeout = std::env::var(NET_TIMEOUT_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
-            .map_or(Duration::from_secs(20), Duration::from_millis);
         Self {
             data_dir,
             keyring: Keyring::platform(orbit_secrets::service_for_build()),
             clock: Arc::new(SystemClock),
             env: EnvOverrides::from_process_env(),
-            net_timeout,
-            busy_timeout: Duration::from_secs(5),
+            net_timeout: env_millis(NET_TIMEOUT_ENV).unwrap_or(Duration::from_secs(20)),
+            busy_timeout: env_millis(BUSY_TIMEOUT_ENV).unwrap_or(Duration::from_secs(5)),
         }
     }
 }

@@ -1,0 +1,209 @@
+//! Helpers for the end-to-end tests: the test servers' settings (from `tests/servers/start.sh`'s
+//! `env.sh`), and running the real `orbit` binary in a fresh profile.
+//!
+//! The tests need the servers and a private keyring; `scripts/test` provides both. Without
+//! them (`ORBIT_TEST_STATE_DIR` unset) a test says so and passes, unless `CI` is set, where a
+//! missing server is a failure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A test's result.
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The test servers, as `tests/servers/start.sh` describes them.
+#[derive(Debug, Clone)]
+pub struct Servers {
+    /// PEM of the test CA.
+    pub ca: String,
+    /// Dovecot, plain with STARTTLS.
+    pub imap_port: u16,
+    /// Dovecot, implicit TLS.
+    pub imaps_port: u16,
+    /// SMTP, plain with AUTH.
+    pub smtp_port: u16,
+    /// SMTP, STARTTLS required.
+    pub smtp_starttls_port: u16,
+    /// SMTP, implicit TLS.
+    pub smtps_port: u16,
+    /// Radicale.
+    pub caldav_url: String,
+    /// Accepts and stays silent.
+    pub blackhole_port: u16,
+    /// Login.
+    pub user: String,
+    /// Password.
+    pub password: String,
+}
+
+fn var(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set: run the tests through scripts/test"))
+}
+
+fn port(name: &str) -> Result<u16, String> {
+    var(name)?.parse().map_err(|e| format!("{name}: {e}"))
+}
+
+/// The servers, or `None` (after printing why) when they are not running outside CI.
+pub fn servers() -> Result<Option<Servers>, String> {
+    if std::env::var_os("ORBIT_TEST_STATE_DIR").is_none() {
+        if std::env::var_os("CI").is_some() {
+            return Err("the test servers are not running (ORBIT_TEST_STATE_DIR unset) under CI".into());
+        }
+        eprintln!("skipping: the test servers are not running; use scripts/test");
+        return Ok(None);
+    }
+    Ok(Some(Servers {
+        ca: var("ORBIT_TEST_CA")?,
+        imap_port: port("ORBIT_TEST_IMAP_PORT")?,
+        imaps_port: port("ORBIT_TEST_IMAPS_PORT")?,
+        smtp_port: port("ORBIT_TEST_SMTP_PORT")?,
+        smtp_starttls_port: port("ORBIT_TEST_SMTP_STARTTLS_PORT")?,
+        smtps_port: port("ORBIT_TEST_SMTPS_PORT")?,
+        caldav_url: var("ORBIT_TEST_CALDAV_URL")?,
+        blackhole_port: port("ORBIT_TEST_BLACKHOLE_PORT")?,
+        user: var("ORBIT_TEST_USER")?,
+        password: var("ORBIT_TEST_PASSWORD")?,
+    }))
+}
+
+/// The `orbit` binary built beside the test binary.
+pub fn orbit_binary() -> PathBuf {
+    // target/debug/deps/<test> → target/debug/orbit
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    dir.join(format!("orbit{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A fresh profile and a way to run `orbit` in it.
+#[derive(Debug)]
+pub struct Profile {
+    /// The data directory.
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    removed_env: Vec<String>,
+}
+
+/// What a run printed.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status was success.
+    pub ok: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Standard output as JSON.
+    pub fn json(&self) -> Result<serde_json::Value, String> {
+        serde_json::from_str(&self.stdout)
+            .map_err(|e| format!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+
+    /// The `{error: {code, message}}` printed on standard error with `--json`.
+    pub fn error(&self) -> Result<(String, String), String> {
+        let line = self.stderr.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("stderr has no JSON error ({e}): {}", self.stderr))?;
+        Ok((
+            value["error"]["code"].as_str().unwrap_or_default().to_owned(),
+            value["error"]["message"].as_str().unwrap_or_default().to_owned(),
+        ))
+    }
+}
+
+impl Profile {
+    /// A new empty profile that trusts the test CA.
+    pub fn new(servers: &Servers) -> Result<Self, std::io::Error> {
+        let mut profile = Self::bare()?;
+        profile.env.push(("ORBIT_EXTRA_CA_CERTS".into(), servers.ca.clone()));
+        Ok(profile)
+    }
+
+    /// A new empty profile that trusts only the public roots.
+    pub fn bare() -> Result<Self, std::io::Error> {
+        Ok(Self {
+            dir: tempfile::Builder::new().prefix("orbit-profile-").tempdir()?,
+            env: vec![("ORBIT_NET_TIMEOUT_MS".into(), "3000".into())],
+            removed_env: vec![
+                "ORBIT_DATA_DIR".into(),
+                "ORBIT_EXTRA_CA_CERTS".into(),
+                "ANTHROPIC_API_KEY".into(),
+                "ANTHROPIC_BASE_URL".into(),
+                "OPENAI_API_KEY".into(),
+                "OPENAI_BASE_URL".into(),
+            ],
+        })
+    }
+
+    /// Sets an environment variable for every run.
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// The database file.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("orbit.sqlite3")
+    }
+
+    /// Runs `orbit --data-dir <profile> ARGS` with `stdin` piped in.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, std::io::Error> {
+        let mut command = Command::new(orbit_binary());
+        command.arg("--data-dir").arg(self.dir.path()).args(args);
+        for name in &self.removed_env {
+            command.env_remove(name);
+        }
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn()?;
+        if let Some(mut pipe) = child.stdin.take() {
+            if let Some(text) = stdin {
+                pipe.write_all(text.as_bytes())?;
+            }
+        }
+        let Output { status, stdout, stderr } = child.wait_with_output()?;
+        Ok(Run {
+            ok: status.success(),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    }
+
+    /// The profile id (keyring entries are named under it).
+    pub fn profile_id(&self) -> Result<String, rusqlite::Error> {
+        let conn = rusqlite::Connection::open(self.database())?;
+        conn.query_row("SELECT value FROM settings WHERE key = 'profile.id'", [], |r| r.get(0))
+    }
+
+    /// Every byte the profile's database holds on disk (main file and WAL).
+    pub fn database_bytes(&self) -> Result<Vec<u8>, std::io::Error> {
+        let mut bytes = std::fs::read(self.database())?;
+        if let Ok(wal) = std::fs::read(self.dir.path().join("orbit.sqlite3-wal")) {
+            bytes.extend(wal);
+        }
+        Ok(bytes)
+    }
+}
+
+/// Whether `haystack` contains `needle` as bytes.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Looks a secret up in the Secret Service with `secret-tool`, as another program would.
+pub fn secret_tool_lookup(service: &str, username: &str) -> Result<Option<String>, std::io::Error> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", username])
+        .output()?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+}
