@@ -1,0 +1,213 @@
+// WebDriver tests of the real Orbit app: tauri-driver drives the Tauri window through
+// WebKitWebDriver. Run inside Xvfb and a D-Bus session with an unlocked keyring, with the
+// test servers' env.sh loaded (scripts/test does all of that).
+//
+// Each step below counts as one test; the run ends with "N passed, N failed".
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { remote } from 'webdriverio';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = process.env.ORBIT_SHOTS_DIR ?? join(here, 'shots');
+mkdirSync(shots, { recursive: true });
+
+const need = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through scripts/test`);
+  return value;
+};
+const app = need('ORBIT_APP_BIN');
+const driverBin = need('TAURI_DRIVER');
+const env = {
+  user: need('ORBIT_TEST_USER'),
+  password: need('ORBIT_TEST_PASSWORD'),
+  imaps: need('ORBIT_TEST_IMAPS_PORT'),
+  smtps: need('ORBIT_TEST_SMTPS_PORT'),
+  caldav: need('ORBIT_TEST_CALDAV_URL'),
+  ca: need('ORBIT_TEST_CA'),
+};
+
+const results = [];
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`test ${name} ... ok (${Date.now() - started} ms)`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`test ${name} ... FAILED (${Date.now() - started} ms)\n${err?.stack ?? err}`);
+    throw err;
+  }
+}
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.end(); resolve(); });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} never opened`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+// A canary HTTP server: any request it receives is a leak from the webview.
+const canaryHits = [];
+const canary = createServer((req, res) => { canaryHits.push(req.url); res.end('x'); });
+await new Promise((resolve) => canary.listen(0, '127.0.0.1', resolve));
+const canaryUrl = `http://127.0.0.1:${canary.address().port}`;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'orbit-e2e-'));
+const driver = spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
+  env: {
+    ...process.env,
+    ORBIT_DATA_DIR: dataDir,
+    ORBIT_EXTRA_CA_CERTS: env.ca,
+    ORBIT_NET_TIMEOUT_MS: '8000',
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+
+let browser;
+let failed = false;
+const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
+const shot = async (name) => {
+  await browser.pause(400); // let the last frame land before the capture
+  await browser.saveScreenshot(join(shots, `${name}.png`));
+};
+
+try {
+  await waitForPort(4444, 20000);
+  await step('the window opens on the onboarding screen', async () => {
+    browser = await remote({
+      hostname: '127.0.0.1',
+      port: 4444,
+      logLevel: 'warn',
+      capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
+    });
+    await (await byTestId('onboarding')).waitForDisplayed({ timeout: 30000 });
+    const title = await browser.getTitle();
+    if (title !== 'Orbit') throw new Error(`window title is ${title}`);
+    await shot('onboarding');
+  });
+
+  await step('no Tauri global is exposed and the CSP blocks remote loads', async () => {
+    const globals = await browser.execute(() => [typeof window.__TAURI__, typeof window.__TAURI_INTERNALS__]);
+    if (globals[0] !== 'undefined') throw new Error('withGlobalTauri must be off');
+    await browser.execute((url) => {
+      const img = document.createElement('img');
+      img.src = `${url}/img`;
+      document.body.appendChild(img);
+      fetch(`${url}/fetch`).catch(() => {});
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = `${url}/css`;
+      document.head.appendChild(link);
+    }, canaryUrl);
+    await browser.pause(1500);
+    if (canaryHits.length) throw new Error(`the webview reached the network: ${canaryHits.join(', ')}`);
+  });
+
+  await step('an account is added against the local servers and passes its connection test', async () => {
+    await (await byTestId('onboarding-add-account')).click();
+    const fill = async (id, value) => {
+      const field = await byTestId(id);
+      await field.waitForDisplayed({ timeout: 10000 });
+      await field.clearValue();
+      await field.setValue(value);
+    };
+    await fill('account-email', 'alice@example.com');
+    await fill('account-name', 'Work');
+    await fill('account-username', env.user);
+    await fill('account-password', env.password);
+    await (await byTestId('imap-security')).selectByAttribute('value', 'tls');
+    await fill('imap-host', 'localhost');
+    await fill('imap-port', env.imaps);
+    await (await byTestId('smtp-security')).selectByAttribute('value', 'tls');
+    await fill('smtp-host', 'localhost');
+    await fill('smtp-port', env.smtps);
+    await fill('caldav-url', env.caldav);
+    await shot('account-form');
+    await (await byTestId('account-save')).click();
+    const result = await byTestId('test-result');
+    await result.waitForDisplayed({ timeout: 30000 });
+    await browser.waitUntil(async () => /CalDAV/.test(await result.getText()), { timeout: 30000, timeoutMsg: 'no test result' });
+    const status = await browser.$('[data-testid^="account-status-"]');
+    await status.waitForDisplayed({ timeout: 30000 });
+    await browser.waitUntil(async () => (await status.getText()).includes('Connected'), {
+      timeout: 30000,
+      timeoutMsg: `status stayed ${await status.getText()}; result: ${await result.getText()}`,
+    });
+    const text = await result.getText();
+    for (const service of ['IMAP', 'SMTP', 'CalDAV']) {
+      if (!text.includes(service)) throw new Error(`the result does not mention ${service}: ${text}`);
+    }
+    await shot('settings-account-connected');
+  });
+
+  await step('the password never reaches the webview', async () => {
+    const html = await browser.execute(() => document.documentElement.outerHTML);
+    if (html.includes(env.password)) throw new Error('the password is in the page');
+  });
+
+  await step('the activity screen lists what happened', async () => {
+    await (await byTestId('nav-activity')).click();
+    const list = await byTestId('activity-list');
+    await list.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="activity-row"]')).length >= 3, {
+      timeout: 10000,
+      timeoutMsg: 'fewer than 3 activity rows',
+    });
+    const text = await list.getText();
+    for (const expected of ['Added account Work', 'Tested account Work']) {
+      if (!text.includes(expected)) throw new Error(`activity lacks "${expected}": ${text}`);
+    }
+    await shot('activity');
+  });
+
+  await step('keyboard navigation reaches every area', async () => {
+    for (const [keys, area] of [[['g', 'i'], 'inbox'], [['g', 's'], 'settings'], [['g', 'c'], 'calendar']]) {
+      await browser.keys(keys);
+      await browser.waitUntil(async () => (await (await byTestId(`nav-${area}`)).getAttribute('aria-current')) === 'page', {
+        timeout: 5000,
+        timeoutMsg: `g ${keys[1]} did not open ${area}`,
+      });
+    }
+    await shot('calendar-empty');
+  });
+
+  await step('a test notification can be sent without a notification daemon', async () => {
+    await browser.keys(['g', 's']);
+    const button = await byTestId('notification-test');
+    await button.waitForDisplayed({ timeout: 5000 });
+    await button.click();
+    await browser.waitUntil(async () => {
+      const activities = await browser.execute(() => document.body.innerText);
+      return /notification/i.test(activities);
+    }, { timeout: 10000, timeoutMsg: 'no feedback after the test notification' });
+  });
+} catch {
+  failed = true;
+  if (browser) await shot('failure').catch(() => {});
+} finally {
+  if (browser) await browser.deleteSession().catch(() => {});
+  driver.kill('SIGTERM'); // not SIGKILL: that orphans WebKitWebDriver
+  canary.close();
+}
+
+const passed = results.filter((r) => r.ok).length;
+console.log(`\nscreenshots in ${shots}`);
+console.log(`${passed} passed, ${results.length - passed} failed`);
+process.exit(failed ? 1 : 0);
