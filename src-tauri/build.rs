@@ -3,6 +3,7 @@
 //! that only the main window's capability holds.
 
 const COMMANDS: &[&str] = &[
+    "ui_ready",
     "app_info",
     "notification_test",
     "account_list",

@@ -169,7 +169,8 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
 });
 
-await rm(outDir, { recursive: true, force: true });
+// A full run starts from an empty folder; a filtered run only replaces its own shots.
+if (!only) await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 
 const problems = [];

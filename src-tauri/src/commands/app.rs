@@ -7,6 +7,21 @@ use tauri_plugin_notification::NotificationExt;
 use crate::error::IpcResult;
 use crate::state::{AppState, blocking};
 
+/// The webview calls this once its first frame is painted: the window is shown only then, so
+/// it never flashes an empty page, and the start-up time is logged.
+#[tauri::command]
+pub fn ui_ready(app: AppHandle) {
+    let elapsed = crate::STARTED.get().map(std::time::Instant::elapsed);
+    if let Some(elapsed) = elapsed {
+        tracing::info!(
+            first_paint_ms = elapsed.as_millis(),
+            "first paint {} ms after start",
+            elapsed.as_millis()
+        );
+    }
+    crate::tray::show_main(&app);
+}
+
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> IpcResult<AppInfo> {
     let core = state.core()?;

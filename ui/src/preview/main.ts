@@ -28,4 +28,8 @@ function testAccount(account: { imap: unknown; smtp: { host: string } | null; ca
 const backend = new FakeBackend(data, { testAccount, testDelayMs: Number(params.get('delay') ?? 250) }).install();
 (window as unknown as { __orbitBackend: FakeBackend }).__orbitBackend = backend;
 
+// Like the real app (tauri.conf.json "freezePrototype": true), so code that writes to
+// Object.prototype fails here first.
+Object.freeze(Object.prototype);
+
 await import('../main');
