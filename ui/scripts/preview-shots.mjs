@@ -1,4 +1,4 @@
-// Screenshots of every screen, light and dark, at 1280×800, against mocked IPC (preview.html).
+// Screenshots of every screen, light and dark, at 1280×800 (and a few at the 720×520 minimum), against mocked IPC (preview.html).
 // Starts Vite through its API (its printed port has colour codes), drives Debian's chromium with
 // playwright-core, and writes PNGs to ui/shots/. Fails on page errors, console errors or
 // horizontal overflow, so a broken screen cannot slip through unnoticed.
@@ -20,7 +20,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** @param {Page} page @param {string} key */
 async function go(page, key) {
-  await page.locator('body').click({ position: { x: 1270, y: 790 } });
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.locator('body').click({ position: { x: size.width - 10, y: size.height - 10 } });
   await page.keyboard.press('g');
   await page.keyboard.press(key);
 }
@@ -173,16 +174,28 @@ const browser = await chromium.launch({
 if (!only) await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 
+// The window's minimum size (tauri.conf.json minWidth/minHeight): a few dense screens must still fit.
+const NARROW = new Set(['onboarding-no-keyring', 'activity', 'settings-accounts', 'settings-row-test-failed', 'settings-form-prefilled', 'settings-ai']);
+const RUNS = [
+  { suffix: 'light', colorScheme: 'light', viewport: { width: 1280, height: 800 }, shots: SHOTS },
+  { suffix: 'dark', colorScheme: 'dark', viewport: { width: 1280, height: 800 }, shots: SHOTS },
+  { suffix: 'narrow', colorScheme: 'light', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW.has(s.name)) },
+];
+
 const problems = [];
 let count = 0;
 const started = Date.now();
 try {
-  for (const colorScheme of /** @type {const} */ (['light', 'dark'])) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme, reducedMotion: 'reduce' });
-    for (const shot of SHOTS) {
+  for (const run of RUNS) {
+    const context = await browser.newContext({
+      viewport: run.viewport,
+      colorScheme: /** @type {'light' | 'dark'} */ (run.colorScheme),
+      reducedMotion: 'reduce',
+    });
+    for (const shot of run.shots) {
       if (only && !shot.name.includes(only)) continue;
       const page = await context.newPage();
-      const label = `${shot.name}-${colorScheme}`;
+      const label = `${shot.name}-${run.suffix}`;
       page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
       page.on('console', (m) => {
         if (m.type() === 'error' || m.type() === 'warning') problems.push(`${label}: console ${m.type()}: ${m.text()}`);
