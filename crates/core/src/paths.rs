@@ -10,9 +10,9 @@ pub const DATA_DIR_ENV: &str = "ORBIT_DATA_DIR";
 
 /// The OS data directory for this build's profile, e.g. `~/.local/share/orbit` on Linux,
 /// `~/Library/Application Support/app.orbit.Orbit` on macOS, `%APPDATA%\Orbit\Orbit\data` on
-/// Windows; development builds use an `Orbit Dev` application name.
+/// Windows; development builds use an `Orbit-Dev` application name.
 pub fn default_data_dir() -> Result<PathBuf> {
-    let app = if cfg!(debug_assertions) { "Orbit Dev" } else { "Orbit" };
+    let app = if cfg!(debug_assertions) { "Orbit-Dev" } else { "Orbit" };
     directories::ProjectDirs::from("app", "Orbit", app)
         .map(|dirs| dirs.data_dir().to_path_buf())
         .ok_or_else(|| {
