@@ -27,7 +27,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         files.push((number.parse()?, name.to_owned(), path.clone()));
     }
     files.sort();
-    let mut code = String::from("/// Every migration in `migrations/`, in order.\npub(crate) const MIGRATIONS: &[Migration] = &[\n");
+    let mut code = String::from(
+        "/// Every migration in `migrations/`, in order.\npub(crate) const MIGRATIONS: &[Migration] = &[\n",
+    );
     for (index, (number, name, path)) in files.iter().enumerate() {
         let expected = u32::try_from(index)? + 1;
         if *number != expected {
@@ -40,6 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
     }
     code.push_str("];\n");
-    std::fs::write(PathBuf::from(std::env::var("OUT_DIR")?).join("migrations.rs"), code)?;
+    std::fs::write(
+        PathBuf::from(std::env::var("OUT_DIR")?).join("migrations.rs"),
+        code,
+    )?;
     Ok(())
 }

@@ -134,7 +134,10 @@ pub fn run() {
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event
                 && window.label() == "main"
-                && window.app_handle().state::<tray::TrayStatus>().close_to_tray
+                && window
+                    .app_handle()
+                    .state::<tray::TrayStatus>()
+                    .close_to_tray
             {
                 api.prevent_close();
                 if let Err(e) = window.hide() {

@@ -5,6 +5,10 @@
 //! them (`ORBIT_TEST_STATE_DIR` unset) a test says so and passes, unless `CI` is set, where a
 //! missing server is a failure.
 
+// serde_json's `value["key"]` never panics (a missing key reads as Null), which is what
+// these JSON checks want.
+#![allow(clippy::indexing_slicing)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -38,7 +42,8 @@ pub struct Servers {
 }
 
 fn var(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("{name} is not set: run the tests through scripts/test"))
+    std::env::var(name)
+        .map_err(|_| format!("{name} is not set: run the tests through scripts/test"))
 }
 
 fn port(name: &str) -> Result<u16, String> {
@@ -49,7 +54,9 @@ fn port(name: &str) -> Result<u16, String> {
 pub fn servers() -> Result<Option<Servers>, String> {
     if std::env::var_os("ORBIT_TEST_STATE_DIR").is_none() {
         if std::env::var_os("CI").is_some() {
-            return Err("the test servers are not running (ORBIT_TEST_STATE_DIR unset) under CI".into());
+            return Err(
+                "the test servers are not running (ORBIT_TEST_STATE_DIR unset) under CI".into(),
+            );
         }
         eprintln!("skipping: the test servers are not running; use scripts/test");
         return Ok(None);
@@ -103,18 +110,33 @@ pub struct Run {
 impl Run {
     /// Standard output as JSON.
     pub fn json(&self) -> Result<serde_json::Value, String> {
-        serde_json::from_str(&self.stdout)
-            .map_err(|e| format!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).map_err(|e| {
+            format!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// The `{error: {code, message}}` printed on standard error with `--json`.
     pub fn error(&self) -> Result<(String, String), String> {
-        let line = self.stderr.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("stderr has no JSON error ({e}): {}", self.stderr))?;
+        let line = self
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("stderr has no JSON error ({e}): {}", self.stderr))?;
         Ok((
-            value["error"]["code"].as_str().unwrap_or_default().to_owned(),
-            value["error"]["message"].as_str().unwrap_or_default().to_owned(),
+            value["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            value["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         ))
     }
 }
@@ -123,14 +145,18 @@ impl Profile {
     /// A new empty profile that trusts the test CA.
     pub fn new(servers: &Servers) -> Result<Self, std::io::Error> {
         let mut profile = Self::bare()?;
-        profile.env.push(("ORBIT_EXTRA_CA_CERTS".into(), servers.ca.clone()));
+        profile
+            .env
+            .push(("ORBIT_EXTRA_CA_CERTS".into(), servers.ca.clone()));
         Ok(profile)
     }
 
     /// A new empty profile that trusts only the public roots.
     pub fn bare() -> Result<Self, std::io::Error> {
         Ok(Self {
-            dir: tempfile::Builder::new().prefix("orbit-profile-").tempdir()?,
+            dir: tempfile::Builder::new()
+                .prefix("orbit-profile-")
+                .tempdir()?,
             env: vec![("ORBIT_NET_TIMEOUT_MS".into(), "3000".into())],
             removed_env: vec![
                 "ORBIT_DATA_DIR".into(),
@@ -164,14 +190,19 @@ impl Profile {
         for (name, value) in &self.env {
             command.env(name, value);
         }
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = command.spawn()?;
-        if let Some(mut pipe) = child.stdin.take() {
-            if let Some(text) = stdin {
-                pipe.write_all(text.as_bytes())?;
-            }
+        if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+            pipe.write_all(text.as_bytes())?;
         }
-        let Output { status, stdout, stderr } = child.wait_with_output()?;
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output()?;
         Ok(Run {
             ok: status.success(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -182,7 +213,11 @@ impl Profile {
     /// The profile id (keyring entries are named under it).
     pub fn profile_id(&self) -> Result<String, rusqlite::Error> {
         let conn = rusqlite::Connection::open(self.database())?;
-        conn.query_row("SELECT value FROM settings WHERE key = 'profile.id'", [], |r| r.get(0))
+        conn.query_row(
+            "SELECT value FROM settings WHERE key = 'profile.id'",
+            [],
+            |r| r.get(0),
+        )
     }
 
     /// Every byte the profile's database holds on disk (main file and WAL).
@@ -205,5 +240,8 @@ pub fn secret_tool_lookup(service: &str, username: &str) -> Result<Option<String
     let out = Command::new("secret-tool")
         .args(["lookup", "service", service, "username", username])
         .output()?;
-    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+    Ok(out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
 }

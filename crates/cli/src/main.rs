@@ -16,7 +16,12 @@ use orbit_core::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "orbit", version, about = "Orbit: mail, calendar, tasks and documents with an AI agent, local-first", propagate_version = true)]
+#[command(
+    name = "orbit",
+    version,
+    about = "Orbit: mail, calendar, tasks and documents with an AI agent, local-first",
+    propagate_version = true
+)]
 struct Cli {
     /// The profile's data directory (default: the OS data directory).
     #[arg(long, global = true, env = "ORBIT_DATA_DIR", value_name = "DIR")]
@@ -206,7 +211,9 @@ fn main() -> ExitCode {
 }
 
 fn report(err: &anyhow::Error, json: bool) {
-    let core = err.chain().find_map(|e| e.downcast_ref::<orbit_core::Error>());
+    let core = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<orbit_core::Error>());
     let code = core.map_or("internal", |e| e.code().as_str());
     let message = core.map_or_else(|| format!("{err:#}"), |e| e.message().to_owned());
     if json {
@@ -236,8 +243,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("No activity yet.");
             } else {
                 for a in &list {
-                    let target = if a.target.is_empty() { String::new() } else { format!(" [{}]", a.target) };
-                    println!("{:>5}  {}  {:<6}  {:<18} {}{}", a.id, a.at, a.actor, a.action, a.summary, target);
+                    let target = if a.target.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", a.target)
+                    };
+                    println!(
+                        "{:>5}  {}  {:<6}  {:<18} {}{}",
+                        a.id, a.at, a.actor, a.action, a.summary, target
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -273,7 +287,9 @@ fn endpoint(
     if host.is_none() && port.is_none() && security.is_none() {
         return current;
     }
-    let host = host.or_else(|| current.as_ref().map(|c| c.host.clone())).unwrap_or_default();
+    let host = host
+        .or_else(|| current.as_ref().map(|c| c.host.clone()))
+        .unwrap_or_default();
     let security = security
         .or_else(|| current.as_ref().map(|c| c.security.clone()))
         .unwrap_or_else(|| "tls".to_owned())
@@ -281,20 +297,30 @@ fn endpoint(
     let port = port
         .or_else(|| current.as_ref().map(|c| c.port))
         .unwrap_or_else(|| default_port(service, &security));
-    Some(EndpointInput { host, port, security })
+    Some(EndpointInput {
+        host,
+        port,
+        security,
+    })
 }
 
 fn read_secret(from_stdin: bool, prompt: &str, what: &str) -> anyhow::Result<Sensitive<String>> {
     let secret = if from_stdin {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).with_context(|| format!("Cannot read the {what} from standard input"))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .with_context(|| format!("Cannot read the {what} from standard input"))?;
         text.trim_end_matches(['\r', '\n']).to_owned()
     } else if std::io::stdin().is_terminal() {
         rpassword::prompt_password(prompt).with_context(|| format!("Cannot read the {what}"))?
     } else {
         anyhow::bail!(orbit_core::Error::invalid(format!(
             "No terminal to ask for the {what}: pipe it in and pass --{}",
-            if what == "API key" { "stdin" } else { "password-stdin" }
+            if what == "API key" {
+                "stdin"
+            } else {
+                "password-stdin"
+            }
         )));
     };
     Ok(Sensitive::new(secret))
@@ -317,7 +343,10 @@ fn account(orbit: &Orbit, command: AccountCommand, json: bool) -> anyhow::Result
             if json {
                 print_json(&account)?;
             } else {
-                println!("Added account {} ({}) with id {}.", account.name, account.email, account.id);
+                println!(
+                    "Added account {} ({}) with id {}.",
+                    account.name, account.email, account.id
+                );
             }
         }
         AccountCommand::List => {
@@ -325,7 +354,9 @@ fn account(orbit: &Orbit, command: AccountCommand, json: bool) -> anyhow::Result
             if json {
                 print_json(&list)?;
             } else if list.is_empty() {
-                println!("No accounts. Add one with: orbit account add --name N --email E --username U ...");
+                println!(
+                    "No accounts. Add one with: orbit account add --name N --email E --username U ..."
+                );
             } else {
                 for a in &list {
                     print_account(a);
@@ -340,12 +371,40 @@ fn account(orbit: &Orbit, command: AccountCommand, json: bool) -> anyhow::Result
                 name: args.name.unwrap_or(current.name),
                 email: args.email.unwrap_or(current.email),
                 username: args.username.unwrap_or(current.username),
-                imap: if args.no_imap { None } else { endpoint("imap", s.imap_host, s.imap_port, s.imap_security, current.imap) },
-                smtp: if args.no_smtp { None } else { endpoint("smtp", s.smtp_host, s.smtp_port, s.smtp_security, current.smtp) },
-                caldav_url: if args.no_caldav { None } else { s.caldav_url.or(current.caldav_url) },
+                imap: if args.no_imap {
+                    None
+                } else {
+                    endpoint(
+                        "imap",
+                        s.imap_host,
+                        s.imap_port,
+                        s.imap_security,
+                        current.imap,
+                    )
+                },
+                smtp: if args.no_smtp {
+                    None
+                } else {
+                    endpoint(
+                        "smtp",
+                        s.smtp_host,
+                        s.smtp_port,
+                        s.smtp_security,
+                        current.smtp,
+                    )
+                },
+                caldav_url: if args.no_caldav {
+                    None
+                } else {
+                    s.caldav_url.or(current.caldav_url)
+                },
             };
             let password = if args.password_stdin || args.ask_password {
-                Some(read_secret(args.password_stdin, "New password: ", "password")?)
+                Some(read_secret(
+                    args.password_stdin,
+                    "New password: ",
+                    "password",
+                )?)
             } else {
                 None
             };
@@ -380,10 +439,17 @@ fn account(orbit: &Orbit, command: AccountCommand, json: bool) -> anyhow::Result
                         "Refusing to remove an account without confirmation: pass --yes"
                     ));
                 }
-                print!("Remove account {} ({}) and its stored password? [y/N] ", account.name, account.email);
-                std::io::stdout().flush().context("Cannot write the prompt")?;
+                print!(
+                    "Remove account {} ({}) and its stored password? [y/N] ",
+                    account.name, account.email
+                );
+                std::io::stdout()
+                    .flush()
+                    .context("Cannot write the prompt")?;
                 let mut answer = String::new();
-                std::io::stdin().read_line(&mut answer).context("Cannot read the answer")?;
+                std::io::stdin()
+                    .read_line(&mut answer)
+                    .context("Cannot read the answer")?;
                 if !matches!(answer.trim(), "y" | "Y" | "yes") {
                     println!("Nothing removed.");
                     return Ok(ExitCode::SUCCESS);
@@ -421,8 +487,17 @@ fn print_account(a: &Account) {
 fn print_report(report: &ConnectionReport) {
     for c in &report.checks {
         let mark = if c.ok { "ok    " } else { "FAILED" };
-        let kind = c.kind.as_deref().map(|k| format!(" [{k}]")).unwrap_or_default();
-        println!("{:<7} {mark}{kind}  {} ({} ms)", c.service.to_uppercase(), c.message, c.elapsed_ms);
+        let kind = c
+            .kind
+            .as_deref()
+            .map(|k| format!(" [{k}]"))
+            .unwrap_or_default();
+        println!(
+            "{:<7} {mark}{kind}  {} ({} ms)",
+            c.service.to_uppercase(),
+            c.message,
+            c.elapsed_ms
+        );
     }
     if report.checks.is_empty() {
         println!("This account has no server to test.");
@@ -432,7 +507,11 @@ fn print_report(report: &ConnectionReport) {
 fn settings(orbit: &Orbit, command: SettingsCommand, json: bool) -> anyhow::Result<ExitCode> {
     let shown = match command {
         SettingsCommand::Show => orbit.ai_settings()?,
-        SettingsCommand::Provider { provider, base_url, model } => {
+        SettingsCommand::Provider {
+            provider,
+            base_url,
+            model,
+        } => {
             let provider: Provider = provider.parse()?;
             orbit.provider_update(provider, base_url.as_deref(), model.as_deref())?
         }
@@ -455,13 +534,23 @@ fn settings(orbit: &Orbit, command: SettingsCommand, json: bool) -> anyhow::Resu
 }
 
 fn print_settings(s: &AiSettings) {
-    for (label, p) in [("Anthropic", &s.anthropic), ("OpenAI-compatible", &s.openai)] {
+    for (label, p) in [
+        ("Anthropic", &s.anthropic),
+        ("OpenAI-compatible", &s.openai),
+    ] {
         let key = match (p.has_key, p.key_from_env) {
             (true, true) => "from the environment",
             (true, false) => "stored in the OS keyring",
             (false, _) => "not set",
         };
-        let env = if p.base_url_from_env { " (from the environment)" } else { "" };
-        println!("{label}\n  base URL  {}{env}\n  model     {}\n  API key   {key}", p.base_url, p.model);
+        let env = if p.base_url_from_env {
+            " (from the environment)"
+        } else {
+            ""
+        };
+        println!(
+            "{label}\n  base URL  {}{env}\n  model     {}\n  API key   {key}",
+            p.base_url, p.model
+        );
     }
 }

@@ -180,12 +180,9 @@ pub(crate) fn validate(input: &AccountInput) -> Result<AccountWrite> {
         return Err(Error::invalid("Name is longer than 200 characters"));
     }
     let email = input.email.trim();
-    let valid_email = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        })
-        && !email.contains(char::is_whitespace);
+    let valid_email = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+    }) && !email.contains(char::is_whitespace);
     if !valid_email {
         return Err(Error::invalid(format!(
             "Email {email:?} is not an address like name@example.com"
@@ -278,7 +275,11 @@ impl Orbit {
 
     /// Adds an account: the row and its activity in one transaction, the password in the
     /// keyring before that transaction commits. If either fails, neither remains.
-    pub fn account_add(&self, input: &AccountInput, password: Sensitive<String>) -> Result<Account> {
+    pub fn account_add(
+        &self,
+        input: &AccountInput,
+        password: Sensitive<String>,
+    ) -> Result<Account> {
         let fields = validate(input)?;
         check_password(&password)?;
         let now = self.now_stamp();
@@ -337,7 +338,8 @@ impl Orbit {
         let activity = self.store.write(|tx| -> Result<i64> {
             accounts::update(tx, id.0, &fields, &now)
                 .map_err(|e| unique_email(Error::from(e), &fields.email))?;
-            let mut details = json!({ "before": describe(&before.fields), "after": describe(&fields) });
+            let mut details =
+                json!({ "before": describe(&before.fields), "after": describe(&fields) });
             if let Some(map) = details.as_object_mut() {
                 map.insert("password_changed".into(), json!(password.is_some()));
             }
@@ -403,8 +405,16 @@ mod tests {
             name: " Work ".into(),
             email: "alice@example.com".into(),
             username: "alice".into(),
-            imap: Some(EndpointInput { host: "imap.example.com".into(), port: 993, security: "tls".into() }),
-            smtp: Some(EndpointInput { host: "smtp.example.com".into(), port: 587, security: "STARTTLS".into() }),
+            imap: Some(EndpointInput {
+                host: "imap.example.com".into(),
+                port: 993,
+                security: "tls".into(),
+            }),
+            smtp: Some(EndpointInput {
+                host: "smtp.example.com".into(),
+                port: 587,
+                security: "STARTTLS".into(),
+            }),
             caldav_url: Some("https://dav.example.com/".into()),
         }
     }
@@ -415,7 +425,11 @@ mod tests {
         match validate(&bad) {
             Err(err) => {
                 assert_eq!(err.code(), ErrorCode::InvalidInput);
-                assert!(err.message().contains(needle), "{:?} should mention {needle:?}", err.message());
+                assert!(
+                    err.message().contains(needle),
+                    "{:?} should mention {needle:?}",
+                    err.message()
+                );
             }
             Ok(_) => panic!("{bad:?} should be refused"),
         }
@@ -435,19 +449,68 @@ mod tests {
         rejects(|i| i.email = "alice".into(), "Email");
         rejects(|i| i.email = "a b@example.com".into(), "Email");
         rejects(|i| i.username = String::new(), "Username");
-        rejects(|i| if let Some(e) = i.imap.as_mut() { e.port = 0 }, "IMAP port");
-        rejects(|i| if let Some(e) = i.imap.as_mut() { e.port = 70000 }, "IMAP port");
-        rejects(|i| if let Some(e) = i.smtp.as_mut() { e.security = "ssl3".into() }, "SMTP security");
-        rejects(|i| if let Some(e) = i.imap.as_mut() { e.host = "imaps://x".into() }, "IMAP host");
-        rejects(|i| if let Some(e) = i.imap.as_mut() { e.security = "none".into() }, "unencrypted");
-        rejects(|i| i.caldav_url = Some("http://dav.example.com/".into()), "CalDAV URL");
-        rejects(|i| { i.imap = None; i.smtp = None; i.caldav_url = None; }, "at least one server");
+        rejects(
+            |i| {
+                if let Some(e) = i.imap.as_mut() {
+                    e.port = 0
+                }
+            },
+            "IMAP port",
+        );
+        rejects(
+            |i| {
+                if let Some(e) = i.imap.as_mut() {
+                    e.port = 70000
+                }
+            },
+            "IMAP port",
+        );
+        rejects(
+            |i| {
+                if let Some(e) = i.smtp.as_mut() {
+                    e.security = "ssl3".into()
+                }
+            },
+            "SMTP security",
+        );
+        rejects(
+            |i| {
+                if let Some(e) = i.imap.as_mut() {
+                    e.host = "imaps://x".into()
+                }
+            },
+            "IMAP host",
+        );
+        rejects(
+            |i| {
+                if let Some(e) = i.imap.as_mut() {
+                    e.security = "none".into()
+                }
+            },
+            "unencrypted",
+        );
+        rejects(
+            |i| i.caldav_url = Some("http://dav.example.com/".into()),
+            "CalDAV URL",
+        );
+        rejects(
+            |i| {
+                i.imap = None;
+                i.smtp = None;
+                i.caldav_url = None;
+            },
+            "at least one server",
+        );
     }
 
     #[test]
     fn plain_is_allowed_to_loopback() -> Result<()> {
         let mut local = input();
-        local.imap = Some(EndpointInput { host: "127.0.0.1".into(), port: 14143, security: "none".into() });
+        local.imap = Some(EndpointInput {
+            host: "127.0.0.1".into(),
+            port: 14143,
+            security: "none".into(),
+        });
         local.caldav_url = Some("http://127.0.0.1:15232/".into());
         validate(&local)?;
         Ok(())

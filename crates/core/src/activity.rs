@@ -125,9 +125,7 @@ impl Orbit {
             before_id: None,
             limit: query.limit.unwrap_or(100).clamp(1, 1000),
         };
-        let rows = self
-            .store
-            .read(|conn| activities::list(conn, &filter))?;
+        let rows = self.store.read(|conn| activities::list(conn, &filter))?;
         Ok(rows
             .into_iter()
             .map(|row| Activity {
@@ -137,8 +135,7 @@ impl Orbit {
                 action: row.action,
                 target: row.target,
                 summary: row.summary,
-                details: serde_json::from_str(&row.details)
-                    .unwrap_or(serde_json::Value::Null),
+                details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
             })
             .collect())
     }

@@ -154,16 +154,19 @@ pub fn validate_base_url(url: &str) -> Result<String> {
         .split_once("://")
         .ok_or_else(|| Error::invalid(format!("Base URL {url:?} must start with https://")))?;
     let authority = rest.split('/').next().unwrap_or_default();
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, h)| h);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host.starts_with('[') {
-        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         host.split(':').next().unwrap_or_default().to_owned()
     };
     if host.is_empty() || authority.contains('@') {
-        return Err(Error::invalid(format!("Base URL {url:?} has no usable host")));
+        return Err(Error::invalid(format!(
+            "Base URL {url:?} has no usable host"
+        )));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => Ok(url.to_owned()),
@@ -171,7 +174,9 @@ pub fn validate_base_url(url: &str) -> Result<String> {
         "http" => Err(Error::invalid(format!(
             "Base URL {url:?} would send your API key unencrypted: use https:// (http is allowed only to this computer)"
         ))),
-        _ => Err(Error::invalid(format!("Base URL {url:?} must start with https://"))),
+        _ => Err(Error::invalid(format!(
+            "Base URL {url:?} must start with https://"
+        ))),
     }
 }
 
@@ -197,8 +202,8 @@ impl Orbit {
             .unwrap_or_else(|| provider.default_model().to_owned());
         let key_from_env = self.env.key(provider).is_some();
         // A keyring that cannot be reached shows as "no key" here; app_info reports why.
-        let has_key = key_from_env
-            || matches!(self.keyring.get(&self.key_entry(provider)), Ok(Some(_)));
+        let has_key =
+            key_from_env || matches!(self.keyring.get(&self.key_entry(provider)), Ok(Some(_)));
         Ok(ProviderView {
             base_url,
             model,
@@ -225,10 +230,19 @@ impl Orbit {
         model: Option<&str>,
     ) -> Result<AiSettings> {
         let base_url = base_url
-            .map(|u| if u.trim().is_empty() { Ok(String::new()) } else { validate_base_url(u) })
+            .map(|u| {
+                if u.trim().is_empty() {
+                    Ok(String::new())
+                } else {
+                    validate_base_url(u)
+                }
+            })
             .transpose()?;
         let model = model.map(|m| m.trim().to_owned());
-        if model.as_deref().is_some_and(|m| m.contains(char::is_whitespace)) {
+        if model
+            .as_deref()
+            .is_some_and(|m| m.contains(char::is_whitespace))
+        {
             return Err(Error::invalid("Model names have no spaces"));
         }
         let now = self.now_stamp();
@@ -298,7 +312,10 @@ impl Orbit {
                     actor: Actor::User,
                     action: "api_key.removed",
                     target: format!("provider:{}", provider.as_str()),
-                    summary: format!("Removed the {} API key from the OS keyring", provider.label()),
+                    summary: format!(
+                        "Removed the {} API key from the OS keyring",
+                        provider.label()
+                    ),
                     details: json!({ "provider": provider.as_str() }),
                 },
             )?;
@@ -325,7 +342,12 @@ mod tests {
 
     #[test]
     fn base_urls_must_be_https_except_to_loopback() {
-        assert_eq!(validate_base_url("https://api.anthropic.com/").ok().as_deref(), Some("https://api.anthropic.com"));
+        assert_eq!(
+            validate_base_url("https://api.anthropic.com/")
+                .ok()
+                .as_deref(),
+            Some("https://api.anthropic.com")
+        );
         assert!(validate_base_url("http://127.0.0.1:11434/v1").is_ok());
         assert!(validate_base_url("http://localhost:8080").is_ok());
         assert!(validate_base_url("http://[::1]:8080/v1").is_ok());

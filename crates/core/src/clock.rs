@@ -41,7 +41,10 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0.lock().map(|at| *at).unwrap_or_else(|e| *e.into_inner())
+        self.0
+            .lock()
+            .map(|at| *at)
+            .unwrap_or_else(|e| *e.into_inner())
     }
 }
 

@@ -56,7 +56,11 @@ impl ConnectionReport {
     }
 }
 
-fn check(service: &str, started: Instant, outcome: std::result::Result<String, (FailureKind, String)>) -> Check {
+fn check(
+    service: &str,
+    started: Instant,
+    outcome: std::result::Result<String, (FailureKind, String)>,
+) -> Check {
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match outcome {
         Ok(message) => Check {
@@ -106,7 +110,12 @@ impl Orbit {
                         .map(String::as_str)
                         .filter(|c| ["IDLE", "CONDSTORE", "QRESYNC", "MOVE", "UIDPLUS"].contains(c))
                         .collect();
-                    format!("Logged in to {}:{} ({})", endpoint.host, endpoint.port, extensions.join(" "))
+                    format!(
+                        "Logged in to {}:{} ({})",
+                        endpoint.host,
+                        endpoint.port,
+                        extensions.join(" ")
+                    )
                 })
                 .map_err(|e| (e.kind(), e.to_string())),
             };
@@ -186,7 +195,11 @@ impl Orbit {
                     summary: format!(
                         "Tested account {}: {}",
                         row.fields.name,
-                        if summary.is_empty() { "nothing to test".to_owned() } else { summary.clone() }
+                        if summary.is_empty() {
+                            "nothing to test".to_owned()
+                        } else {
+                            summary.clone()
+                        }
                     ),
                     details,
                 },

@@ -12,7 +12,11 @@ pub const DATA_DIR_ENV: &str = "ORBIT_DATA_DIR";
 /// `~/Library/Application Support/app.orbit.Orbit` on macOS, `%APPDATA%\Orbit\Orbit\data` on
 /// Windows; development builds use an `Orbit-Dev` application name.
 pub fn default_data_dir() -> Result<PathBuf> {
-    let app = if cfg!(debug_assertions) { "Orbit-Dev" } else { "Orbit" };
+    let app = if cfg!(debug_assertions) {
+        "Orbit-Dev"
+    } else {
+        "Orbit"
+    };
     directories::ProjectDirs::from("app", "Orbit", app)
         .map(|dirs| dirs.data_dir().to_path_buf())
         .ok_or_else(|| {

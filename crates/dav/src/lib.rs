@@ -19,8 +19,7 @@ use orbit_secrets::Sensitive;
 use tower_http::auth::AddAuthorization;
 
 /// The HTTP client libdav runs on.
-pub type HttpClient =
-    AddAuthorization<Client<hyper_rustls::HttpsConnector<HttpConnector>, String>>;
+pub type HttpClient = AddAuthorization<Client<hyper_rustls::HttpsConnector<HttpConnector>, String>>;
 
 /// Where and how to reach a CalDAV server.
 #[derive(Debug, Clone)]
@@ -71,7 +70,10 @@ pub struct DiscoveryReport {
 /// Parses and checks a CalDAV base URL: https, or http to loopback only.
 pub fn parse_url(url: &str) -> Result<Uri, DavError> {
     let uri: Uri = url.trim().parse().map_err(|e| {
-        DavError::new(FailureKind::Config, format!("{url:?} is not a valid URL: {e}"))
+        DavError::new(
+            FailureKind::Config,
+            format!("{url:?} is not a valid URL: {e}"),
+        )
     })?;
     let host = uri.host().unwrap_or_default();
     match uri.scheme_str() {
@@ -93,8 +95,8 @@ pub fn parse_url(url: &str) -> Result<Uri, DavError> {
 /// A CalDAV client for `config`.
 pub fn client(config: &DavConfig) -> Result<CalDavClient<HttpClient>, DavError> {
     let base = parse_url(&config.url)?;
-    let tls = orbit_net::client_config()
-        .map_err(|e| DavError::new(FailureKind::Tls, e.to_string()))?;
+    let tls =
+        orbit_net::client_config().map_err(|e| DavError::new(FailureKind::Tls, e.to_string()))?;
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(config.timeout));
@@ -126,7 +128,9 @@ pub async fn check_login(config: &DavConfig) -> Result<DiscoveryReport, DavError
         .ok_or_else(|| {
             DavError::new(
                 FailureKind::Protocol,
-                format!("The CalDAV server {server} did not say who you are (no current-user-principal)"),
+                format!(
+                    "The CalDAV server {server} did not say who you are (no current-user-principal)"
+                ),
             )
         })?;
     let home = tokio::time::timeout(
@@ -140,12 +144,15 @@ pub async fn check_login(config: &DavConfig) -> Result<DiscoveryReport, DavError
     .into_iter()
     .next()
     .unwrap_or_else(|| principal.clone());
-    let calendars = tokio::time::timeout(config.timeout, caldav.request(FindCalendars::new(home.path())))
-        .await
-        .map_err(|_| timeout(&server, config.timeout))?
-        .map_err(|e| step("list your calendars")(error_chain(&e)))?
-        .calendars
-        .len();
+    let calendars = tokio::time::timeout(
+        config.timeout,
+        caldav.request(FindCalendars::new(home.path())),
+    )
+    .await
+    .map_err(|_| timeout(&server, config.timeout))?
+    .map_err(|e| step("list your calendars")(error_chain(&e)))?
+    .calendars
+    .len();
     Ok(DiscoveryReport {
         principal: principal.path().to_owned(),
         home_set: home.path().to_owned(),
@@ -190,7 +197,9 @@ fn classify(chain: &str, server: &str, doing: &str) -> DavError {
         FailureKind::Auth => {
             format!("The CalDAV server {server} refused the username or password")
         }
-        FailureKind::Tls => format!("The TLS handshake with the CalDAV server {server} failed: {chain}"),
+        FailureKind::Tls => {
+            format!("The TLS handshake with the CalDAV server {server} failed: {chain}")
+        }
         FailureKind::Unreachable => format!("Cannot reach the CalDAV server {server}: {chain}"),
         _ => format!("Cannot {doing} on the CalDAV server {server}: {chain}"),
     };
@@ -222,7 +231,13 @@ mod tests {
         assert!(parse_url("http://localhost/dav").is_ok());
         let remote = parse_url("http://dav.example.com/").err().map(|e| e.kind());
         assert_eq!(remote, Some(FailureKind::Config));
-        assert_eq!(parse_url("ftp://x/").err().map(|e| e.kind()), Some(FailureKind::Config));
-        assert_eq!(parse_url("not a url").err().map(|e| e.kind()), Some(FailureKind::Config));
+        assert_eq!(
+            parse_url("ftp://x/").err().map(|e| e.kind()),
+            Some(FailureKind::Config)
+        );
+        assert_eq!(
+            parse_url("not a url").err().map(|e| e.kind()),
+            Some(FailureKind::Config)
+        );
     }
 }

@@ -206,8 +206,8 @@ async fn tls_handshake(
     tcp: TcpStream,
     host: &str,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ImapError> {
-    let config = orbit_net::client_config()
-        .map_err(|e| ImapError::new(FailureKind::Tls, e.to_string()))?;
+    let config =
+        orbit_net::client_config().map_err(|e| ImapError::new(FailureKind::Tls, e.to_string()))?;
     let name = ServerName::try_from(host.to_owned()).map_err(|_| {
         ImapError::new(
             FailureKind::Config,
@@ -269,7 +269,9 @@ mod tests {
     #[test]
     fn server_text_is_extracted_from_the_debug_form() {
         assert_eq!(
-            server_text(r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#),
+            server_text(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
             "[AUTHENTICATIONFAILED] Authentication failed."
         );
         assert_eq!(server_text(" plain text "), "plain text");

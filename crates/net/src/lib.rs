@@ -67,8 +67,7 @@ impl FromStr for Security {
 /// cross a network in the clear.
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim().trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost")
-    {
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
         return true;
     }
     host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -247,10 +246,23 @@ mod tests {
 
     #[test]
     fn loopback_hosts_are_recognised() {
-        for host in ["localhost", "127.0.0.1", "127.8.9.1", "::1", "[::1]", "LocalHost"] {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "127.8.9.1",
+            "::1",
+            "[::1]",
+            "LocalHost",
+        ] {
             assert!(is_loopback_host(host), "{host} is loopback");
         }
-        for host in ["example.com", "10.0.0.1", "192.168.1.2", "localhost.example.com", ""] {
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "192.168.1.2",
+            "localhost.example.com",
+            "",
+        ] {
             assert!(!is_loopback_host(host), "{host} is not loopback");
         }
     }
@@ -266,8 +278,14 @@ mod tests {
     #[test]
     fn io_errors_are_classified() {
         use std::io::{Error, ErrorKind};
-        assert_eq!(classify_io(&Error::from(ErrorKind::ConnectionRefused)), FailureKind::Unreachable);
-        assert_eq!(classify_io(&Error::from(ErrorKind::TimedOut)), FailureKind::Timeout);
+        assert_eq!(
+            classify_io(&Error::from(ErrorKind::ConnectionRefused)),
+            FailureKind::Unreachable
+        );
+        assert_eq!(
+            classify_io(&Error::from(ErrorKind::TimedOut)),
+            FailureKind::Timeout
+        );
         let tls = Error::new(ErrorKind::InvalidData, rustls::Error::DecryptError);
         assert_eq!(classify_io(&tls), FailureKind::Tls);
     }

@@ -74,12 +74,24 @@ impl SecretError {
             K::PlatformFailure(e) => (classify_platform(&e.to_string()), e.to_string()),
             K::NoStorageAccess(e) => (SecretErrorKind::Denied, e.to_string()),
             K::NoDefaultStore => (SecretErrorKind::Unavailable, "no keyring store".to_owned()),
-            K::BadEncoding(_) => (SecretErrorKind::Other, "the stored secret is not text".to_owned()),
-            K::BadDataFormat(_, _) => (SecretErrorKind::Other, "the stored secret is malformed".to_owned()),
+            K::BadEncoding(_) => (
+                SecretErrorKind::Other,
+                "the stored secret is not text".to_owned(),
+            ),
+            K::BadDataFormat(_, _) => (
+                SecretErrorKind::Other,
+                "the stored secret is malformed".to_owned(),
+            ),
             K::BadStoreFormat(s) => (SecretErrorKind::Other, s.clone()),
-            K::TooLong(name, limit) => (SecretErrorKind::Other, format!("{name} is longer than {limit}")),
+            K::TooLong(name, limit) => (
+                SecretErrorKind::Other,
+                format!("{name} is longer than {limit}"),
+            ),
             K::Invalid(name, why) => (SecretErrorKind::Other, format!("{name} {why}")),
-            K::Ambiguous(_) => (SecretErrorKind::Other, "more than one matching entry".to_owned()),
+            K::Ambiguous(_) => (
+                SecretErrorKind::Other,
+                "more than one matching entry".to_owned(),
+            ),
             K::NotSupportedByStore(s) => (SecretErrorKind::Other, s.clone()),
             K::NoEntry => (SecretErrorKind::Other, "no such entry".to_owned()),
             _ => (SecretErrorKind::Other, "unknown keyring error".to_owned()),
@@ -89,7 +101,9 @@ impl SecretError {
                 "{doing}: no OS keyring is available ({detail}). On Linux, start a Secret Service such as GNOME Keyring or KWallet in your session."
             ),
             SecretErrorKind::Denied => {
-                format!("{doing}: the OS keyring refused access; unlock it and try again ({detail})")
+                format!(
+                    "{doing}: the OS keyring refused access; unlock it and try again ({detail})"
+                )
             }
             SecretErrorKind::Other => format!("{doing}: {detail}"),
         };
@@ -234,7 +248,10 @@ impl Keyring {
     }
 }
 
-#[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
 fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
     Ok(store)
@@ -265,7 +282,11 @@ mod tests {
     fn debug_builds_use_their_own_namespace() {
         assert_eq!(BUILD_KIND, "dev", "tests run as debug builds");
         assert_eq!(service_for_build(), "app.orbit.desktop.dev");
-        assert_ne!(service_for_build(), RELEASE_SERVICE, "dev never touches release entries");
+        assert_ne!(
+            service_for_build(),
+            RELEASE_SERVICE,
+            "dev never touches release entries"
+        );
     }
 
     #[test]
@@ -273,7 +294,10 @@ mod tests {
         let keyring = Keyring::in_memory("test")?;
         assert_eq!(keyring.get("a")?.map(|s| s.expose().clone()), None);
         keyring.set("a", &Sensitive::new("hunter2".to_owned()))?;
-        assert_eq!(keyring.get("a")?.map(|s| s.expose().clone()).as_deref(), Some("hunter2"));
+        assert_eq!(
+            keyring.get("a")?.map(|s| s.expose().clone()).as_deref(),
+            Some("hunter2")
+        );
         keyring.delete("a")?;
         keyring.delete("a")?;
         assert!(keyring.get("a")?.is_none());
@@ -288,6 +312,9 @@ mod tests {
         );
         assert!(!err.to_string().contains("hunter2"));
         assert!(!format!("{err:?}").contains("hunter2"));
-        assert!(!format!("{err:?}").contains("104, 117"), "not even as bytes");
+        assert!(
+            !format!("{err:?}").contains("104, 117"),
+            "not even as bytes"
+        );
     }
 }

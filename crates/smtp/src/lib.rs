@@ -53,10 +53,13 @@ impl SmtpError {
 
 fn tls_parameters(host: &str) -> Result<TlsParameters, SmtpError> {
     let tls_error = |e: &dyn std::fmt::Display| {
-        SmtpError::new(FailureKind::Tls, format!("Cannot set up TLS for {host}: {e}"))
+        SmtpError::new(
+            FailureKind::Tls,
+            format!("Cannot set up TLS for {host}: {e}"),
+        )
     };
-    let mut builder = TlsParameters::builder(host.to_owned())
-        .certificate_store(CertificateStore::WebpkiRoots);
+    let mut builder =
+        TlsParameters::builder(host.to_owned()).certificate_store(CertificateStore::WebpkiRoots);
     for der in orbit_net::additional_roots().map_err(|e| tls_error(&e))? {
         match Certificate::from_der(der.to_vec()) {
             Ok(cert) => builder = builder.add_root_certificate(cert),

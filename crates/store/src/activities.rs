@@ -102,7 +102,9 @@ pub fn list(conn: &Connection, filter: &ActivityFilter) -> Result<Vec<ActivityRo
         clauses.push("(action = ? OR substr(action, 1, ?) = ?)");
         let prefix = format!("{action}.");
         args.push(Value::Text(action.clone()));
-        args.push(Value::Integer(i64::try_from(prefix.len()).unwrap_or(i64::MAX)));
+        args.push(Value::Integer(
+            i64::try_from(prefix.len()).unwrap_or(i64::MAX),
+        ));
         args.push(Value::Text(prefix));
     }
     if let Some(target) = &filter.target {

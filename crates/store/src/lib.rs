@@ -203,8 +203,7 @@ fn register_sqlite_vec() {
                 *mut *mut std::ffi::c_char,
                 *const rusqlite::ffi::sqlite3_api_routines,
             ) -> std::ffi::c_int;
-            let entry: EntryPoint =
-                std::mem::transmute(sqlite_vec::sqlite3_vec_init as *const ());
+            let entry: EntryPoint = std::mem::transmute(sqlite_vec::sqlite3_vec_init as *const ());
             rusqlite::ffi::sqlite3_auto_extension(Some(entry));
         }
     });

@@ -122,13 +122,28 @@ fn a_database_from_a_newer_orbit_is_refused_and_left_untouched() -> TestResult {
         conn.pragma_update(None, "user_version", LATEST_VERSION + 7)?;
     }
     let before = std::fs::read(&path)?;
-    let err = Store::open(&path, quick()).err().ok_or("a newer schema must be refused")?;
+    let err = Store::open(&path, quick())
+        .err()
+        .ok_or("a newer schema must be refused")?;
     assert_eq!(err.kind(), StoreErrorKind::NewerSchema);
     let message = err.to_string();
-    assert!(message.contains("newer version of Orbit"), "clear message: {message}");
-    assert!(message.contains(&(LATEST_VERSION + 7).to_string()), "names the version: {message}");
-    assert_eq!(std::fs::read(&path)?, before, "the file is byte-for-byte unchanged");
-    assert!(!dir.path().join("orbit.sqlite3-wal").exists(), "no WAL file was created");
+    assert!(
+        message.contains("newer version of Orbit"),
+        "clear message: {message}"
+    );
+    assert!(
+        message.contains(&(LATEST_VERSION + 7).to_string()),
+        "names the version: {message}"
+    );
+    assert_eq!(
+        std::fs::read(&path)?,
+        before,
+        "the file is byte-for-byte unchanged"
+    );
+    assert!(
+        !dir.path().join("orbit.sqlite3-wal").exists(),
+        "no WAL file was created"
+    );
     Ok(())
 }
 
@@ -138,10 +153,16 @@ fn a_file_that_is_not_a_database_is_reported_as_damaged() -> TestResult {
     let path = dir.path().join("orbit.sqlite3");
     let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 31 % 251) as u8).collect();
     std::fs::write(&path, &garbage)?;
-    let err = Store::open(&path, quick()).err().ok_or("garbage must be refused")?;
+    let err = Store::open(&path, quick())
+        .err()
+        .ok_or("garbage must be refused")?;
     assert_eq!(err.kind(), StoreErrorKind::Corrupt, "{err}");
     assert!(err.to_string().contains("damaged"), "clear message: {err}");
-    assert_eq!(std::fs::read(&path)?, garbage, "the damaged file is not overwritten");
+    assert_eq!(
+        std::fs::read(&path)?,
+        garbage,
+        "the damaged file is not overwritten"
+    );
     Ok(())
 }
 
@@ -158,8 +179,13 @@ fn a_database_locked_by_another_process_gives_a_clear_error() -> TestResult {
         .err()
         .ok_or("the write must fail while locked")?;
     assert_eq!(err.kind(), StoreErrorKind::Locked);
-    assert!(err.to_string().contains("locked by another process"), "{err}");
-    let err = Store::open(&path, quick()).err().ok_or("opening must fail while locked")?;
+    assert!(
+        err.to_string().contains("locked by another process"),
+        "{err}"
+    );
+    let err = Store::open(&path, quick())
+        .err()
+        .ok_or("opening must fail while locked")?;
     assert_eq!(err.kind(), StoreErrorKind::Locked, "{err}");
     other.execute_batch("ROLLBACK")?;
     store.write(|tx| settings::set(tx, "k", "v", "2026-01-01T00:00:00Z"))?;
@@ -182,7 +208,10 @@ fn readers_run_while_a_write_is_open() -> TestResult {
         assert_eq!(seen.as_deref(), Some("41"), "readers see the last commit");
         Ok(())
     })?;
-    assert_eq!(store.read(|c| settings::get(c, "answer"))?.as_deref(), Some("42"));
+    assert_eq!(
+        store.read(|c| settings::get(c, "answer"))?.as_deref(),
+        Some("42")
+    );
     Ok(())
 }
 
@@ -192,10 +221,17 @@ fn a_failed_write_rolls_back_everything_in_it() -> TestResult {
     let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
     let result: Result<(), StoreError> = store.write(|tx| {
         settings::set(tx, "half", "written", "t")?;
-        Err(StoreError::from_sqlite(rusqlite::Error::InvalidQuery, "simulated failure"))
+        Err(StoreError::from_sqlite(
+            rusqlite::Error::InvalidQuery,
+            "simulated failure",
+        ))
     });
     assert!(result.is_err());
-    assert_eq!(store.read(|c| settings::get(c, "half"))?, None, "nothing was committed");
+    assert_eq!(
+        store.read(|c| settings::get(c, "half"))?,
+        None,
+        "nothing was committed"
+    );
     Ok(())
 }
 
@@ -204,7 +240,11 @@ fn sample(email: &str) -> AccountWrite {
         name: "Work".into(),
         email: email.into(),
         username: "alice".into(),
-        imap: Some(Endpoint { host: "imap.example.com".into(), port: 993, security: "tls".into() }),
+        imap: Some(Endpoint {
+            host: "imap.example.com".into(),
+            port: 993,
+            security: "tls".into(),
+        }),
         smtp: None,
         caldav_url: Some("https://dav.example.com/".into()),
     }
@@ -215,16 +255,27 @@ fn accounts_round_trip_and_emails_are_unique() -> TestResult {
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
     let id = store.write(|tx| accounts::insert(tx, &sample("alice@example.com"), "t0"))?;
-    let row = store.read(|c| accounts::get(c, id))?.ok_or("the account exists")?;
+    let row = store
+        .read(|c| accounts::get(c, id))?
+        .ok_or("the account exists")?;
     assert_eq!(row.fields, sample("alice@example.com"));
     assert_eq!(row.last_test, None);
     let dup = store.write(|tx| accounts::insert(tx, &sample("ALICE@example.com"), "t1"));
-    assert_eq!(dup.err().map(|e| e.kind()), Some(StoreErrorKind::Constraint));
+    assert_eq!(
+        dup.err().map(|e| e.kind()),
+        Some(StoreErrorKind::Constraint)
+    );
     store.write(|tx| accounts::delete(tx, id))?;
     let again = store.write(|tx| accounts::insert(tx, &sample("alice@example.com"), "t2"))?;
-    assert!(again > id, "ids are never reused (keyring entries are keyed by them)");
+    assert!(
+        again > id,
+        "ids are never reused (keyring entries are keyed by them)"
+    );
     assert_eq!(
-        store.write(|tx| accounts::delete(tx, 9999)).err().map(|e| e.kind()),
+        store
+            .write(|tx| accounts::delete(tx, 9999))
+            .err()
+            .map(|e| e.kind()),
         Some(StoreErrorKind::NotFound)
     );
     Ok(())
@@ -244,32 +295,71 @@ fn activities_filter_by_actor_action_prefix_and_target() -> TestResult {
         ] {
             activities::append(
                 tx,
-                &NewActivity { at: "t", actor, action, target, summary: "s", details: "{}" },
+                &NewActivity {
+                    at: "t",
+                    actor,
+                    action,
+                    target,
+                    summary: "s",
+                    details: "{}",
+                },
             )?;
         }
         Ok(())
     })?;
     let list = |filter: ActivityFilter| {
         store.read(|c| activities::list(c, &filter)).map(|rows| {
-            rows.into_iter().map(|r| format!("{} {}", r.actor, r.action)).collect::<Vec<_>>()
+            rows.into_iter()
+                .map(|r| format!("{} {}", r.actor, r.action))
+                .collect::<Vec<_>>()
         })
     };
     assert_eq!(
-        list(ActivityFilter { action: Some("account".into()), limit: 10, ..Default::default() })?,
-        ["sync account.tested", "user account.tested", "user account.added"],
+        list(ActivityFilter {
+            action: Some("account".into()),
+            limit: 10,
+            ..Default::default()
+        })?,
+        [
+            "sync account.tested",
+            "user account.tested",
+            "user account.added"
+        ],
         "a prefix matches whole dotted segments only, newest first"
     );
     assert_eq!(
-        list(ActivityFilter { actor: Some("sync".into()), limit: 10, ..Default::default() })?,
+        list(ActivityFilter {
+            actor: Some("sync".into()),
+            limit: 10,
+            ..Default::default()
+        })?,
         ["sync account.tested"]
     );
-    assert_eq!(list(ActivityFilter { limit: 2, ..Default::default() })?.len(), 2);
+    assert_eq!(
+        list(ActivityFilter {
+            limit: 2,
+            ..Default::default()
+        })?
+        .len(),
+        2
+    );
     let bad = store.write(|tx| {
         activities::append(
             tx,
-            &NewActivity { at: "t", actor: "robot", action: "x", target: "", summary: "", details: "{}" },
+            &NewActivity {
+                at: "t",
+                actor: "robot",
+                action: "x",
+                target: "",
+                summary: "",
+                details: "{}",
+            },
         )
     });
-    assert_eq!(bad.err().map(|e| e.kind()), Some(StoreErrorKind::Constraint), "actor is checked");
+    assert_eq!(
+        bad.err().map(|e| e.kind()),
+        Some(StoreErrorKind::Constraint),
+        "actor is checked"
+    );
     Ok(())
 }

@@ -34,7 +34,10 @@ pub async fn api_key_set(
 }
 
 #[tauri::command]
-pub async fn api_key_remove(state: State<'_, AppState>, provider: Provider) -> IpcResult<AiSettings> {
+pub async fn api_key_remove(
+    state: State<'_, AppState>,
+    provider: Provider,
+) -> IpcResult<AiSettings> {
     let core = state.core()?;
     blocking(move || core.api_key_remove(provider)).await
 }
