@@ -4,7 +4,7 @@
 //
 // Each step below counts as one test; the run ends with "N passed, N failed".
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
@@ -70,6 +70,19 @@ await new Promise((resolve) => canary.listen(0, '127.0.0.1', resolve));
 const canaryUrl = `http://127.0.0.1:${canary.address().port}`;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'orbit-e2e-'));
+
+// A desktop tray (StatusNotifier host) on the session bus, started before the app so the app
+// sees it and closes to the tray. tray.py and xwin.py play the desktop's part.
+const python = '/usr/bin/python3';
+const trayFile = join(dataDir, 'tray-items');
+const trayHost = spawn(python, [join(here, 'tray.py'), 'watch', trayFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((resolve, reject) => {
+  trayHost.stdout.on('data', (chunk) => { if (String(chunk).includes('tray host ready')) resolve(); });
+  trayHost.once('exit', (code) => reject(new Error(`the tray host exited (${code})`)));
+  setTimeout(() => reject(new Error('the tray host did not start')), 10000);
+});
+const tray = (...args) => execFileSync(python, [join(here, 'tray.py'), args[0], trayFile, ...args.slice(1)], { encoding: 'utf8' });
+const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
 const driver = spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
   env: {
     ...process.env,
@@ -203,12 +216,49 @@ try {
       timeoutMsg: 'the test notification is not in the activity log',
     });
   });
+
+  await step('the tray icon offers Open Orbit, Sync now and Quit', async () => {
+    const labels = tray('labels').split('\n').filter(Boolean);
+    for (const label of ['Open Orbit', 'Sync now', 'Quit Orbit']) {
+      if (!labels.includes(label)) throw new Error(`tray menu lacks ${label}: ${labels.join(', ')}`);
+    }
+  });
+
+  await step('Sync now in the tray checks every account and logs it as sync', async () => {
+    tray('click', 'Sync now');
+    const list = await byTestId('activity-list');
+    await browser.waitUntil(async () => {
+      const text = await browser.execute((el) => el.textContent, list);
+      return (text.match(/Tested account Work/g) ?? []).length >= 2;
+    }, { timeout: 20000, timeoutMsg: 'no sync test in the activity log' });
+    const actors = await browser.execute((el) => el.textContent, list);
+    if (!/Sync/.test(actors)) throw new Error('the sync run is not attributed to sync');
+    await shot('activity-after-sync');
+  });
+
+  await step('closing the window hides it to the tray and Open Orbit brings it back', async () => {
+    xwin('close', 'Orbit');
+    await browser.waitUntil(async () => xwin('state', 'Orbit') === 'hidden', { timeout: 5000, timeoutMsg: 'the window did not hide' });
+    tray('click', 'Open Orbit');
+    await browser.waitUntil(async () => xwin('state', 'Orbit') === 'shown', { timeout: 5000, timeoutMsg: 'Open Orbit did not show the window' });
+  });
+
+  await step('Quit in the tray ends the app', async () => {
+    const appPid = () => { try { return execFileSync('pgrep', ['-f', app], { encoding: 'utf8' }).trim(); } catch { return ''; } };
+    if (!appPid()) throw new Error('the app is not running before Quit');
+    tray('click', 'Quit Orbit');
+    const deadline = Date.now() + 10000;
+    while (appPid() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (appPid()) throw new Error('the app is still running after Quit');
+    browser = undefined; // the session ended with the app
+  });
 } catch {
   failed = true;
   if (browser) await shot('failure').catch(() => {});
 } finally {
   if (browser) await browser.deleteSession().catch(() => {});
   driver.kill('SIGTERM'); // not SIGKILL: that orphans WebKitWebDriver
+  trayHost.kill('SIGTERM');
   canary.close();
 }
 
