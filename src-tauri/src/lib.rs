@@ -10,7 +10,7 @@ mod state;
 mod tray;
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use orbit_core::{Event, OpenOptions, Orbit};
 use tauri::{Emitter, Manager, RunEvent, WindowEvent};
@@ -19,9 +19,6 @@ use state::AppState;
 
 /// When the process started, for the start-up time logged at first paint.
 pub(crate) static STARTED: OnceLock<Instant> = OnceLock::new();
-
-/// How long the hidden window waits for the UI's first paint before being shown anyway.
-const SHOW_FALLBACK: Duration = Duration::from_secs(3);
 
 fn open_core() -> Result<Arc<Orbit>, orbit_core::Error> {
     let data_dir = orbit_core::resolve_data_dir(None)?;
@@ -117,18 +114,6 @@ pub fn run() {
             }
             let tray = tray::install(app.handle());
             app.manage(tray);
-            // The window starts hidden and is shown at the UI's first paint (ui_ready); if the
-            // UI never says so, show it anyway so the user is never left without a window.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                tokio::time::sleep(SHOW_FALLBACK).await;
-                if let Some(window) = handle.get_webview_window("main")
-                    && !window.is_visible().unwrap_or(true)
-                {
-                    tracing::warn!("the UI did not report its first paint; showing the window");
-                    tray::show_main(&handle);
-                }
-            });
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -144,6 +144,16 @@ const SHOTS = [
     },
   },
   {
+    name: 'sync-running',
+    run: async (p) => {
+      await p.getByTestId('empty-inbox').waitFor();
+      await p.evaluate(() =>
+        /** @type {any} */ (window).__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'sync-started', payload: null }),
+      );
+      await p.getByTestId('sync-status').waitFor();
+    },
+  },
+  {
     name: 'focus-ring-sidebar',
     run: async (p) => {
       await p.getByTestId('empty-inbox').waitFor();

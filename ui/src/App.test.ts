@@ -115,3 +115,30 @@ async function renderAppRejecting(data: ReturnType<typeof sampleData>) {
   render(App);
   return { backend };
 }
+
+describe('shell integration', () => {
+  it('reports the first paint with ui_ready once the data is shown', async () => {
+    const { backend } = await renderApp(sampleData());
+    await screen.findByTestId('empty-inbox');
+    await waitFor(() => expect(backend.callsOf('ui_ready')).toHaveLength(1));
+    const order = backend.calls.map((c) => c.cmd);
+    expect(order.indexOf('ui_ready'), 'after the first load').toBeGreaterThan(order.indexOf('account_list'));
+  });
+
+  it('re-queries AI settings on "settings-changed"', async () => {
+    const { backend } = await renderApp(sampleData());
+    backend.data.ai.openai.has_key = true;
+    await emit('settings-changed', null);
+    await waitFor(() => expect(backend.callsOf('settings_get')).toHaveLength(2));
+  });
+
+  it('shows a calm status while the tray\'s "Sync now" runs', async () => {
+    const { backend } = await renderApp(sampleData());
+    await emit('sync-started', null);
+    expect((await screen.findByTestId('sync-status')).textContent).toContain('Checking accounts');
+    const before = backend.callsOf('account_list').length;
+    await emit('sync-finished', null);
+    await waitFor(() => expect(screen.queryByTestId('sync-status')).toBeNull());
+    await waitFor(() => expect(backend.callsOf('account_list').length).toBe(before + 1));
+  });
+});

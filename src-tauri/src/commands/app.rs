@@ -7,10 +7,11 @@ use tauri_plugin_notification::NotificationExt;
 use crate::error::IpcResult;
 use crate::state::{AppState, blocking};
 
-/// The webview calls this once its first frame is painted: the window is shown only then, so
-/// it never flashes an empty page, and the start-up time is logged.
+/// The webview calls this once its first content is rendered; the start-up time is logged
+/// (`scripts/bench-app` reads it). The window is not kept hidden until then: WebKitGTK does not
+/// load a page in an unmapped window, so hiding it would only delay the first paint.
 #[tauri::command]
-pub fn ui_ready(app: AppHandle) {
+pub fn ui_ready() {
     let elapsed = crate::STARTED.get().map(std::time::Instant::elapsed);
     if let Some(elapsed) = elapsed {
         tracing::info!(
@@ -19,7 +20,6 @@ pub fn ui_ready(app: AppHandle) {
             elapsed.as_millis()
         );
     }
-    crate::tray::show_main(&app);
 }
 
 #[tauri::command]

@@ -58,6 +58,11 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** Tells the shell the first frame is painted: the window starts hidden and is shown then. */
+export async function uiReady(): Promise<void> {
+  await call<null>('ui_ready');
+}
+
 export function appInfo(): Promise<AppInfo> {
   return call('app_info');
 }
@@ -140,6 +145,20 @@ export function onActivityAdded(handler: (payload: ActivityAddedPayload) => void
 
 export function onAccountsChanged(handler: () => void): Promise<Unsubscribe> {
   return subscribe<null>(EVENTS.accountsChanged, () => handler());
+}
+
+/** AI provider settings changed (possibly from the CLI): re-query settings_get. */
+export function onSettingsChanged(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<null>(EVENTS.settingsChanged, () => handler());
+}
+
+/** The tray's "Sync now" started or finished checking the accounts. */
+export function onSyncStarted(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<null>(EVENTS.syncStarted, () => handler());
+}
+
+export function onSyncFinished(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<null>(EVENTS.syncFinished, () => handler());
 }
 
 /** The tray menu asks to show an area; the payload is an area id. */

@@ -18,6 +18,8 @@ export class OrbitState {
   loadError = $state<OrbitError | null>(null);
   onboardingSkipped = $state(false);
   shortcutsOpen = $state(false);
+  /** The tray's "Sync now" is checking the accounts. */
+  syncing = $state(false);
   /** A request for the settings view to bring a section into view; `seq` makes repeats count. */
   focusRequest = $state<{ section: SettingsSection; seq: number } | null>(null);
   readonly toasts = new ToastQueue();
@@ -45,6 +47,14 @@ export class OrbitState {
       this.loaded = true;
     } catch (raw) {
       this.loadError = OrbitError.from(raw);
+    }
+  }
+
+  async refreshSettings(): Promise<void> {
+    try {
+      this.ai = await ipc.settingsGet();
+    } catch (raw) {
+      this.toasts.error('Couldn’t refresh the AI provider settings', raw);
     }
   }
 

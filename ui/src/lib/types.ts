@@ -112,6 +112,9 @@ export type ErrorCode =
 export const EVENTS = {
   activityAdded: 'activity-added',
   accountsChanged: 'accounts-changed',
+  settingsChanged: 'settings-changed',
+  syncStarted: 'sync-started',
+  syncFinished: 'sync-finished',
   navigate: 'navigate',
 } as const;
 

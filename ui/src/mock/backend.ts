@@ -192,6 +192,8 @@ export class FakeBackend {
       throw rejection;
     }
     switch (cmd) {
+      case 'ui_ready':
+        return null;
       case 'app_info':
         return structuredClone(this.data.info);
       case 'account_list':
