@@ -83,15 +83,41 @@ await new Promise((resolve, reject) => {
 });
 const tray = (...args) => execFileSync(python, [join(here, 'tray.py'), args[0], trayFile, ...args.slice(1)], { encoding: 'utf8' });
 const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
-const driver = spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
-  env: {
-    ...process.env,
-    ORBIT_DATA_DIR: dataDir,
-    ORBIT_EXTRA_CA_CERTS: env.ca,
-    ORBIT_NET_TIMEOUT_MS: '8000',
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+function startDriver(extraEnv = {}) {
+  return spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
+    env: {
+      ...process.env,
+      ORBIT_DATA_DIR: dataDir,
+      ORBIT_EXTRA_CA_CERTS: env.ca,
+      ORBIT_NET_TIMEOUT_MS: '8000',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+async function openSession() {
+  await waitForPort(4444, 20000);
+  return remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
+  });
+}
+const stopDriver = (d) =>
+  new Promise((resolve) => {
+    if (d.exitCode !== null) return resolve();
+    d.once('exit', resolve);
+    d.kill('SIGTERM'); // not SIGKILL: that orphans WebKitWebDriver
+  });
+const appRunning = () => {
+  try {
+    return execFileSync('pgrep', ['-f', app], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false;
+  }
+};
+let driver = startDriver();
 
 let browser;
 let failed = false;
@@ -102,14 +128,8 @@ const shot = async (name) => {
 };
 
 try {
-  await waitForPort(4444, 20000);
   await step('the window opens on the onboarding screen', async () => {
-    browser = await remote({
-      hostname: '127.0.0.1',
-      port: 4444,
-      logLevel: 'warn',
-      capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
-    });
+    browser = await openSession();
     await (await byTestId('onboarding')).waitForDisplayed({ timeout: 30000 });
     const title = await browser.getTitle();
     if (title !== 'Orbit') throw new Error(`window title is ${title}`);
@@ -244,20 +264,48 @@ try {
   });
 
   await step('Quit in the tray ends the app', async () => {
-    const appPid = () => { try { return execFileSync('pgrep', ['-f', app], { encoding: 'utf8' }).trim(); } catch { return ''; } };
-    if (!appPid()) throw new Error('the app is not running before Quit');
+    if (!appRunning()) throw new Error('the app is not running before Quit');
     tray('click', 'Quit Orbit');
     const deadline = Date.now() + 10000;
-    while (appPid() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (appPid()) throw new Error('the app is still running after Quit');
+    while (appRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (appRunning()) throw new Error('the app is still running after Quit');
     browser = undefined; // the session ended with the app
+  });
+
+  // Second start: a dark desktop theme and no tray host at all.
+  trayHost.kill('SIGTERM');
+  await stopDriver(driver);
+  driver = startDriver({ GTK_THEME: 'Adwaita:dark' });
+
+  await step('the app follows a dark OS theme and keeps its data across restarts', async () => {
+    browser = await openSession();
+    const account = await browser.$('[data-testid^="account-status-"]');
+    await browser.keys(['g', 's']);
+    await account.waitForDisplayed({ timeout: 20000 });
+    const dark = await browser.execute(() => window.matchMedia('(prefers-color-scheme: dark)').matches);
+    if (!dark) throw new Error('prefers-color-scheme is not dark under a dark GTK theme');
+    if (!(await account.getText()).includes('Connected')) throw new Error('the account did not survive the restart');
+    await shot('settings-dark');
+    await browser.keys(['g', 'l']);
+    await (await byTestId('activity-list')).waitForDisplayed({ timeout: 5000 });
+    await shot('activity-dark');
+    await browser.keys(['g', 'i']);
+    await shot('inbox-dark');
+  });
+
+  await step('without a tray host, closing the window quits', async () => {
+    xwin('close', 'Orbit');
+    const deadline = Date.now() + 10000;
+    while (appRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (appRunning()) throw new Error('the app kept running with no tray to bring it back');
+    browser = undefined;
   });
 } catch {
   failed = true;
   if (browser) await shot('failure').catch(() => {});
 } finally {
   if (browser) await browser.deleteSession().catch(() => {});
-  driver.kill('SIGTERM'); // not SIGKILL: that orphans WebKitWebDriver
+  await stopDriver(driver);
   trayHost.kill('SIGTERM');
   canary.close();
 }

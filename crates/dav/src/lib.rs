@@ -14,7 +14,7 @@ use hyper_util::rt::TokioExecutor;
 use libdav::CalDavClient;
 use libdav::caldav::{FindCalendarHomeSet, FindCalendars};
 use libdav::dav::WebDavClient;
-use orbit_net::{FailureKind, is_loopback_host};
+use orbit_net::{FailureKind, NetError, error_chain, is_loopback_host};
 use orbit_secrets::Sensitive;
 use tower_http::auth::AddAuthorization;
 
@@ -34,27 +34,8 @@ pub struct DavConfig {
     pub timeout: Duration,
 }
 
-/// A failed CalDAV operation: a kind to branch on and a message for people.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct DavError {
-    kind: FailureKind,
-    message: String,
-}
-
-impl DavError {
-    /// The kind to branch on.
-    pub fn kind(&self) -> FailureKind {
-        self.kind
-    }
-
-    fn new(kind: FailureKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-}
+/// A failed operation of this adapter.
+pub type DavError = NetError;
 
 /// What a successful check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +51,7 @@ pub struct DiscoveryReport {
 /// Parses and checks a CalDAV base URL: https, or http to loopback only.
 pub fn parse_url(url: &str) -> Result<Uri, DavError> {
     let uri: Uri = url.trim().parse().map_err(|e| {
-        DavError::new(
+        NetError::new(
             FailureKind::Config,
             format!("{url:?} is not a valid URL: {e}"),
         )
@@ -79,13 +60,13 @@ pub fn parse_url(url: &str) -> Result<Uri, DavError> {
     match uri.scheme_str() {
         Some("https") if !host.is_empty() => Ok(uri),
         Some("http") if is_loopback_host(host) => Ok(uri),
-        Some("http") => Err(DavError::new(
+        Some("http") => Err(NetError::new(
             FailureKind::Config,
             format!(
                 "Refusing to send a password unencrypted to {host}: use an https:// URL (http is allowed only to this computer)"
             ),
         )),
-        _ => Err(DavError::new(
+        _ => Err(NetError::new(
             FailureKind::Config,
             format!("{url:?} must start with https://"),
         )),
@@ -96,7 +77,7 @@ pub fn parse_url(url: &str) -> Result<Uri, DavError> {
 pub fn client(config: &DavConfig) -> Result<CalDavClient<HttpClient>, DavError> {
     let base = parse_url(&config.url)?;
     let tls =
-        orbit_net::client_config().map_err(|e| DavError::new(FailureKind::Tls, e.to_string()))?;
+        orbit_net::client_config().map_err(|e| NetError::new(FailureKind::Tls, e.to_string()))?;
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(config.timeout));
@@ -126,7 +107,7 @@ pub async fn check_login(config: &DavConfig) -> Result<DiscoveryReport, DavError
         .map_err(|_| timeout(&server, config.timeout))?
         .map_err(|e| step("find your principal")(error_chain(&e)))?
         .ok_or_else(|| {
-            DavError::new(
+            NetError::new(
                 FailureKind::Protocol,
                 format!(
                     "The CalDAV server {server} did not say who you are (no current-user-principal)"
@@ -161,7 +142,7 @@ pub async fn check_login(config: &DavConfig) -> Result<DiscoveryReport, DavError
 }
 
 fn timeout(server: &str, limit: Duration) -> DavError {
-    DavError::new(
+    NetError::new(
         FailureKind::Timeout,
         format!(
             "The CalDAV server {server} did not answer within {} s",
@@ -203,21 +184,7 @@ fn classify(chain: &str, server: &str, doing: &str) -> DavError {
         FailureKind::Unreachable => format!("Cannot reach the CalDAV server {server}: {chain}"),
         _ => format!("Cannot {doing} on the CalDAV server {server}: {chain}"),
     };
-    DavError::new(kind, message)
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        let part = inner.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = inner.source();
-    }
-    text
+    NetError::new(kind, message)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use async_imap::imap_proto::{Response, Status};
-use orbit_net::{FailureKind, Security, classify_io, is_loopback_host};
+use orbit_net::{FailureKind, NetError, Security, classify_io, is_loopback_host};
 use orbit_secrets::Sensitive;
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -38,41 +38,22 @@ pub struct ImapConfig {
     pub timeout: Duration,
 }
 
-/// A failed IMAP operation: a kind to branch on and a message for people.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct ImapError {
-    kind: FailureKind,
-    message: String,
-}
+/// A failed IMAP operation.
+pub type ImapError = NetError;
 
-impl ImapError {
-    /// The kind to branch on.
-    pub fn kind(&self) -> FailureKind {
-        self.kind
-    }
-
-    fn new(kind: FailureKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    fn from_imap(err: async_imap::error::Error, doing: &str) -> Self {
-        use async_imap::error::Error as E;
-        match err {
-            E::Io(io) => Self::new(classify_io(&io), format!("{doing}: {io}")),
-            E::No(text) | E::Bad(text) => Self::new(
-                FailureKind::Protocol,
-                format!("{doing}: the server said {}", server_text(&text)),
-            ),
-            E::ConnectionLost => Self::new(
-                FailureKind::Unreachable,
-                format!("{doing}: the server closed the connection"),
-            ),
-            other => Self::new(FailureKind::Protocol, format!("{doing}: {other}")),
-        }
+fn from_imap(err: async_imap::error::Error, doing: &str) -> ImapError {
+    use async_imap::error::Error as E;
+    match err {
+        E::Io(io) => NetError::new(classify_io(&io), format!("{doing}: {io}")),
+        E::No(text) | E::Bad(text) => NetError::new(
+            FailureKind::Protocol,
+            format!("{doing}: the server said {}", server_text(&text)),
+        ),
+        E::ConnectionLost => NetError::new(
+            FailureKind::Unreachable,
+            format!("{doing}: the server closed the connection"),
+        ),
+        other => NetError::new(FailureKind::Protocol, format!("{doing}: {other}")),
     }
 }
 
@@ -99,7 +80,7 @@ async fn within<T>(
     future: impl Future<Output = Result<T, ImapError>>,
 ) -> Result<T, ImapError> {
     tokio::time::timeout(timeout, future).await.map_err(|_| {
-        ImapError::new(
+        NetError::new(
             FailureKind::Timeout,
             format!("{doing}: no answer within {} s", timeout.as_secs_f32()),
         )
@@ -110,7 +91,7 @@ async fn within<T>(
 pub async fn connect(config: &ImapConfig) -> Result<Session, ImapError> {
     let server = format!("{}:{}", config.host, config.port);
     if config.security == Security::None && !is_loopback_host(&config.host) {
-        return Err(ImapError::new(
+        return Err(NetError::new(
             FailureKind::Config,
             format!(
                 "Refusing to send a password unencrypted to {server}: use TLS or STARTTLS (plain connections are allowed only to this computer)"
@@ -121,7 +102,7 @@ pub async fn connect(config: &ImapConfig) -> Result<Session, ImapError> {
     let tcp = within(config.timeout, &doing, async {
         TcpStream::connect((config.host.as_str(), config.port))
             .await
-            .map_err(|e| ImapError::new(classify_io(&e), format!("{doing}: {e}")))
+            .map_err(|e| NetError::new(classify_io(&e), format!("{doing}: {e}")))
     })
     .await?;
     // Small command/response exchanges: do not let Nagle's algorithm delay them.
@@ -142,8 +123,8 @@ pub async fn connect(config: &ImapConfig) -> Result<Session, ImapError> {
                     .run_command_and_check_ok("STARTTLS", None)
                     .await
                     .map_err(|e| {
-                        let e = ImapError::from_imap(e, "The server refused STARTTLS");
-                        ImapError::new(FailureKind::Tls, e.message)
+                        let e = from_imap(e, "The server refused STARTTLS");
+                        NetError::new(FailureKind::Tls, e.message())
                     })
             })
             .await?;
@@ -163,14 +144,14 @@ pub async fn connect(config: &ImapConfig) -> Result<Session, ImapError> {
             .login(&config.username, config.password.expose())
             .await
             .map_err(|(err, _client)| match err {
-                async_imap::error::Error::No(text) => ImapError::new(
+                async_imap::error::Error::No(text) => NetError::new(
                     FailureKind::Auth,
                     format!(
                         "The IMAP server {server} refused the username or password ({})",
                         server_text(&text)
                     ),
                 ),
-                other => ImapError::from_imap(other, &format!("Cannot log in to {server}")),
+                other => from_imap(other, &format!("Cannot log in to {server}")),
             })
     })
     .await
@@ -183,7 +164,7 @@ pub async fn check_login(config: &ImapConfig) -> Result<LoginReport, ImapError> 
         session
             .capabilities()
             .await
-            .map_err(|e| ImapError::from_imap(e, "Cannot read the capabilities"))
+            .map_err(|e| from_imap(e, "Cannot read the capabilities"))
     })
     .await?;
     let mut names: Vec<String> = capabilities
@@ -207,9 +188,9 @@ async fn tls_handshake(
     host: &str,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ImapError> {
     let config =
-        orbit_net::client_config().map_err(|e| ImapError::new(FailureKind::Tls, e.to_string()))?;
+        orbit_net::client_config().map_err(|e| NetError::new(FailureKind::Tls, e.to_string()))?;
     let name = ServerName::try_from(host.to_owned()).map_err(|_| {
-        ImapError::new(
+        NetError::new(
             FailureKind::Config,
             format!("{host:?} is not a valid server name"),
         )
@@ -218,7 +199,7 @@ async fn tls_handshake(
         .connect(name, tcp)
         .await
         .map_err(|e| {
-            ImapError::new(
+            NetError::new(
                 FailureKind::Tls,
                 format!("The TLS handshake with {host} failed: {e}"),
             )
@@ -232,9 +213,9 @@ async fn read_greeting<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug>(
     let response = client
         .read_response()
         .await
-        .map_err(|e| ImapError::new(classify_io(&e), format!("Cannot read the greeting: {e}")))?
+        .map_err(|e| NetError::new(classify_io(&e), format!("Cannot read the greeting: {e}")))?
         .ok_or_else(|| {
-            ImapError::new(
+            NetError::new(
                 FailureKind::Protocol,
                 "The server closed the connection before greeting",
             )
@@ -248,14 +229,14 @@ async fn read_greeting<T: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug>(
         Response::Data {
             status: Status::Bye,
             outcome,
-        } => Err(ImapError::new(
+        } => Err(NetError::new(
             FailureKind::Unreachable,
             format!(
                 "The server turned the connection away: {}",
                 outcome.information.as_deref().unwrap_or("BYE")
             ),
         )),
-        _ => Err(ImapError::new(
+        _ => Err(NetError::new(
             FailureKind::Protocol,
             "The server's greeting is not IMAP (is this the right port?)",
         )),

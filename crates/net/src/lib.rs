@@ -110,6 +110,50 @@ impl fmt::Display for FailureKind {
     }
 }
 
+/// A failed network operation of an adapter: a kind to branch on and a message for people.
+/// The message never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct NetError {
+    kind: FailureKind,
+    message: String,
+}
+
+impl NetError {
+    /// A new error.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind to branch on.
+    pub fn kind(&self) -> FailureKind {
+        self.kind
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// An error and its sources as one line, each cause once ("a: b: c").
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
 /// Classifies an I/O error from connecting or talking to a server.
 pub fn classify_io(err: &std::io::Error) -> FailureKind {
     use std::io::ErrorKind as K;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
-use orbit_net::{FailureKind, Security, is_loopback_host};
+use orbit_net::{FailureKind, NetError, Security, error_chain, is_loopback_host};
 use orbit_secrets::Sensitive;
 
 /// Where and how to submit mail.
@@ -29,31 +29,12 @@ pub struct SmtpConfig {
     pub timeout: Duration,
 }
 
-/// A failed SMTP operation: a kind to branch on and a message for people.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct SmtpError {
-    kind: FailureKind,
-    message: String,
-}
-
-impl SmtpError {
-    /// The kind to branch on.
-    pub fn kind(&self) -> FailureKind {
-        self.kind
-    }
-
-    fn new(kind: FailureKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-}
+/// A failed operation of this adapter.
+pub type SmtpError = NetError;
 
 fn tls_parameters(host: &str) -> Result<TlsParameters, SmtpError> {
     let tls_error = |e: &dyn std::fmt::Display| {
-        SmtpError::new(
+        NetError::new(
             FailureKind::Tls,
             format!("Cannot set up TLS for {host}: {e}"),
         )
@@ -77,7 +58,7 @@ pub fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executo
         Security::StartTls => Tls::Required(tls_parameters(&config.host)?),
         Security::None if is_loopback_host(&config.host) => Tls::None,
         Security::None => {
-            return Err(SmtpError::new(
+            return Err(NetError::new(
                 FailureKind::Config,
                 format!(
                     "Refusing to send a password unencrypted to {server}: use TLS or STARTTLS (plain connections are allowed only to this computer)"
@@ -105,7 +86,7 @@ pub async fn check_login(config: &SmtpConfig) -> Result<(), SmtpError> {
     // lettre's own timeout covers each read and write; this one bounds the whole exchange.
     let outcome = tokio::time::timeout(config.timeout * 3, transport.test_connection()).await;
     match outcome {
-        Err(_) => Err(SmtpError::new(
+        Err(_) => Err(NetError::new(
             FailureKind::Timeout,
             format!(
                 "The SMTP server {server} did not answer within {} s",
@@ -113,7 +94,7 @@ pub async fn check_login(config: &SmtpConfig) -> Result<(), SmtpError> {
             ),
         )),
         Ok(Ok(true)) => Ok(()),
-        Ok(Ok(false)) => Err(SmtpError::new(
+        Ok(Ok(false)) => Err(NetError::new(
             FailureKind::Protocol,
             format!("The SMTP server {server} dropped the connection after login"),
         )),
@@ -163,19 +144,5 @@ fn classify(err: &lettre::transport::smtp::Error, server: &str) -> SmtpError {
             format!("The SMTP server {server} failed: {chain}"),
         )
     };
-    SmtpError::new(kind, message)
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        let part = inner.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = inner.source();
-    }
-    text
+    NetError::new(kind, message)
 }
