@@ -16,6 +16,11 @@ const COMMANDS: &[&str] = &[
     "provider_update",
     "api_key_set",
     "api_key_remove",
+    "mail_folders",
+    "mail_list",
+    "mail_show",
+    "mail_thread",
+    "mail_sync",
 ];
 
 fn main() {

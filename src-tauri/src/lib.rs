@@ -7,6 +7,7 @@
 mod commands;
 mod error;
 mod state;
+mod sync;
 mod tray;
 
 use std::sync::{Arc, OnceLock};
@@ -48,6 +49,7 @@ fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
 fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
     let mut events = core.subscribe();
     let app = app.clone();
+    let core = Arc::clone(core);
     tauri::async_runtime::spawn(async move {
         loop {
             let event = match events.recv().await {
@@ -63,8 +65,23 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                 Event::ActivityAdded { id } => {
                     app.emit("activity-added", serde_json::json!({ "id": id }))
                 }
-                Event::AccountsChanged => app.emit("accounts-changed", ()),
+                Event::AccountsChanged => {
+                    app.state::<sync::Watchers>().refresh(&app, &core);
+                    app.emit("accounts-changed", ())
+                }
                 Event::SettingsChanged => app.emit("settings-changed", ()),
+                Event::MailChanged { account_id } => app.emit(
+                    "mail-changed",
+                    serde_json::json!({ "account_id": account_id }),
+                ),
+                Event::MailArrived { account_id, count } => {
+                    app.state::<sync::NewMailNotifier>()
+                        .arrived(&app, account_id, count);
+                    app.emit(
+                        "mail-arrived",
+                        serde_json::json!({ "account_id": account_id, "count": count }),
+                    )
+                }
             };
             if let Err(e) = sent {
                 tracing::debug!(error = %e, "could not forward an event");
@@ -107,10 +124,18 @@ pub fn run() {
             commands::settings::provider_update,
             commands::settings::api_key_set,
             commands::settings::api_key_remove,
+            commands::mail::mail_folders,
+            commands::mail::mail_list,
+            commands::mail::mail_show,
+            commands::mail::mail_thread,
+            commands::mail::mail_sync,
         ])
         .setup(move |app| {
+            app.manage(sync::Watchers::default());
+            app.manage(sync::NewMailNotifier::default());
             if let Ok(core) = &core {
                 forward_events(app.handle(), core);
+                app.state::<sync::Watchers>().refresh(app.handle(), core);
             }
             let tray = tray::install(app.handle());
             app.manage(tray);

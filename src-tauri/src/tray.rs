@@ -80,8 +80,8 @@ pub fn show_main(app: &AppHandle) {
     }
 }
 
-/// "Sync now": until the sync engines arrive, this checks every account's servers and
-/// notifies the user of any that fail.
+/// "Sync now": checks every account's servers (notifying the user of any that fail) and
+/// syncs the mail of every account with an IMAP server.
 fn sync_now(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -105,7 +105,11 @@ fn sync_now(app: &AppHandle) {
                         .show();
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "sync failed"),
+            Err(e) => tracing::warn!(error = %e, "connection check failed"),
+        }
+        let options = orbit_core::mail::SyncOptions::default();
+        if let Err(e) = crate::sync::sync_all(&core, None, &options).await {
+            tracing::warn!(error = %e, "mail sync failed");
         }
         let _ = app.emit("sync-finished", ());
     });

@@ -36,6 +36,7 @@ echo "  start.sh took $(( $(date +%s%3N) - t0 )) ms"
 # shellcheck disable=SC1091
 . "$STATE/env.sh"
 for v in ORBIT_TEST_STATE_DIR ORBIT_TEST_CA ORBIT_TEST_IMAP_PORT ORBIT_TEST_IMAPS_PORT \
+         ORBIT_TEST_LEGACY_IMAP_PORT ORBIT_TEST_LEGACY_IMAPS_PORT \
          ORBIT_TEST_SMTP_PORT ORBIT_TEST_SMTP_STARTTLS_PORT ORBIT_TEST_SMTPS_PORT \
          ORBIT_TEST_CALDAV_URL ORBIT_TEST_BLACKHOLE_PORT ORBIT_TEST_USER ORBIT_TEST_PASSWORD \
          ORBIT_TEST_SMTP_MAILDIR; do
@@ -63,6 +64,19 @@ out=$(printf 'a LOGIN %s %s\r\nb LOGOUT\r\n' "$ORBIT_TEST_USER" "$ORBIT_TEST_PAS
       | s_client "$ORBIT_TEST_IMAP_PORT" -starttls imap -quiet) || true
 grep -q '^a OK' <<<"$out" || { echo "$out"; fail "imap STARTTLS via s_client"; }
 ok "imap STARTTLS: s_client verifies and LOGIN works"
+# The legacy Dovecot: TLS both ways, and its CAPABILITY after LOGIN lacks CONDSTORE/QRESYNC.
+out=$(printf 'a LOGIN %s %s\r\nb CAPABILITY\r\nc LOGOUT\r\n' "$ORBIT_TEST_USER" "$ORBIT_TEST_PASSWORD" \
+      | s_client "$ORBIT_TEST_LEGACY_IMAPS_PORT" -quiet) || true
+grep -q '^a OK' <<<"$out" || { echo "$out"; fail "legacy imaps via s_client"; }
+caps=$(grep '^\* CAPABILITY ' <<<"$out" | tr -d '\r')
+[ -n "$caps" ] && ! grep -qwE 'CONDSTORE|QRESYNC' <<<"$caps" \
+  && grep -qw IDLE <<<"$caps" && grep -qw UIDPLUS <<<"$caps" && grep -qw MOVE <<<"$caps" \
+  || { echo "$out"; fail "legacy imaps: CAPABILITY after LOGIN"; }
+ok "legacy imaps: s_client verifies, LOGIN works, CAPABILITY has IDLE UIDPLUS MOVE, no CONDSTORE/QRESYNC"
+out=$(printf 'a LOGIN %s %s\r\nb LOGOUT\r\n' "$ORBIT_TEST_USER" "$ORBIT_TEST_PASSWORD" \
+      | s_client "$ORBIT_TEST_LEGACY_IMAP_PORT" -starttls imap -quiet) || true
+grep -q '^a OK' <<<"$out" || { echo "$out"; fail "legacy imap STARTTLS via s_client"; }
+ok "legacy imap STARTTLS: s_client verifies and LOGIN works"
 for spec in "$ORBIT_TEST_SMTPS_PORT:" "$ORBIT_TEST_SMTP_STARTTLS_PORT:-starttls smtp"; do
   port=${spec%%:*}; extra=${spec#*:}
   # shellcheck disable=SC2086
@@ -106,14 +120,16 @@ t0=$(date +%s%3N)
 echo "  stop.sh took $(( $(date +%s%3N) - t0 )) ms"
 for p in $pids; do running "$p" && fail "PID $p still running"; done
 ok "all server processes gone"
-# Dovecot's children carry the instance name (orbit-test-<state dir name>) in their titles.
+# Dovecot's children carry the instance name (orbit-test-<state dir name>, and
+# orbit-test-legacy-<state dir name> for the legacy one) in their titles.
 # (grep's own command line matches too: collect first, re-check once grep has exited.)
 leftovers() {
-  local files f p
-  files=$(grep -lsaF -e "$STATE" -e "orbit-test-$(basename "$STATE")/" /proc/[0-9]*/cmdline || true)
+  local files f p b
+  b=$(basename "$STATE")
+  files=$(grep -lsaF -e "$STATE" -e "orbit-test-$b/" -e "orbit-test-legacy-$b/" /proc/[0-9]*/cmdline || true)
   for f in $files; do
     p=${f#/proc/}; p=${p%/cmdline}
-    running "$p" && grep -qsaF -e "$STATE" -e "orbit-test-$(basename "$STATE")/" "$f" && echo "$p"
+    running "$p" && grep -qsaF -e "$STATE" -e "orbit-test-$b/" -e "orbit-test-legacy-$b/" "$f" && echo "$p"
   done
   return 0
 }
@@ -122,7 +138,8 @@ for _ in $(seq 30); do left=$(leftovers); [ -z "$left" ] && break; sleep 0.1; do
 [ -z "$left" ] || { ps -o pid,user,args -p $left; fail "processes left over"; }
 ok "no process of this state dir is left (Dovecot children included)"
 closed=1
-for port in "$ORBIT_TEST_IMAP_PORT" "$ORBIT_TEST_IMAPS_PORT" "$ORBIT_TEST_SMTP_PORT" \
+for port in "$ORBIT_TEST_IMAP_PORT" "$ORBIT_TEST_IMAPS_PORT" "$ORBIT_TEST_LEGACY_IMAP_PORT" \
+            "$ORBIT_TEST_LEGACY_IMAPS_PORT" "$ORBIT_TEST_SMTP_PORT" \
             "$ORBIT_TEST_SMTP_STARTTLS_PORT" "$ORBIT_TEST_SMTPS_PORT" "$ORBIT_TEST_CALDAV_PORT" \
             "$ORBIT_TEST_BLACKHOLE_PORT"; do
   if port_open "$port"; then echo "  port $port still open"; closed=0; fi

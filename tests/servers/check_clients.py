@@ -23,6 +23,8 @@ CA = E["ORBIT_TEST_CA"]
 USER, PW = E["ORBIT_TEST_USER"], E["ORBIT_TEST_PASSWORD"]
 USER2, PW2 = E.get("ORBIT_TEST_USER2", "bob"), E.get("ORBIT_TEST_PASSWORD2", "bob-secret-pw")
 IMAP, IMAPS = int(E["ORBIT_TEST_IMAP_PORT"]), int(E["ORBIT_TEST_IMAPS_PORT"])
+LEGACY_IMAP, LEGACY_IMAPS = int(E["ORBIT_TEST_LEGACY_IMAP_PORT"]), int(E["ORBIT_TEST_LEGACY_IMAPS_PORT"])
+STATE = E["ORBIT_TEST_STATE_DIR"]
 SMTP, SMTP_STARTTLS, SMTPS = (int(E["ORBIT_TEST_SMTP_PORT"]), int(E["ORBIT_TEST_SMTP_STARTTLS_PORT"]),
                               int(E["ORBIT_TEST_SMTPS_PORT"]))
 CALDAV = E["ORBIT_TEST_CALDAV_URL"]
@@ -109,6 +111,97 @@ def check_imap():
         fail("imaps: verified without the test CA?!")
     except ssl.SSLCertVerificationError:
         ok("imaps: untrusted without the test CA (SSLCertVerificationError)")
+
+
+def post_login_caps(c):
+    typ, data = c.capability()
+    if typ != "OK":
+        fail(f"CAPABILITY -> {typ}")
+    return data[0].decode().split()
+
+
+def check_legacy_imap():
+    """The second Dovecot: no CONDSTORE/QRESYNC, own maildirs, same users, cert and folders.
+    Sends nothing that would enable CONDSTORE (that would make SELECT report HIGHESTMODSEQ)."""
+    print("IMAP legacy (Dovecot without CONDSTORE/QRESYNC)")
+    c = imaplib.IMAP4(HOST, IMAP, timeout=10)
+    c.login(USER, PW)
+    normal = post_login_caps(c)
+    c.logout()
+
+    tokens = []
+    for kind in ("plain", "starttls", "imaps"):
+        if kind == "imaps":
+            c = imaplib.IMAP4_SSL(HOST, LEGACY_IMAPS, ssl_context=ctx(), timeout=10)
+        else:
+            c = imaplib.IMAP4(HOST, LEGACY_IMAP, timeout=10)
+            if kind == "starttls":
+                expect("STARTTLS" in c.capabilities, "legacy imap plain port advertises STARTTLS")
+                c.starttls(ssl_context=ctx())
+        typ, _ = c.login(USER, PW)
+        expect(typ == "OK", f"legacy imap {kind}: LOGIN {USER}")
+        caps = post_login_caps(c)
+        expect("CONDSTORE" not in caps and "QRESYNC" not in caps,
+               f"legacy imap {kind}: no CONDSTORE/QRESYNC in CAPABILITY after login")
+        expect({"IMAP4rev1", "IDLE", "UIDPLUS", "MOVE", "ENABLE", "SPECIAL-USE"} <= set(caps),
+               f"legacy imap {kind}: IDLE UIDPLUS MOVE ENABLE SPECIAL-USE advertised")
+        if kind == "plain":
+            want = [x for x in normal if x not in ("CONDSTORE", "QRESYNC")]
+            if caps != want:
+                print("    normal minus CONDSTORE/QRESYNC: " + " ".join(want))
+                print("    legacy:                         " + " ".join(caps))
+                fail("legacy imap: CAPABILITY is not the normal list minus CONDSTORE/QRESYNC")
+            ok("legacy imap: CAPABILITY is exactly the normal list minus CONDSTORE/QRESYNC")
+            typ, data = c.list()
+            names = b"\n".join(data)
+            expect(all(s in names for s in (rb"\Sent", rb"\Drafts", rb"\Trash", rb"\Junk", rb"\Archive")),
+                   "legacy imap: special-use Drafts/Sent/Trash/Junk/Archive exist")
+        token = uuid.uuid4().hex
+        tokens.append(token)
+        msg = (f"From: {USER}@localhost\r\nTo: {USER}@localhost\r\nSubject: legacy {token}\r\n"
+               f"Message-ID: <{token}@localhost>\r\n\r\nhello over legacy {kind}\r\n").encode()
+        typ, data = c.append("INBOX", r"(\Seen)", imaplib.Time2Internaldate(time.time()), msg)
+        expect(typ == "OK" and b"APPENDUID" in data[0], f"legacy imap {kind}: APPEND -> [APPENDUID]")
+        typ, data = c.select("INBOX")
+        expect(typ == "OK", f"legacy imap {kind}: SELECT INBOX ({int(data[0])} messages)")
+        codes = sorted(k for k in c.untagged_responses if k not in ("OK", "FLAGS", "EXISTS", "RECENT"))
+        if "HIGHESTMODSEQ" in c.untagged_responses or "NOMODSEQ" in c.untagged_responses:
+            fail(f"legacy imap {kind}: SELECT reported a modseq: {c.untagged_responses}")
+        ok(f"legacy imap {kind}: SELECT without HIGHESTMODSEQ/NOMODSEQ (codes: {' '.join(codes)})")
+        typ, data = c.uid("SEARCH", None, "HEADER", "Message-ID", f"<{token}@localhost>")
+        uids = data[0].split()
+        expect(typ == "OK" and len(uids) == 1, f"legacy imap {kind}: SEARCH finds the appended message")
+        typ, data = c.uid("FETCH", uids[0], "(FLAGS BODY.PEEK[])")
+        expect(data[0][1] == msg and b"\\Seen" in data[0][0],
+               f"legacy imap {kind}: FETCH returns it byte for byte, \\Seen set")
+        c.logout()
+
+    c = imaplib.IMAP4(HOST, LEGACY_IMAP, timeout=10)
+    try:
+        c.login(USER, "wrong-password")
+        fail("legacy imap: wrong password accepted")
+    except imaplib.IMAP4.error:
+        ok("legacy imap: wrong password rejected")
+    c.logout()
+    c = imaplib.IMAP4_SSL(HOST, LEGACY_IMAPS, ssl_context=ctx(), timeout=10)
+    expect(c.login(USER2, PW2)[0] == "OK", f"legacy imap imaps: LOGIN {USER2}")
+    c.logout()
+
+    # Own maildirs: the messages are files under dovecot-legacy/, the normal instance lacks them.
+    new = os.path.join(STATE, "dovecot-legacy", "mail", USER, "Maildir", "new")
+    cur = os.path.join(STATE, "dovecot-legacy", "mail", USER, "Maildir", "cur")
+    found = 0
+    for d in (new, cur):
+        for name in os.listdir(d) if os.path.isdir(d) else []:
+            raw = open(os.path.join(d, name), "rb").read()
+            found += any(t.encode() in raw for t in tokens)
+    expect(found == len(tokens), f"legacy imap: the {len(tokens)} messages are files in dovecot-legacy/mail/{USER}/Maildir")
+    c = imaplib.IMAP4(HOST, IMAP, timeout=10)
+    c.login(USER, PW)
+    c.select("INBOX", readonly=True)
+    typ, data = c.uid("SEARCH", None, "HEADER", "Message-ID", f"<{tokens[0]}@localhost>")
+    expect(typ == "OK" and data[0].split() == [], "legacy imap: the normal instance does not see them")
+    c.logout()
 
 
 # ---------------------------------------------------------------------------------- SMTP
@@ -273,6 +366,7 @@ def check_blackhole():
 
 if __name__ == "__main__":
     check_imap()
+    check_legacy_imap()
     check_smtp()
     check_caldav()
     check_blackhole()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real servers Orbit's integration tests run against, all on 127.0.0.1 high ports:
-#   Dovecot IMAP (plain+STARTTLS, imaps), an aiosmtpd submission server (plain, STARTTLS, smtps),
+#   Dovecot IMAP (plain+STARTTLS, imaps) twice: the normal one and a "legacy" one without
+#   CONDSTORE/QRESYNC, an aiosmtpd submission server (plain, STARTTLS, smtps),
 #   Radicale CalDAV, and a black-hole TCP listener that never answers.
 #
 #   tests/servers/start.sh STATE_DIR      then   . STATE_DIR/env.sh
@@ -10,6 +11,7 @@
 #   tls/      test CA (ca.pem = ORBIT_TEST_CA, ca.key) and the localhost leaf (server.pem/.key)
 #   dovecot/  generated dovecot.conf, passwd-file, maildirs, state; run/ may be a symlink to a
 #             short /tmp/orbit-dovecot.* dir (UNIX socket paths are limited to 108 bytes)
+#   dovecot-legacy/  the same for the legacy instance (own maildirs; uses dovecot/users)
 #   smtp/     maildir/ (new/ holds one file per accepted message)
 #   radicale/ config, htpasswd users, collections/
 #   bin/      copies of the Python servers (readable by the service user)
@@ -33,6 +35,8 @@ STATE=$(abspath "$1")
 # ---- ports (overridable) --------------------------------------------------------------------
 IMAP_PORT=${ORBIT_TEST_IMAP_PORT:-14143}
 IMAPS_PORT=${ORBIT_TEST_IMAPS_PORT:-14993}
+LEGACY_IMAP_PORT=${ORBIT_TEST_LEGACY_IMAP_PORT:-14144}      # Dovecot without CONDSTORE/QRESYNC
+LEGACY_IMAPS_PORT=${ORBIT_TEST_LEGACY_IMAPS_PORT:-14994}
 SMTP_PORT=${ORBIT_TEST_SMTP_PORT:-14025}
 SMTP_STARTTLS_PORT=${ORBIT_TEST_SMTP_STARTTLS_PORT:-14587}
 SMTPS_PORT=${ORBIT_TEST_SMTPS_PORT:-14465}
@@ -42,8 +46,8 @@ if [ -z "$CALDAV_PORT" ] && [[ ${ORBIT_TEST_CALDAV_URL:-} =~ ^http://127\.0\.0\.
   CALDAV_PORT=${BASH_REMATCH[1]}
 fi
 CALDAV_PORT=${CALDAV_PORT:-15232}
-all_ports=("$IMAP_PORT" "$IMAPS_PORT" "$SMTP_PORT" "$SMTP_STARTTLS_PORT" "$SMTPS_PORT"
-           "$CALDAV_PORT" "$BLACKHOLE_PORT")
+all_ports=("$IMAP_PORT" "$IMAPS_PORT" "$LEGACY_IMAP_PORT" "$LEGACY_IMAPS_PORT" "$SMTP_PORT"
+           "$SMTP_STARTTLS_PORT" "$SMTPS_PORT" "$CALDAV_PORT" "$BLACKHOLE_PORT")
 for p in "${all_ports[@]}"; do
   [[ $p =~ ^[0-9]+$ ]] && [ "$p" -gt 1024 ] && [ "$p" -lt 65536 ] || die "bad port: $p"
 done
@@ -51,8 +55,10 @@ done
   || die "the ORBIT_TEST_*_PORT values must all differ: ${all_ports[*]}"
 
 # Test accounts (fixed; the tests know them through env.sh).
-USERS=(alice bob)
+# mail1…mail8: one mailbox per mail-sync test, so tests running at once never share a mailbox.
+USERS=(alice bob mail1 mail2 mail3 mail4 mail5 mail6 mail7 mail8)
 declare -A PASS=([alice]=alice-secret-pw [bob]=bob-secret-pw)
+for n in 1 2 3 4 5 6 7 8; do PASS[mail$n]=mail-secret-pw; done
 
 PY=$ORBIT_SERVERS_PYTHON
 [ -x "$PY" ] || die "$PY not found (Debian's python3 with python3-aiosmtpd and radicale)"
@@ -75,7 +81,7 @@ fi
 for p in "${all_ports[@]}"; do
   port_open "$p" && die "127.0.0.1:$p is already in use (servers from another STATE_DIR? stop.sh it)"
 done
-mkdir -p "$STATE"/{logs,pids,tls,bin,dovecot,smtp,radicale}
+mkdir -p "$STATE"/{logs,pids,tls,bin,dovecot,dovecot-legacy,smtp,radicale}
 rm -f "$STATE/env.sh"
 
 # On any failure from here on, stop whatever was started and show the logs' tails.
@@ -162,42 +168,70 @@ cp "$here/smtp_server.py" "$here/blackhole.py" "$STATE/bin/"
 chmod 755 "$STATE/bin" "$STATE/bin/"*.py
 
 # ---- Dovecot ---------------------------------------------------------------------------------
+# Two instances share the passwd-file and the TLS cert but nothing else (own instance_name,
+# base_dir, state_dir, log, maildirs):
+#   dovecot/         the normal server (CONDSTORE, QRESYNC, ...)
+#   dovecot-legacy/  the same server with CONDSTORE and QRESYNC left out of its CAPABILITY
 DOV=$STATE/dovecot
-# Long state paths would overflow sun_path (108 bytes) for base_dir/login/... sockets.
-rundir=$DOV/run
-if [ -L "$rundir" ] && [ ! -d "$rundir" ]; then rm -f "$rundir"; fi
-if [ ! -e "$rundir" ]; then
-  if [ "${#rundir}" -gt 60 ]; then
-    ln -s "$(mktemp -d /tmp/orbit-dovecot.XXXXXX)" "$rundir"
-  else
-    mkdir -p "$rundir"
+DOV_LEGACY=$STATE/dovecot-legacy
+# The post-login list the normal instance advertises (Dovecot 2.3.19), minus CONDSTORE and
+# QRESYNC. SPECIAL-USE is in it because the special-use folders are configured; with an explicit
+# imap_capability Dovecot appends nothing itself after login (check.sh compares both lists).
+# imap-login shows this list before login too (plus STARTTLS and AUTH=...), where the normal
+# instance shows a short pre-login list.
+# Not advertising is all it does: Dovecot still honours ENABLE CONDSTORE/QRESYNC, SELECT
+# (CONDSTORE), FETCH MODSEQ, STATUS (HIGHESTMODSEQ); once one of those touched a mailbox, its
+# index tracks modseqs and every later SELECT of it reports HIGHESTMODSEQ, whoever asks.
+LEGACY_IMAP_CAPABILITY="IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY \
+THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT \
+CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES WITHIN \
+CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE \
+LITERAL+ NOTIFY SPECIAL-USE"
+
+# dovecot_rundir DIR: sets $rundir to the base_dir to give Dovecot for instance dir DIR.
+# Long state paths would overflow sun_path (108 bytes) for base_dir/login/... sockets, so
+# DIR/run may be a symlink to a short /tmp/orbit-dovecot.* dir.
+dovecot_rundir() {
+  local oldpid
+  rundir=$1/run
+  if [ -L "$rundir" ] && [ ! -d "$rundir" ]; then rm -f "$rundir"; fi
+  if [ ! -e "$rundir" ]; then
+    if [ "${#rundir}" -gt 60 ]; then
+      ln -s "$(mktemp -d /tmp/orbit-dovecot.XXXXXX)" "$rundir"
+    else
+      mkdir -p "$rundir"
+    fi
   fi
-fi
-# Dovecot must be given the short real path, not the path through the symlink.
-rundir=$(readlink -f "$rundir")
-# Dovecot refuses to start while base_dir/master.pid names a live process: wait for an old
-# master to go; drop the file when it is stale or the PID now belongs to something else.
-if [ -f "$rundir/master.pid" ]; then
-  oldpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
-  for _ in $(seq 50); do
-    [ -n "$oldpid" ] && running "$oldpid" && [ "$(cat "/proc/$oldpid/comm" 2>/dev/null)" = dovecot ] || break
-    sleep 0.2
-  done
-  [ -n "$oldpid" ] && running "$oldpid" && [ "$(cat "/proc/$oldpid/comm" 2>/dev/null)" = dovecot ] \
-    && die "an old Dovecot master ($oldpid) using $rundir is still running"
-  rm -f "$rundir/master.pid"
-fi
-mkdir -p "$DOV"/{mail,state}
-: > "$DOV/users"
-for u in "${USERS[@]}"; do echo "$u:{PLAIN}${PASS[$u]}" >> "$DOV/users"; done
-chmod 600 "$DOV/users"
-dovecot_log=$(svc_log dovecot)
-cat > "$DOV/dovecot.conf" <<EOF
+  # Dovecot must be given the short real path, not the path through the symlink.
+  rundir=$(readlink -f "$rundir")
+  # Dovecot refuses to start while base_dir/master.pid names a live process: wait for an old
+  # master to go; drop the file when it is stale or the PID now belongs to something else.
+  if [ -f "$rundir/master.pid" ]; then
+    oldpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
+    for _ in $(seq 50); do
+      [ -n "$oldpid" ] && running "$oldpid" && [ "$(cat "/proc/$oldpid/comm" 2>/dev/null)" = dovecot ] || break
+      sleep 0.2
+    done
+    [ -n "$oldpid" ] && running "$oldpid" && [ "$(cat "/proc/$oldpid/comm" 2>/dev/null)" = dovecot ] \
+      && die "an old Dovecot master ($oldpid) using $rundir is still running"
+    rm -f "$rundir/master.pid"
+  fi
+  return 0
+}
+
+# write_dovecot_conf DIR INSTANCE_NAME BASE_DIR LOG IMAP_PORT IMAPS_PORT [IMAP_CAPABILITY]
+# Writes DIR/dovecot.conf: maildirs under DIR/mail, state in DIR/state, users from $DOV/users.
+write_dovecot_conf() {
+  local dir=$1 name=$2 base=$3 logf=$4 port=$5 sport=$6 caps=${7:-}
+  local capline="# imap_capability: Dovecot's default"
+  [ -z "$caps" ] || capline="imap_capability = $caps"
+  mkdir -p "$dir"/{mail,state}
+  cat > "$dir/dovecot.conf" <<EOF
 # Generated by tests/servers/start.sh -- do not edit, it is rewritten on every start.
-instance_name = orbit-test-$(basename "$STATE")
-base_dir = $rundir
-state_dir = $DOV/state
-log_path = $dovecot_log
+instance_name = $name
+base_dir = $base
+state_dir = $dir/state
+log_path = $logf
 auth_verbose = yes
 protocols = imap
 listen = 127.0.0.1
@@ -215,7 +249,7 @@ default_login_user = $SVC_USER
 mail_uid = $SVC_USER
 mail_gid = $SVC_GROUP
 first_valid_uid = 0
-mail_location = maildir:$DOV/mail/%n/Maildir
+mail_location = maildir:$dir/mail/%n/Maildir
 namespace inbox {
   inbox = yes
   mailbox Drafts {
@@ -245,17 +279,17 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=$SVC_USER gid=$SVC_GROUP home=$DOV/mail/%n
+  args = uid=$SVC_USER gid=$SVC_GROUP home=$dir/mail/%n
 }
 service imap-login {
   chroot =
   inet_listener imap {
     address = 127.0.0.1
-    port = $IMAP_PORT
+    port = $port
   }
   inet_listener imaps {
     address = 127.0.0.1
-    port = $IMAPS_PORT
+    port = $sport
     ssl = yes
   }
 }
@@ -283,13 +317,35 @@ service stats {
 protocol imap {
   mail_max_userip_connections = 50
   imap_idle_notify_interval = 30 secs
+  $capline
 }
 EOF
+}
+
+mkdir -p "$DOV"
+: > "$DOV/users"
+for u in "${USERS[@]}"; do echo "$u:{PLAIN}${PASS[$u]}" >> "$DOV/users"; done
+chmod 600 "$DOV/users"
+
+dovecot_rundir "$DOV"
+dovecot_run=$rundir
+dovecot_log=$(svc_log dovecot)
+write_dovecot_conf "$DOV" "orbit-test-$(basename "$STATE")" "$dovecot_run" "$dovecot_log" \
+  "$IMAP_PORT" "$IMAPS_PORT"
+
+dovecot_rundir "$DOV_LEGACY"
+dovecot_legacy_run=$rundir
+dovecot_legacy_log=$(svc_log dovecot-legacy)
+write_dovecot_conf "$DOV_LEGACY" "orbit-test-legacy-$(basename "$STATE")" "$dovecot_legacy_run" \
+  "$dovecot_legacy_log" "$LEGACY_IMAP_PORT" "$LEGACY_IMAPS_PORT" "$LEGACY_IMAP_CAPABILITY"
+
 if [ "$(id -u)" -eq 0 ]; then
-  chown -R "$SVC_USER:$SVC_GROUP" "$DOV" "$rundir"
+  chown -R "$SVC_USER:$SVC_GROUP" "$DOV" "$dovecot_run" "$DOV_LEGACY" "$dovecot_legacy_run"
 fi
 spawn_svc dovecot -F -c "$DOV/dovecot.conf" >> "$dovecot_log" 2>&1 &
 record_pid "$STATE" dovecot $!
+spawn_svc dovecot -F -c "$DOV_LEGACY/dovecot.conf" >> "$dovecot_legacy_log" 2>&1 &
+record_pid "$STATE" dovecot-legacy $!
 
 # ---- SMTP (aiosmtpd) -------------------------------------------------------------------------
 SMTP_MAILDIR=$STATE/smtp/maildir
@@ -350,6 +406,8 @@ ready() { # ready NAME LOG wait_ready-args...
 }
 ready dovecot   "$dovecot_log"   imap "$IMAP_PORT"
 ready dovecot   "$dovecot_log"   imap "$IMAPS_PORT" --tls
+ready dovecot-legacy "$dovecot_legacy_log" imap "$LEGACY_IMAP_PORT"
+ready dovecot-legacy "$dovecot_legacy_log" imap "$LEGACY_IMAPS_PORT" --tls
 ready smtp      "$smtp_log"      smtp "$SMTP_PORT"
 ready smtp      "$smtp_log"      smtp "$SMTP_STARTTLS_PORT"
 ready smtp      "$smtp_log"      smtp "$SMTPS_PORT" --tls
@@ -389,6 +447,8 @@ export ORBIT_TEST_HOST=127.0.0.1
 export ORBIT_TEST_TLS_SERVER_NAME=localhost
 export ORBIT_TEST_IMAP_PORT=$IMAP_PORT
 export ORBIT_TEST_IMAPS_PORT=$IMAPS_PORT
+export ORBIT_TEST_LEGACY_IMAP_PORT=$LEGACY_IMAP_PORT
+export ORBIT_TEST_LEGACY_IMAPS_PORT=$LEGACY_IMAPS_PORT
 export ORBIT_TEST_SMTP_PORT=$SMTP_PORT
 export ORBIT_TEST_SMTP_STARTTLS_PORT=$SMTP_STARTTLS_PORT
 export ORBIT_TEST_SMTPS_PORT=$SMTPS_PORT

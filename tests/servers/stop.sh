@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Stops the test servers that tests/servers/start.sh STATE_DIR started: SIGTERM to every PID
-# recorded in STATE_DIR/pids/ (plus Dovecot's base_dir/master.pid), wait up to 10 s, then SIGKILL.
+# recorded in STATE_DIR/pids/ (plus each Dovecot instance's base_dir/master.pid: dovecot/ and
+# dovecot-legacy/), wait up to 10 s, then SIGKILL.
 # Tolerant of services that already stopped or never started; signals a PID only when its start
 # time still matches the one recorded (never an unrelated process that reused the PID).
-# Owns: STATE_DIR/pids/* (removed) and the /tmp/orbit-dovecot.* dir STATE_DIR/dovecot/run may
-# point to (removed). Leaves logs, mail and certificates in place for post-mortems.
+# Owns: STATE_DIR/pids/* (removed) and the /tmp/orbit-dovecot.* dirs STATE_DIR/dovecot/run and
+# STATE_DIR/dovecot-legacy/run may point to (removed). Leaves logs, mail and certificates in place
+# for post-mortems.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,15 +28,17 @@ if [ -d "$STATE/pids" ]; then
     fi
   done
 fi
-# Dovecot's own record, in case our pid file is gone but the master is not.
-rundir=$STATE/dovecot/run
-if [ -f "$rundir/master.pid" ]; then
-  mpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
-  if [ -n "$mpid" ] && running "$mpid" && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] \
-     && [[ " ${pids[*]:-} " != *" $mpid "* ]]; then
-    pids+=("$mpid"); names+=("dovecot-master")
+# Dovecot's own records (both instances), in case our pid file is gone but the master is not.
+rundirs=("$STATE/dovecot/run" "$STATE/dovecot-legacy/run")
+for rundir in "${rundirs[@]}"; do
+  if [ -f "$rundir/master.pid" ]; then
+    mpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
+    if [ -n "$mpid" ] && running "$mpid" && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] \
+       && [[ " ${pids[*]:-} " != *" $mpid "* ]]; then
+      pids+=("$mpid"); names+=("$(basename "$(dirname "$rundir")")-master")
+    fi
   fi
-fi
+done
 
 for i in "${!pids[@]}"; do
   kill -TERM "${pids[$i]}" 2>/dev/null || true
@@ -63,21 +67,23 @@ fi
 
 # Dovecot's children exit on their own once the master has gone; wait for master.pid to be
 # gone/stale so an immediate restart does not hit "Dovecot is already running".
-if [ -f "$rundir/master.pid" ]; then
-  for _ in $(seq 50); do
-    mpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
-    [ -n "$mpid" ] && running "$mpid" && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] || break
-    sleep 0.1
-  done
-  rm -f "$rundir/master.pid"
-fi
-if [ -L "$rundir" ]; then
-  target=$(readlink "$rundir")
-  rm -f "$rundir"
-  case "$target" in
-    */orbit-dovecot.*) rm -rf -- "$target" ;;
-  esac
-fi
+for rundir in "${rundirs[@]}"; do
+  if [ -f "$rundir/master.pid" ]; then
+    for _ in $(seq 50); do
+      mpid=$(cat "$rundir/master.pid" 2>/dev/null || true)
+      [ -n "$mpid" ] && running "$mpid" && [ "$(cat "/proc/$mpid/comm" 2>/dev/null)" = dovecot ] || break
+      sleep 0.1
+    done
+    rm -f "$rundir/master.pid"
+  fi
+  if [ -L "$rundir" ]; then
+    target=$(readlink "$rundir")
+    rm -f "$rundir"
+    case "$target" in
+      */orbit-dovecot.*) rm -rf -- "$target" ;;
+    esac
+  fi
+done
 
 rm -f "$STATE"/pids/*.pid "$STATE"/pids/*.start
 rm -f "$STATE/env.sh"

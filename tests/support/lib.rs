@@ -245,3 +245,134 @@ pub fn secret_tool_lookup(service: &str, username: &str) -> Result<Option<String
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
 }
+
+/// A message as the server holds it: its Message-ID and flags.
+pub type ServerMessage = (String, Vec<String>);
+
+/// A second IMAP client for the tests: it changes a mailbox on the server the way another
+/// mail program would (append, flag, expunge, recreate folders).
+#[derive(Debug)]
+pub struct ServerMailbox {
+    runtime: tokio::runtime::Runtime,
+    session: Option<orbit_imap::Session>,
+}
+
+impl ServerMailbox {
+    /// Logs in to the test Dovecot as `user` (plain, loopback).
+    pub fn login(
+        servers: &Servers,
+        user: &str,
+        password: &str,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let session = runtime.block_on(orbit_imap::connect(&orbit_imap::ImapConfig {
+            host: "127.0.0.1".into(),
+            port: servers.imap_port,
+            security: orbit_net::Security::None,
+            username: user.into(),
+            password: orbit_secrets::Sensitive::new(password.into()),
+            timeout: std::time::Duration::from_secs(10),
+        }))?;
+        Ok(Self {
+            runtime,
+            session: Some(session),
+        })
+    }
+
+    /// Runs one IMAP command.
+    pub fn run(&mut self, command: &str) -> Result<(), Box<dyn std::error::Error>> {
+        let session = self.session.as_mut().ok_or("no session")?;
+        self.runtime
+            .block_on(orbit_imap::mailbox::run(session, command))?;
+        Ok(())
+    }
+
+    /// Appends a message to a folder.
+    pub fn append(
+        &mut self,
+        folder: &str,
+        raw: &str,
+        flags: &str,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let session = self.session.as_mut().ok_or("no session")?;
+        self.runtime
+            .block_on(session.append(folder, Some(flags), None, raw.as_bytes()))?;
+        Ok(())
+    }
+
+    /// What a folder holds on the server: `(Message-ID, flags)` of each message, by UID.
+    pub fn contents(
+        &mut self,
+        folder: &str,
+    ) -> Result<Vec<ServerMessage>, Box<dyn std::error::Error>> {
+        let session = self.session.as_mut().ok_or("no session")?;
+        let rt = &self.runtime;
+        rt.block_on(orbit_imap::mailbox::select(session, folder, None, false))?;
+        let uids = rt.block_on(orbit_imap::mailbox::uid_search(session, "ALL"))?;
+        let found = rt.block_on(orbit_imap::mailbox::fetch_summaries(session, &uids, false))?;
+        let mut out: Vec<(u32, String, Vec<String>)> = found
+            .items
+            .into_iter()
+            .map(|m| {
+                let header = String::from_utf8_lossy(&m.message_id_header).into_owned();
+                let id = header
+                    .split(['<', '>'])
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                (m.uid, id, m.flags)
+            })
+            .collect();
+        out.sort();
+        Ok(out.into_iter().map(|(_, id, flags)| (id, flags)).collect())
+    }
+
+    /// Empties every folder and removes folders other than the standard ones.
+    pub fn wipe(&mut self) -> Result<(), Box<dyn std::error::Error>> {
+        let session = self.session.as_mut().ok_or("no session")?;
+        let folders = self
+            .runtime
+            .block_on(orbit_imap::mailbox::list_folders(session))?;
+        for folder in folders.iter().filter(|f| f.selectable) {
+            let quoted = orbit_imap::mailbox::quote(&folder.name);
+            if folder.role.is_none() {
+                self.run(&format!("DELETE {quoted}"))?;
+                continue;
+            }
+            self.run(&format!("SELECT {quoted}"))?;
+            self.run("STORE 1:* +FLAGS.SILENT (\\Deleted)").ok();
+            self.run("EXPUNGE")?;
+        }
+        Ok(())
+    }
+}
+
+/// A message in wire form (CRLF line ends).
+pub fn message(
+    id: &str,
+    from: &str,
+    subject: &str,
+    in_reply_to: Option<&str>,
+    body: &str,
+) -> String {
+    let mut headers = vec![
+        format!("Message-ID: <{id}>"),
+        format!("From: {from}"),
+        "To: Team <team@example.com>".to_owned(),
+        format!("Subject: {subject}"),
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000".to_owned(),
+        "MIME-Version: 1.0".to_owned(),
+        "Content-Type: text/plain; charset=utf-8".to_owned(),
+    ];
+    if let Some(parent) = in_reply_to {
+        headers.push(format!("In-Reply-To: <{parent}>"));
+        headers.push(format!("References: <{parent}>"));
+    }
+    format!(
+        "{}\r\n\r\n{}\r\n",
+        headers.join("\r\n"),
+        body.replace('\n', "\r\n")
+    )
+}

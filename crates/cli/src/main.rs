@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use orbit_core::mail::{MailFlag, SyncOptions, SyncReport};
 use orbit_core::{
     Account, AccountId, AccountInput, ActivityQuery, Actor, AiSettings, ConnectionReport,
     EndpointInput, OpenOptions, Orbit, Provider, Sensitive,
@@ -45,6 +46,101 @@ enum Command {
     /// AI provider settings and API keys.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Sync mail from the accounts' IMAP servers.
+    Sync(SyncArgs),
+    /// Read the mail stored on this computer.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Args)]
+struct SyncArgs {
+    /// Only this account (default: every account with an IMAP server).
+    #[arg(long)]
+    account: Option<i64>,
+    /// Keep running: IDLE on the inbox and sync whenever the server reports a change.
+    #[arg(long)]
+    watch: bool,
+    /// Only fetch mail from the last N days (for huge mailboxes).
+    #[arg(long, value_name = "N")]
+    window_days: Option<u32>,
+    /// Messages per round trip and per transaction.
+    #[arg(long, default_value_t = 200)]
+    batch: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// List folders with message and unread counts.
+    Folders {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<i64>,
+    },
+    /// List a folder's messages, newest first.
+    List {
+        /// Only this account (default: the first).
+        #[arg(long)]
+        account: Option<i64>,
+        /// Folder id, name or role (inbox, sent, drafts, archive, trash, junk).
+        #[arg(long, default_value = "inbox")]
+        folder: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+    },
+    /// Show a message.
+    Show {
+        /// The message id (from `orbit mail list`).
+        id: i64,
+    },
+    /// Show a conversation, oldest first.
+    Thread {
+        /// The conversation id (`thread_id` in listings).
+        id: i64,
+    },
+    /// Mark messages read or unread, flagged or not (here at once; on the server at the next sync).
+    Flag {
+        /// Message ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Mark as read.
+        #[arg(long, group = "change")]
+        seen: bool,
+        /// Mark as unread.
+        #[arg(long, group = "change")]
+        unseen: bool,
+        /// Flag (star).
+        #[arg(long, group = "change")]
+        flagged: bool,
+        /// Remove the flag.
+        #[arg(long, group = "change")]
+        unflagged: bool,
+    },
+    /// Move messages to another folder of their account.
+    Move {
+        /// Message ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Folder id, name or role.
+        #[arg(long)]
+        to: String,
+    },
+    /// Move messages to the Archive folder.
+    Archive {
+        /// Message ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Move messages to Trash (messages already in Trash are deleted for good).
+    Delete {
+        /// Message ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,7 +353,238 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Settings(command) => settings(&orbit, command, json),
+        Command::Sync(args) => sync(&orbit, args, json),
+        Command::Mail(command) => mail(&orbit, command, json),
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("Cannot start the async runtime")
+}
+
+fn sync(orbit: &Orbit, args: SyncArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let accounts: Vec<AccountId> = match args.account {
+        Some(id) => vec![orbit.account_get(AccountId(id))?.id],
+        None => orbit
+            .account_list()?
+            .into_iter()
+            .filter(|a| a.imap.is_some())
+            .map(|a| a.id)
+            .collect(),
+    };
+    if accounts.is_empty() {
+        anyhow::bail!(orbit_core::Error::invalid(
+            "No account has an IMAP server to sync: add one with `orbit account add`"
+        ));
+    }
+    let options = SyncOptions {
+        batch_size: args.batch.max(1),
+        window_days: args.window_days,
+    };
+    let runtime = runtime()?;
+    let print = move |report: &SyncReport| {
+        if json {
+            if let Ok(line) = serde_json::to_string(report) {
+                println!("{line}");
+            }
+        } else {
+            println!(
+                "account {}: {} folders, {} new, {} also in another folder, {} flag changes, {} removed{}",
+                report.account_id,
+                report.folders,
+                report.new_messages,
+                report.new_locations,
+                report.flag_changes,
+                report.removed,
+                if report.errors.is_empty() {
+                    String::new()
+                } else {
+                    format!("; errors: {}", report.errors.join("; "))
+                }
+            );
+        }
+    };
+    if args.watch {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        return runtime.block_on(async move {
+            let mut tasks = Vec::new();
+            for id in accounts {
+                let rx = stop_rx.clone();
+                tasks.push(orbit.watch_account(id, &options, rx, print));
+            }
+            let watching = futures::future::join_all(tasks);
+            tokio::pin!(watching);
+            tokio::select! {
+                results = &mut watching => { for r in results { r?; } }
+                _ = tokio::signal::ctrl_c() => {
+                    let _ = stop_tx.send(true);
+                    let results = watching.await;
+                    for r in results { r?; }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        });
+    }
+    let mut failed = false;
+    for id in accounts {
+        let report = runtime.block_on(orbit.sync_account(id, &options))?;
+        failed |= !report.errors.is_empty();
+        print(&report);
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn mail(orbit: &Orbit, command: MailCommand, json: bool) -> anyhow::Result<ExitCode> {
+    match command {
+        MailCommand::Folders { account } => {
+            let folders = orbit.mail_folders(account.map(AccountId))?;
+            if json {
+                print_json(&folders)?;
+            } else if folders.is_empty() {
+                println!("No folders yet: run `orbit sync`.");
+            } else {
+                for f in &folders {
+                    let role = f
+                        .role
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default();
+                    println!(
+                        "{:>5}  {:<28} {:>7} messages {:>6} unread",
+                        f.id,
+                        format!("{}{role}", f.name),
+                        f.total,
+                        f.unread
+                    );
+                }
+            }
+        }
+        MailCommand::List {
+            account,
+            folder,
+            limit,
+            offset,
+        } => {
+            let folder = orbit.mail_folder(account.map(AccountId), &folder)?;
+            let list = orbit.mail_list(folder.id, limit, offset)?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("{} is empty.", folder.name);
+            } else {
+                for m in &list {
+                    let unread = if m.flags.iter().any(|f| f == "seen") {
+                        ' '
+                    } else {
+                        '*'
+                    };
+                    let date = m.date.get(..10).unwrap_or(&m.date);
+                    println!(
+                        "{:>7} {unread} {date}  {:<28.28}  {}",
+                        m.id, m.from, m.subject
+                    );
+                }
+            }
+        }
+        MailCommand::Show { id } => {
+            let message = orbit.mail_show(id)?;
+            if json {
+                print_json(&message)?;
+            } else {
+                print_message(&message);
+            }
+        }
+        MailCommand::Flag {
+            ids,
+            seen,
+            unseen,
+            flagged,
+            unflagged,
+        } => {
+            let (flag, on) = match (seen, unseen, flagged, unflagged) {
+                (true, ..) => (MailFlag::Seen, true),
+                (_, true, ..) => (MailFlag::Seen, false),
+                (_, _, true, _) => (MailFlag::Flagged, true),
+                (_, _, _, true) => (MailFlag::Flagged, false),
+                _ => anyhow::bail!(orbit_core::Error::invalid(
+                    "Say what to change: --seen, --unseen, --flagged or --unflagged"
+                )),
+            };
+            orbit.mail_set_flags(&ids, flag, on, Actor::User)?;
+            done(json, &ids, "Changed")?;
+        }
+        MailCommand::Move { ids, to } => {
+            let account = ids
+                .first()
+                .map(|id| orbit.mail_show(*id))
+                .transpose()?
+                .map(|m| AccountId(m.account_id));
+            let folder = orbit.mail_folder(account, &to)?;
+            orbit.mail_move(&ids, folder.id, Actor::User)?;
+            done(json, &ids, "Moved")?;
+        }
+        MailCommand::Archive { ids } => {
+            orbit.mail_archive(&ids, Actor::User)?;
+            done(json, &ids, "Archived")?;
+        }
+        MailCommand::Delete { ids } => {
+            orbit.mail_delete(&ids, Actor::User)?;
+            done(json, &ids, "Deleted")?;
+        }
+        MailCommand::Thread { id } => {
+            let messages = orbit.mail_thread(id)?;
+            if json {
+                print_json(&messages)?;
+            } else {
+                for m in &messages {
+                    print_message(m);
+                    println!();
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn done(json: bool, ids: &[i64], verb: &str) -> anyhow::Result<()> {
+    if json {
+        print_json(&serde_json::json!({ "ids": ids, "ok": true }))?;
+    } else {
+        println!(
+            "{verb} {} message{} (the server follows at the next sync).",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
+}
+
+fn print_message(m: &orbit_core::mail::Message) {
+    println!(
+        "From:    {}\nDate:    {}\nSubject: {}",
+        m.from, m.date, m.subject
+    );
+    for a in &m.attachments {
+        println!(
+            "Attached: {} ({}, {} bytes)",
+            if a.filename.is_empty() {
+                "(unnamed)"
+            } else {
+                &a.filename
+            },
+            a.mime_type,
+            a.size
+        );
+    }
+    println!("\n{}", m.text.trim_end());
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

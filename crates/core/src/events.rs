@@ -15,4 +15,16 @@ pub enum Event {
     AccountsChanged,
     /// AI provider settings or keys changed.
     SettingsChanged,
+    /// Mail of an account changed (synced, imported or changed locally).
+    MailChanged {
+        /// The account.
+        account_id: i64,
+    },
+    /// New mail arrived in an account's inbox.
+    MailArrived {
+        /// The account.
+        account_id: i64,
+        /// How many messages.
+        count: usize,
+    },
 }

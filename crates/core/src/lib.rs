@@ -14,6 +14,7 @@ mod clock;
 mod connection;
 mod error;
 mod events;
+pub mod mail;
 mod paths;
 
 pub use accounts::{Account, AccountId, AccountInput, EndpointInput, LastTestView};

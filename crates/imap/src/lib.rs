@@ -4,6 +4,8 @@
 //! Architecture invariant: this crate moves protocol data in and out; it knows no SQL and
 //! nothing of the other adapters. Secrets arrive as [`Sensitive`] and are never logged.
 
+pub mod mailbox;
+
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -41,7 +43,7 @@ pub struct ImapConfig {
 /// A failed IMAP operation.
 pub type ImapError = NetError;
 
-fn from_imap(err: async_imap::error::Error, doing: &str) -> ImapError {
+pub(crate) fn from_imap(err: async_imap::error::Error, doing: &str) -> ImapError {
     use async_imap::error::Error as E;
     match err {
         E::Io(io) => NetError::new(classify_io(&io), format!("{doing}: {io}")),

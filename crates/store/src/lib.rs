@@ -6,12 +6,15 @@
 
 pub mod accounts;
 pub mod activities;
+mod blobs;
 mod error;
+pub mod mail;
 mod migrate;
 pub mod settings;
 
 pub use accounts::{AccountRow, AccountWrite, Endpoint, LastTest};
 pub use activities::{ActivityFilter, ActivityRow, NewActivity};
+pub use blobs::BlobStore;
 pub use error::{StoreError, StoreErrorKind};
 pub use migrate::{LATEST_VERSION, Migration, migrations};
 

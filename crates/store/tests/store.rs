@@ -52,11 +52,22 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
             .collect::<Result<_, _>>()?;
         assert_eq!(
             tables.keys().cloned().collect::<Vec<_>>(),
-            ["accounts", "activities", "settings"],
-            "the first migration creates exactly these tables"
+            [
+                "accounts",
+                "activities",
+                "attachments",
+                "folders",
+                "mail_changes",
+                "message_locations",
+                "messages",
+                "settings",
+                "thread_refs",
+                "threads"
+            ],
+            "the migrations create exactly these tables"
         );
         for (name, sql) in &tables {
-            assert!(sql.trim_end().ends_with("STRICT"), "{name} is STRICT");
+            assert!(sql.contains(") STRICT"), "{name} is STRICT");
         }
 
         let account = columns(conn, "accounts")?;
@@ -94,9 +105,26 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "accounts_email_idx",
                 "activities_action_idx",
                 "activities_actor_idx",
-                "activities_target_idx"
+                "activities_target_idx",
+                "attachments_blob_idx",
+                "attachments_message_idx",
+                "folders_account_name_idx",
+                "mail_changes_account_idx",
+                "mail_changes_folder_uid_idx",
+                "message_locations_folder_date_idx",
+                "message_locations_folder_uid_idx",
+                "message_locations_message_idx",
+                "messages_account_message_id_idx",
+                "messages_thread_date_idx",
+                "thread_refs_thread_idx",
+                "threads_account_subject_idx"
             ]
         );
+        for table in ["folders", "messages", "message_locations", "threads", "attachments"] {
+            for (name, (_, not_null)) in columns(conn, table)? {
+                assert!(not_null || name == "id", "{table}.{name} is NOT NULL");
+            }
+        }
         Ok(())
     })?;
     drop(store);

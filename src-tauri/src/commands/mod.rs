@@ -3,4 +3,5 @@
 pub mod accounts;
 pub mod activity;
 pub mod app;
+pub mod mail;
 pub mod settings;

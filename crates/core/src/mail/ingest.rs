@@ -1,0 +1,207 @@
+//! Storing one message: parse it, recognise it by Message-ID (the same message in another
+//! folder only gains a location), put it in its conversation, keep its raw bytes and
+//! attachments in the blob store, and place it in its folder.
+
+use orbit_mail::{ParsedMessage, thread::subject_fallback_allowed};
+use orbit_store::BlobStore;
+use orbit_store::mail::{self as db, Flags};
+use rusqlite::Connection;
+use serde_json::json;
+
+use crate::{Error, Result};
+
+/// A message to store in a folder.
+#[derive(Debug)]
+pub(crate) struct Incoming<'a> {
+    pub account_id: i64,
+    pub folder_id: i64,
+    pub uid: u32,
+    pub modseq: u64,
+    pub flags: Flags,
+    pub internal_date: Option<i64>,
+    pub raw: &'a [u8],
+}
+
+/// What storing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// A message we did not have.
+    New(i64),
+    /// A message we had, now also in this folder.
+    Known(i64),
+}
+
+fn addresses(list: &[orbit_mail::Address]) -> serde_json::Value {
+    list.iter()
+        .map(|a| json!({ "name": a.name.clone().unwrap_or_default(), "email": a.email }))
+        .collect()
+}
+
+fn participants(parsed: &ParsedMessage) -> Vec<String> {
+    let mut all: Vec<String> = parsed
+        .from
+        .iter()
+        .chain(parsed.to.iter())
+        .chain(parsed.cc.iter())
+        .map(|a| a.email.to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The Message-ID a message is known by.
+pub(crate) fn message_key(parsed: &ParsedMessage, raw: &[u8]) -> String {
+    parsed
+        .message_id
+        .clone()
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or_else(|| orbit_mail::synthetic_message_id(raw))
+}
+
+/// Puts a new message into a conversation: the one any of its references (or messages
+/// referring to it) belong to, merging conversations it links; else, for a reply or forward,
+/// a same-subject conversation it plausibly belongs to (shared participants, close in time);
+/// else a new one.
+fn thread_for(
+    conn: &Connection,
+    account_id: i64,
+    key: &str,
+    parsed: &ParsedMessage,
+    date: i64,
+) -> Result<i64> {
+    let mut refs = orbit_mail::reference_chain(parsed);
+    refs.push(key.to_owned());
+    let known = db::threads_for_refs(conn, account_id, &refs)?;
+    let subject_key = orbit_mail::normalize_subject(&parsed.subject);
+    let thread = if let Some(keep) = known.first().copied() {
+        db::merge_threads(conn, keep, &known)?;
+        keep
+    } else {
+        let sender = parsed.from.as_ref().map(|a| a.email.to_lowercase());
+        let candidate =
+            if orbit_mail::is_reply_or_forward(&parsed.subject) && !subject_key.is_empty() {
+                db::threads_by_subject(conn, account_id, &subject_key)?
+                    .into_iter()
+                    .find(|t| {
+                        subject_fallback_allowed(
+                            &parsed.subject,
+                            sender.as_deref(),
+                            Some(date),
+                            &t.participants,
+                            Some(t.last_date),
+                        )
+                    })
+                    .map(|t| t.id)
+            } else {
+                None
+            };
+        match candidate {
+            Some(id) => id,
+            None => db::create_thread(conn, account_id, &subject_key)?,
+        }
+    };
+    db::add_refs(conn, account_id, thread, &refs)?;
+    let facts = db::thread_facts(conn, thread)?;
+    let mut people = facts
+        .as_ref()
+        .map(|f| f.participants.clone())
+        .unwrap_or_default();
+    people.extend(participants(parsed));
+    people.sort();
+    people.dedup();
+    people.truncate(200);
+    let last = facts.map_or(date, |f| f.last_date.max(date));
+    db::update_thread(conn, thread, &people, last)?;
+    Ok(thread)
+}
+
+/// Stores `incoming` inside the caller's transaction.
+pub(crate) fn store(
+    conn: &Connection,
+    blobs: &BlobStore,
+    incoming: &Incoming<'_>,
+    now: &str,
+) -> Result<Stored> {
+    let parsed = orbit_mail::parse(incoming.raw);
+    let key = message_key(&parsed, incoming.raw);
+    let date = parsed.date.or(incoming.internal_date).unwrap_or(0);
+    if let Some(existing) = db::message_by_message_id(conn, incoming.account_id, &key)? {
+        db::put_location(
+            conn,
+            existing,
+            incoming.folder_id,
+            incoming.uid,
+            incoming.modseq,
+            date,
+            &incoming.flags,
+        )?;
+        return Ok(Stored::Known(existing));
+    }
+    let blob_error =
+        |e: std::io::Error| Error::internal(format!("Cannot write to the blob store: {e}"));
+    let raw_blob = blobs.put(incoming.raw).map_err(blob_error)?;
+    let thread = thread_for(conn, incoming.account_id, &key, &parsed, date)?;
+    let recipients = json!({
+        "to": addresses(&parsed.to),
+        "cc": addresses(&parsed.cc),
+        "bcc": addresses(&parsed.bcc),
+        "reply_to": addresses(&parsed.reply_to),
+    })
+    .to_string();
+    let refs = serde_json::to_string(&parsed.references).unwrap_or_else(|_| "[]".into());
+    let defects = serde_json::to_string(&parsed.defects).unwrap_or_else(|_| "[]".into());
+    let (from_name, from_email) = parsed
+        .from
+        .as_ref()
+        .map(|a| (a.name.clone().unwrap_or_default(), a.email.clone()))
+        .unwrap_or_default();
+    let message = db::insert_message(
+        conn,
+        &db::NewMessage {
+            account_id: incoming.account_id,
+            message_id: &key,
+            thread_id: thread,
+            subject: &parsed.subject,
+            from_name: &from_name,
+            from_email: &from_email,
+            recipients: &recipients,
+            date,
+            snippet: &parsed.snippet,
+            body_text: &parsed.text,
+            body_html: parsed.html.as_deref().unwrap_or(""),
+            has_attachments: parsed.attachments.iter().any(|a| !a.inline),
+            size: i64::try_from(incoming.raw.len()).unwrap_or(i64::MAX),
+            raw_blob: &raw_blob,
+            in_reply_to: parsed.in_reply_to.first().map(String::as_str).unwrap_or(""),
+            refs: &refs,
+            defects: &defects,
+            created_at: now,
+        },
+    )?;
+    for (ordinal, attachment) in parsed.attachments.iter().enumerate() {
+        let blob = blobs.put(&attachment.data).map_err(blob_error)?;
+        db::insert_attachment(
+            conn,
+            message,
+            i64::try_from(ordinal).unwrap_or(i64::MAX),
+            attachment.filename.as_deref().unwrap_or(""),
+            &attachment.mime_type,
+            attachment.content_id.as_deref().unwrap_or(""),
+            attachment.inline,
+            i64::try_from(attachment.data.len()).unwrap_or(i64::MAX),
+            &blob,
+        )?;
+    }
+    db::put_location(
+        conn,
+        message,
+        incoming.folder_id,
+        incoming.uid,
+        incoming.modseq,
+        date,
+        &incoming.flags,
+    )?;
+    Ok(Stored::New(message))
+}

@@ -1,0 +1,264 @@
+//! Mail: the IMAP sync engine (`sync`, planned by `plan`), storing messages (`ingest`), and
+//! the queries the front doors show (folders with counts, a folder's messages, a message or
+//! conversation).
+
+mod changes;
+mod ingest;
+pub mod plan;
+mod sync;
+
+pub use changes::{FlushReport, MailFlag};
+pub use sync::{SyncOptions, SyncReport};
+
+use orbit_store::mail as db;
+use serde::Serialize;
+
+use crate::accounts::AccountId;
+use crate::{Error, Orbit, Result};
+
+/// A folder as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Folder {
+    /// Id.
+    pub id: i64,
+    /// Owner.
+    pub account_id: i64,
+    /// Name as the server spells it.
+    pub name: String,
+    /// Special use: inbox, sent, drafts, archive, trash, junk, all, flagged, or null.
+    pub role: Option<String>,
+    /// Messages.
+    pub total: i64,
+    /// Unread messages.
+    pub unread: i64,
+    /// Last complete sync (RFC 3339), or null.
+    pub synced_at: Option<String>,
+}
+
+/// A message in a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageSummary {
+    /// Our id.
+    pub id: i64,
+    /// The Message-ID header (without <>).
+    pub message_id: String,
+    /// Conversation.
+    pub thread_id: i64,
+    /// Folder.
+    pub folder_id: i64,
+    /// Subject.
+    pub subject: String,
+    /// Sender (`Name <address>`, or the address).
+    pub from: String,
+    /// RFC 3339 UTC.
+    pub date: String,
+    /// First words.
+    pub snippet: String,
+    /// Flags: seen, flagged, answered, draft and keywords.
+    pub flags: Vec<String>,
+    /// Has attachments.
+    pub has_attachments: bool,
+}
+
+/// An attachment as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachmentView {
+    /// File name.
+    pub filename: String,
+    /// Content type.
+    pub mime_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Shown inside the body.
+    pub inline: bool,
+}
+
+/// A whole message as shown (plain text; the HTML is kept for the safe viewer).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    /// Our id.
+    pub id: i64,
+    /// The account it belongs to.
+    pub account_id: i64,
+    /// Message-ID.
+    pub message_id: String,
+    /// Conversation.
+    pub thread_id: i64,
+    /// Subject.
+    pub subject: String,
+    /// Sender.
+    pub from: String,
+    /// To, Cc, Bcc, Reply-To.
+    pub recipients: serde_json::Value,
+    /// RFC 3339 UTC.
+    pub date: String,
+    /// Readable plain text.
+    pub text: String,
+    /// Whether an HTML body exists.
+    pub has_html: bool,
+    /// Attachments.
+    pub attachments: Vec<AttachmentView>,
+    /// Folders it is in.
+    pub folders: Vec<String>,
+}
+
+fn sender(name: &str, email: &str) -> String {
+    if name.is_empty() {
+        email.to_owned()
+    } else {
+        format!("{name} <{email}>")
+    }
+}
+
+fn date(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(crate::stamp)
+        .unwrap_or_default()
+}
+
+fn flag_names(flags: &db::Flags) -> Vec<String> {
+    let mut names = Vec::new();
+    for (on, name) in [
+        (flags.seen, "seen"),
+        (flags.flagged, "flagged"),
+        (flags.answered, "answered"),
+        (flags.draft, "draft"),
+    ] {
+        if on {
+            names.push(name.to_owned());
+        }
+    }
+    names.extend(flags.keywords.iter().cloned());
+    names
+}
+
+impl Orbit {
+    /// Folders of an account (or of every account) with message and unread counts.
+    pub fn mail_folders(&self, account: Option<AccountId>) -> Result<Vec<Folder>> {
+        let accounts: Vec<i64> = match account {
+            Some(id) => vec![self.account_row(id)?.id],
+            None => self.account_list()?.into_iter().map(|a| a.id.0).collect(),
+        };
+        self.store.read(|c| -> Result<Vec<Folder>> {
+            let mut out = Vec::new();
+            for account_id in accounts {
+                let counts: std::collections::BTreeMap<i64, (i64, i64)> =
+                    db::folder_counts(c, account_id)?
+                        .into_iter()
+                        .map(|(id, total, unread)| (id, (total, unread)))
+                        .collect();
+                for f in db::folders(c, account_id)?
+                    .into_iter()
+                    .filter(|f| f.present)
+                {
+                    let (total, unread) = counts.get(&f.id).copied().unwrap_or_default();
+                    out.push(Folder {
+                        id: f.id,
+                        account_id,
+                        role: (!f.role.is_empty()).then(|| f.role.clone()),
+                        synced_at: (!f.cursor.synced_at.is_empty())
+                            .then(|| f.cursor.synced_at.clone()),
+                        name: f.name,
+                        total,
+                        unread,
+                    });
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Finds a folder by id, or by name or role within an account (or the first account).
+    pub fn mail_folder(&self, account: Option<AccountId>, spec: &str) -> Result<Folder> {
+        let folders = self.mail_folders(account)?;
+        let wanted = spec.trim();
+        folders
+            .iter()
+            .find(|f| wanted.parse::<i64>().ok() == Some(f.id))
+            .or_else(|| folders.iter().find(|f| f.name == wanted))
+            .or_else(|| folders.iter().find(|f| f.name.eq_ignore_ascii_case(wanted)))
+            .or_else(|| {
+                folders
+                    .iter()
+                    .find(|f| f.role.as_deref() == Some(&wanted.to_ascii_lowercase()))
+            })
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("There is no folder {wanted:?}")))
+    }
+
+    /// A page of a folder's messages, newest first.
+    pub fn mail_list(
+        &self,
+        folder_id: i64,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<MessageSummary>> {
+        let rows = self
+            .store
+            .read(|c| db::list_folder(c, folder_id, limit.clamp(1, 10_000), offset))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| MessageSummary {
+                id: r.id,
+                message_id: r.message_id,
+                thread_id: r.thread_id,
+                folder_id: r.folder_id,
+                subject: r.subject,
+                from: sender(&r.from_name, &r.from_email),
+                date: date(r.date),
+                snippet: r.snippet,
+                flags: flag_names(&r.flags),
+                has_attachments: r.has_attachments,
+            })
+            .collect())
+    }
+
+    /// One message.
+    pub fn mail_show(&self, id: i64) -> Result<Message> {
+        self.store.read(|c| -> Result<Message> {
+            let row = db::message(c, id)?
+                .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
+            let attachments = db::attachments(c, id)?
+                .into_iter()
+                .map(
+                    |(_, filename, mime_type, _, inline, size, _)| AttachmentView {
+                        filename,
+                        mime_type,
+                        size,
+                        inline,
+                    },
+                )
+                .collect();
+            let mut folders: Vec<String> = db::message_locations(c, id)?
+                .into_iter()
+                .filter_map(|(folder, _)| db::folder(c, folder).ok().flatten().map(|f| f.name))
+                .collect();
+            folders.sort();
+            Ok(Message {
+                id: row.id,
+                account_id: row.account_id,
+                message_id: row.message_id,
+                thread_id: row.thread_id,
+                subject: row.subject,
+                from: sender(&row.from_name, &row.from_email),
+                recipients: serde_json::from_str(&row.recipients).unwrap_or_default(),
+                date: date(row.date),
+                text: row.body_text,
+                has_html: !row.body_html.is_empty(),
+                attachments,
+                folders,
+            })
+        })
+    }
+
+    /// The messages of a conversation, oldest first.
+    pub fn mail_thread(&self, thread_id: i64) -> Result<Vec<Message>> {
+        let ids: Vec<i64> = self
+            .store
+            .read(|c| db::thread_messages(c, thread_id))?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        ids.into_iter().map(|id| self.mail_show(id)).collect()
+    }
+}

@@ -1,0 +1,634 @@
+//! The IMAP sync engine: list folders, then for each folder SELECT, plan (see `plan`), and
+//! execute: apply expunges and flag changes, fetch new mail, backfill older mail newest first,
+//! each batch stored with its cursor in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use orbit_imap::Session;
+use orbit_imap::mailbox::{self, FetchOutcome, HeaderSummary, Selected};
+use orbit_store::mail::{self as db, Cursor, Flags, FolderRow};
+use serde::Serialize;
+
+use super::ingest::{self, Incoming, Stored};
+use super::plan::{self, Refresh};
+use crate::accounts::{AccountId, server};
+use crate::activity::{Actor, Record};
+use crate::{Error, Event, Orbit, Result};
+
+/// How to sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Messages fetched per round trip and stored per transaction.
+    pub batch_size: usize,
+    /// Only mail newer than this many days is fetched (for huge mailboxes).
+    pub window_days: Option<u32>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 200,
+            window_days: None,
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// The account.
+    pub account_id: i64,
+    /// Folders synced.
+    pub folders: usize,
+    /// Messages stored that we did not have.
+    pub new_messages: usize,
+    /// Messages we had that were found in another folder.
+    pub new_locations: usize,
+    /// Flag changes applied.
+    pub flag_changes: usize,
+    /// Messages removed because the server no longer has them.
+    pub removed: usize,
+    /// Folders whose UIDVALIDITY changed.
+    pub resets: usize,
+    /// New messages in the inbox.
+    pub inbox_new: usize,
+    /// Queued local changes the server now has.
+    pub changes_sent: usize,
+    /// Local flag changes the server had changed meanwhile (both sides kept).
+    pub conflicts: usize,
+    /// Folders that failed, with why (the others still synced).
+    pub errors: Vec<String>,
+}
+
+/// What the server offers.
+#[derive(Debug, Clone)]
+struct Extensions {
+    qresync: bool,
+    condstore: bool,
+    caps: Vec<String>,
+}
+
+impl Orbit {
+    fn blobs(&self) -> orbit_store::BlobStore {
+        orbit_store::BlobStore::new(self.data_dir.join("blobs"))
+    }
+
+    pub(crate) async fn imap_session(&self, id: AccountId) -> Result<(Session, Vec<String>)> {
+        let row = self.account_row(id)?;
+        let endpoint = row.fields.imap.as_ref().ok_or_else(|| {
+            Error::invalid(format!(
+                "Account {} has no IMAP server to sync",
+                row.fields.name
+            ))
+        })?;
+        let s = server(endpoint)?;
+        let password = self.account_password(id)?;
+        let mut session = orbit_imap::connect(&orbit_imap::ImapConfig {
+            host: s.host,
+            port: s.port,
+            security: s.security,
+            username: row.fields.username.clone(),
+            password,
+            timeout: self.net_timeout,
+        })
+        .await
+        .map_err(|e| Error::new(crate::ErrorCode::Network, e.to_string()))?;
+        let caps = mailbox::capabilities(&mut session).await.map_err(network)?;
+        Ok((session, caps))
+    }
+
+    /// Syncs every folder of an account with its IMAP server.
+    pub async fn sync_account(&self, id: AccountId, options: &SyncOptions) -> Result<SyncReport> {
+        let (mut session, caps) = self.imap_session(id).await?;
+        let qresync = mailbox::enable_qresync(&mut session, &caps)
+            .await
+            .map_err(network)?;
+        let ext = Extensions {
+            qresync,
+            condstore: qresync || caps.iter().any(|c| c == "CONDSTORE"),
+            caps,
+        };
+        let report = self.sync_session(id, &mut session, &ext, options).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+        report
+    }
+
+    async fn sync_session(
+        &self,
+        id: AccountId,
+        session: &mut Session,
+        ext: &Extensions,
+        options: &SyncOptions,
+    ) -> Result<SyncReport> {
+        // The user's changes go first, so reading the server cannot undo them.
+        let flushed = self
+            .flush_changes(id.0, session, ext.condstore, &ext.caps)
+            .await?;
+        let listed = mailbox::list_folders(session).await.map_err(network)?;
+        let names: Vec<String> = listed.iter().map(|f| f.name.clone()).collect();
+        self.store.write(|tx| -> Result<()> {
+            for folder in &listed {
+                db::upsert_folder(
+                    tx,
+                    id.0,
+                    &folder.name,
+                    folder.delimiter.as_deref().unwrap_or("/"),
+                    folder.role.map_or("", |r| r.as_str()),
+                    folder.selectable,
+                )?;
+            }
+            db::mark_absent(tx, id.0, &names)?;
+            Ok(())
+        })?;
+        let folders = self.store.read(|c| db::folders(c, id.0))?;
+        let mut report = SyncReport {
+            account_id: id.0,
+            changes_sent: flushed.sent,
+            conflicts: flushed.conflicts,
+            ..SyncReport::default()
+        };
+        for folder in folders.iter().filter(|f| f.selectable && f.present) {
+            match self
+                .sync_folder(session, folder, ext, options, &mut report)
+                .await
+            {
+                Ok(()) => report.folders += 1,
+                Err(e) => {
+                    tracing::warn!(folder = %folder.name, error = %e, "folder sync failed");
+                    report
+                        .errors
+                        .push(format!("{}: {}", folder.name, e.message()));
+                    if e.code() == crate::ErrorCode::Network {
+                        // The connection is likely gone; the next sync picks up from the cursors.
+                        break;
+                    }
+                }
+            }
+        }
+        if report.new_messages + report.removed + report.resets + report.new_locations > 0 {
+            let activity = self.store.write(|tx| {
+                self.record(
+                    tx,
+                    &Record {
+                        actor: Actor::Sync,
+                        action: "mail.synced",
+                        target: format!("account:{id}"),
+                        summary: format!(
+                            "Synced mail: {} new, {} removed, {} flag changes",
+                            report.new_messages, report.removed, report.flag_changes
+                        ),
+                        details: serde_json::to_value(&report).unwrap_or_default(),
+                    },
+                )
+            })?;
+            self.emit(Event::ActivityAdded { id: activity });
+        }
+        if report.new_messages
+            + report.removed
+            + report.flag_changes
+            + report.new_locations
+            + report.resets
+            > 0
+        {
+            self.emit(Event::MailChanged { account_id: id.0 });
+        }
+        if report.inbox_new > 0 {
+            self.emit(Event::MailArrived {
+                account_id: id.0,
+                count: report.inbox_new,
+            });
+        }
+        Ok(report)
+    }
+
+    async fn sync_folder(
+        &self,
+        session: &mut Session,
+        folder: &FolderRow,
+        ext: &Extensions,
+        options: &SyncOptions,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let mut cursor = folder.cursor.clone();
+        let qresync_params = (ext.qresync && cursor.uidvalidity > 0 && cursor.highestmodseq > 0)
+            .then_some((cursor.uidvalidity, cursor.highestmodseq));
+        let selected = mailbox::select(session, &folder.name, qresync_params, ext.condstore)
+            .await
+            .map_err(network)?;
+        let decision =
+            plan::after_select(&cursor, &selected, qresync_params.is_some(), ext.condstore);
+        let selected_modseq = selected.highestmodseq.unwrap_or(0);
+
+        if decision.reset {
+            let removed = self.store.write(|tx| -> Result<usize> {
+                Ok(db::reset_folder(tx, folder.id, selected.uidvalidity)?)
+            })?;
+            tracing::info!(folder = %folder.name, removed, "UIDVALIDITY changed; folder reset");
+            report.resets += 1;
+            report.removed += removed;
+            cursor = Cursor {
+                uidvalidity: selected.uidvalidity,
+                ..Cursor::default()
+            };
+        } else if cursor.uidvalidity == 0 {
+            cursor.uidvalidity = selected.uidvalidity;
+        }
+
+        // Expunges and flag changes of what we have. The new HIGHESTMODSEQ is written in the
+        // same transaction that applies them, never before.
+        match decision.refresh {
+            Refresh::Nothing => {}
+            Refresh::FromSelect => {
+                let vanished: Vec<u32> = selected.vanished.iter().copied().collect();
+                self.apply_refresh(
+                    folder,
+                    &mut cursor,
+                    &vanished,
+                    &selected.changed,
+                    selected_modseq,
+                    report,
+                )?;
+            }
+            Refresh::ChangedSince(modseq) => {
+                let range = format!("1:{}", cursor.last_uid);
+                let changed = mailbox::fetch_flags(session, &range, Some(modseq), false)
+                    .await
+                    .map_err(network)?;
+                let gone = self
+                    .list_missing(session, folder, &cursor, &selected)
+                    .await?;
+                self.apply_refresh(
+                    folder,
+                    &mut cursor,
+                    &gone,
+                    &changed.items,
+                    selected_modseq,
+                    report,
+                )?;
+            }
+            Refresh::Everything => {
+                let range = format!("1:{}", cursor.last_uid);
+                let all = mailbox::fetch_flags(session, &range, None, false)
+                    .await
+                    .map_err(network)?;
+                let gone = self
+                    .list_missing(session, folder, &cursor, &selected)
+                    .await?;
+                self.apply_refresh(
+                    folder,
+                    &mut cursor,
+                    &gone,
+                    &all.items,
+                    selected_modseq,
+                    report,
+                )?;
+            }
+        }
+
+        // New mail above the stored range, oldest first so the cursor stays contiguous.
+        if decision.look_for_new {
+            let found = mailbox::uid_search(session, &format!("UID {}:*", cursor.last_uid + 1))
+                .await
+                .map_err(network)?;
+            let fresh = plan::new_uids(&found, cursor.last_uid);
+            for batch in fresh.chunks(options.batch_size.max(1)) {
+                let stored = self
+                    .fetch_and_store(
+                        session,
+                        folder,
+                        batch,
+                        ext,
+                        plan::after_new_batch(&cursor, batch),
+                    )
+                    .await?;
+                cursor = plan::after_new_batch(&cursor, batch);
+                report.new_messages += stored.0;
+                report.new_locations += stored.1;
+                if folder.role == "inbox" {
+                    report.inbox_new += stored.0;
+                }
+            }
+        }
+
+        // The first sync and the backfill: newest first, so recent mail is readable at once.
+        if !cursor.backfill_done {
+            let criteria = match (cursor.last_uid, options.window_days) {
+                (0, None) => "ALL".to_owned(),
+                (0, Some(days)) => format!("SINCE {}", since(days)),
+                (_, None) if cursor.low_uid > 1 => format!("UID 1:{}", cursor.low_uid - 1),
+                (_, Some(days)) if cursor.low_uid > 1 => {
+                    format!("UID 1:{} SINCE {}", cursor.low_uid - 1, since(days))
+                }
+                _ => String::new(),
+            };
+            let older = if criteria.is_empty() {
+                Vec::new()
+            } else {
+                let found = mailbox::uid_search(session, &criteria)
+                    .await
+                    .map_err(network)?;
+                plan::backfill_uids(&found, &cursor)
+            };
+            for batch in older.chunks(options.batch_size.max(1)) {
+                let next = plan::after_backfill_batch(&cursor, batch);
+                let stored = self
+                    .fetch_and_store(session, folder, batch, ext, next.clone())
+                    .await?;
+                cursor = next;
+                report.new_messages += stored.0;
+                report.new_locations += stored.1;
+            }
+            if cursor.last_uid == 0 {
+                // An empty folder: everything up to UIDNEXT is known to be absent.
+                cursor.last_uid = selected.uidnext.saturating_sub(1);
+                cursor.low_uid = 1;
+            }
+            cursor.backfill_done = true;
+            if cursor.highestmodseq == 0 {
+                cursor.highestmodseq = selected_modseq;
+            }
+        }
+
+        cursor.uidnext = selected.uidnext;
+        cursor.synced_at = self.now_stamp();
+        self.store
+            .write(|tx| -> Result<()> { Ok(db::set_cursor(tx, folder.id, &cursor)?) })?;
+        Ok(())
+    }
+
+    /// Stored UIDs the server no longer lists (a complete `UID SEARCH ALL`; nothing is removed
+    /// if the listing fails or cannot be complete).
+    async fn list_missing(
+        &self,
+        session: &mut Session,
+        folder: &FolderRow,
+        cursor: &Cursor,
+        selected: &Selected,
+    ) -> Result<Vec<u32>> {
+        let listed: BTreeSet<u32> = mailbox::uid_search(session, "ALL")
+            .await
+            .map_err(network)?
+            .into_iter()
+            .collect();
+        let stored: BTreeSet<u32> = self
+            .store
+            .read(|c| db::locations(c, folder.id))?
+            .into_iter()
+            .map(|l| l.uid)
+            .collect();
+        Ok(plan::missing(
+            &stored,
+            &listed,
+            selected.exists,
+            cursor.last_uid,
+        ))
+    }
+
+    fn apply_refresh(
+        &self,
+        folder: &FolderRow,
+        cursor: &mut Cursor,
+        gone: &[u32],
+        remote: &[mailbox::RemoteFlags],
+        modseq: u64,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let stored: BTreeMap<u32, Flags> = self
+            .store
+            .read(|c| db::locations(c, folder.id))?
+            .into_iter()
+            .map(|l| (l.uid, l.flags))
+            .collect();
+        let pending: BTreeSet<u32> = self
+            .store
+            .read(|c| db::pending_flag_uids(c, folder.id))?
+            .into_iter()
+            .collect();
+        // A flag change of the user's that could not be sent yet wins over the server's.
+        let changes: Vec<_> = plan::flag_changes(&stored, remote)
+            .into_iter()
+            .filter(|(uid, _, _)| !pending.contains(uid))
+            .collect();
+        let mut next = cursor.clone();
+        if modseq > 0 {
+            next.highestmodseq = next.highestmodseq.max(modseq);
+        }
+        let (removed, changed) = self.store.write(|tx| -> Result<(usize, usize)> {
+            let removed = db::remove_uids(tx, folder.id, gone)?;
+            let mut changed = 0;
+            for (uid, flags, modseq) in &changes {
+                if db::set_flags(tx, folder.id, *uid, *modseq, flags)? {
+                    changed += 1;
+                }
+            }
+            db::set_cursor(tx, folder.id, &next)?;
+            Ok((removed, changed))
+        })?;
+        *cursor = next;
+        report.removed += removed;
+        report.flag_changes += changed;
+        Ok(())
+    }
+
+    /// Fetches a batch and stores it with the folder's `next` cursor in one transaction.
+    /// Messages we already have (by Message-ID) only gain a location: their bodies are not
+    /// downloaded again. Returns (new messages, new locations of known messages).
+    async fn fetch_and_store(
+        &self,
+        session: &mut Session,
+        folder: &FolderRow,
+        batch: &[u32],
+        ext: &Extensions,
+        next: Cursor,
+    ) -> Result<(usize, usize)> {
+        let summaries: FetchOutcome<HeaderSummary> =
+            mailbox::fetch_summaries(session, batch, ext.condstore)
+                .await
+                .map_err(network)?;
+        let mut known: Vec<(HeaderSummary, i64)> = Vec::new();
+        let mut unknown: Vec<u32> = Vec::new();
+        self.store.read(|c| -> Result<()> {
+            for summary in summaries.items {
+                let parsed = orbit_mail::parse(&summary.message_id_header);
+                let existing = match parsed.message_id.as_deref().filter(|id| !id.is_empty()) {
+                    Some(id) => db::message_by_message_id(c, folder.account_id, id)?,
+                    None => None,
+                };
+                match existing {
+                    Some(message) => known.push((summary, message)),
+                    None => unknown.push(summary.uid),
+                }
+            }
+            Ok(())
+        })?;
+        let fetched = mailbox::fetch_messages(session, &unknown, ext.condstore)
+            .await
+            .map_err(network)?;
+        let blobs = self.blobs();
+        let now = self.now_stamp();
+        self.store.write(|tx| -> Result<(usize, usize)> {
+            let mut new = 0;
+            let mut located = known.len();
+            for (summary, message) in &known {
+                db::put_location(
+                    tx,
+                    *message,
+                    folder.id,
+                    summary.uid,
+                    summary.modseq.unwrap_or(0),
+                    0,
+                    &Flags::from_imap(&summary.flags),
+                )?;
+            }
+            for message in &fetched.items {
+                let stored = ingest::store(
+                    tx,
+                    &blobs,
+                    &Incoming {
+                        account_id: folder.account_id,
+                        folder_id: folder.id,
+                        uid: message.uid,
+                        modseq: message.modseq.unwrap_or(0),
+                        flags: Flags::from_imap(&message.flags),
+                        internal_date: message.internal_date,
+                        raw: &message.raw,
+                    },
+                    &now,
+                )?;
+                match stored {
+                    Stored::New(_) => new += 1,
+                    Stored::Known(_) => located += 1,
+                }
+            }
+            // Messages expunged between the listing and the fetch are simply absent: the
+            // cursor still moves past them, as they no longer exist.
+            db::set_cursor(tx, folder.id, &next)?;
+            Ok((new, located))
+        })
+    }
+}
+
+fn network(err: orbit_net::NetError) -> Error {
+    Error::new(crate::ErrorCode::Network, err.to_string())
+}
+
+/// An IMAP date (`1-Jan-2026`) `days` ago.
+fn since(days: u32) -> String {
+    let at = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+    at.format("%-d-%b-%Y").to_string()
+}
+
+/// How long one IDLE lasts before it is renewed (servers may drop it after 30 minutes).
+const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
+
+/// The longest pause between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+impl Orbit {
+    /// Keeps an account in sync until `stop` turns true: a full sync, then IDLE on the inbox,
+    /// and again whenever the server reports a change (or the IDLE is renewed). Failures are
+    /// logged and retried with exponential backoff (1 s doubling to 5 min); this never gives
+    /// up on its own. `on_sync` sees every report.
+    pub async fn watch_account(
+        &self,
+        id: AccountId,
+        options: &SyncOptions,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+        mut on_sync: impl FnMut(&SyncReport),
+    ) -> Result<()> {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            if *stop.borrow() {
+                return Ok(());
+            }
+            match self
+                .watch_connection(id, options, &mut stop, &mut on_sync, &mut backoff)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(e) if e.code() != crate::ErrorCode::Network => {
+                    tracing::warn!(error = %e, "sync failed; retrying in {:?}", backoff);
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "connection lost; reconnecting in {:?}", backoff)
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                _ = stop.changed() => return Ok(()),
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    async fn watch_connection(
+        &self,
+        id: AccountId,
+        options: &SyncOptions,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+        on_sync: &mut impl FnMut(&SyncReport),
+        backoff: &mut Duration,
+    ) -> Result<()> {
+        let (mut session, caps) = self.imap_session(id).await?;
+        let qresync = mailbox::enable_qresync(&mut session, &caps)
+            .await
+            .map_err(network)?;
+        let can_idle = caps.iter().any(|c| c == "IDLE");
+        let ext = Extensions {
+            qresync,
+            condstore: qresync || caps.iter().any(|c| c == "CONDSTORE"),
+            caps,
+        };
+        loop {
+            let report = self.sync_session(id, &mut session, &ext, options).await?;
+            *backoff = Duration::from_secs(1);
+            on_sync(&report);
+            if !report.errors.is_empty() && report.folders == 0 {
+                return Err(Error::new(
+                    crate::ErrorCode::Network,
+                    report.errors.join("; "),
+                ));
+            }
+            let inbox = self
+                .store
+                .read(|c| db::folders(c, id.0))?
+                .into_iter()
+                .find(|f| f.role == "inbox");
+            let stopped = async {
+                let mut rx = stop.clone();
+                while !*rx.borrow() {
+                    if rx.changed().await.is_err() {
+                        break;
+                    }
+                }
+            };
+            match (can_idle, inbox) {
+                (true, Some(inbox)) => {
+                    mailbox::select(&mut session, &inbox.name, None, false)
+                        .await
+                        .map_err(network)?;
+                    let (back, outcome) = mailbox::idle(session, IDLE_RENEW, stopped)
+                        .await
+                        .map_err(network)?;
+                    session = back;
+                    if outcome == mailbox::IdleOutcome::Stopped {
+                        let _ =
+                            tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+                        return Ok(());
+                    }
+                }
+                _ => {
+                    // No IDLE: poll every two minutes.
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(120)) => {}
+                        () = stopped => {
+                            let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The one-line preview shown in message lists: the start of the readable text with quoted
+//! lines, attribution lines ("On … wrote:") and everything after a signature or
+//! "Original Message" separator left out, whitespace collapsed, about 160 characters.
+
+use crate::html::is_invisible;
+
+/// Target length in characters (an ellipsis is added when the text was cut).
+pub(crate) const SNIPPET_CHARS: usize = 160;
+
+/// Builds the snippet of `text`. Falls back to the whole text (collapsed) when every line
+/// is quoted, so a bare forward still gets a preview.
+pub(crate) fn make_snippet(text: &str) -> String {
+    let own = own_words(text);
+    let source = if own.is_empty() { collapse(text) } else { own };
+    truncate(&source, SNIPPET_CHARS)
+}
+
+/// The text without quoted material, collapsed to single spaces.
+fn own_words(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut kept = String::new();
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        let next = lines.get(i + 1).copied().unwrap_or_default();
+        i += 1;
+        if line.starts_with('>') {
+            continue;
+        }
+        if is_separator(line) {
+            if kept.trim().is_empty() {
+                continue;
+            }
+            break;
+        }
+        if is_attribution(line) {
+            continue;
+        }
+        // "On Mon, 1 Jan 2024 at 10:00, Joe <joe@example.com>\nwrote:" split over two lines.
+        if starts_attribution(line) && is_attribution(&format!("{line} {next}")) {
+            i += 1;
+            continue;
+        }
+        kept.push_str(line);
+        kept.push(' ');
+    }
+    collapse(&kept)
+}
+
+/// A line after which the rest is a signature or an older message.
+fn is_separator(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    line == "--"
+        || lower.starts_with("-----original message")
+        || lower.starts_with("----- original message")
+        || lower.starts_with("-------- original message")
+        || lower.starts_with("---------- forwarded message")
+        || lower.starts_with("-----ursprüngliche nachricht")
+        || lower.starts_with("begin forwarded message")
+        || line.len() >= 20 && line.chars().all(|c| c == '_')
+}
+
+/// Attribution lines that introduce a quote, in the languages clients most often write.
+fn is_attribution(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let ends = [
+        "wrote:",
+        "writes:",
+        "schrieb:",
+        "a écrit :",
+        "a écrit:",
+        "escribió:",
+        "ha scritto:",
+        "skrev:",
+        "schreef:",
+        "napisał:",
+        "escreveu:",
+    ];
+    ends.iter().any(|e| lower.ends_with(e)) && lower.len() < 300
+}
+
+/// The first line of an attribution that a client folded over two lines.
+fn starts_attribution(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    ["on ", "am ", "le ", "el ", "il ", "op ", "den ", "em "]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+/// Single spaces, no invisible padding characters.
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * SNIPPET_CHARS));
+    let mut space = false;
+    for ch in text.chars() {
+        if ch.is_whitespace() {
+            space = true;
+        } else if !is_invisible(ch) {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Cuts to at most `max` characters, at a word boundary when one is near, adding "…".
+fn truncate(text: &str, max: usize) -> String {
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return text.to_string();
+    };
+    let head = text.get(..cut).unwrap_or(text);
+    let head = match head.rfind(' ') {
+        Some(space)
+            if head
+                .get(..space)
+                .is_some_and(|h| h.chars().count() >= max * 3 / 4) =>
+        {
+            head.get(..space).unwrap_or(head)
+        }
+        _ => head,
+    };
+    format!("{}…", head.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_quotes_and_attributions() {
+        let text = "Sounds good,\nsee you there.\n\nOn Mon, 1 Jan 2024 at 10:00, Joe <joe@example.com> wrote:\n> Are we on?\n> Yes.\n";
+        assert_eq!(make_snippet(text), "Sounds good, see you there.");
+    }
+
+    #[test]
+    fn skips_a_folded_attribution() {
+        let text = "Yes.\nOn Mon, 1 Jan 2024 at 10:00, Joe <joe@example.com>\nwrote:\n> Are we on?";
+        assert_eq!(make_snippet(text), "Yes.");
+    }
+
+    #[test]
+    fn stops_at_signature_and_original_message() {
+        assert_eq!(make_snippet("Thanks\n--\nJoe\nACME"), "Thanks");
+        assert_eq!(
+            make_snippet("FYI\n-----Original Message-----\nFrom: x"),
+            "FYI"
+        );
+    }
+
+    #[test]
+    fn falls_back_when_everything_is_quoted() {
+        assert_eq!(make_snippet("> only\n> quoted"), "> only > quoted");
+    }
+
+    #[test]
+    fn truncates_near_160_chars_at_a_word() {
+        let text = "word ".repeat(100);
+        let snippet = make_snippet(&text);
+        assert!(snippet.ends_with('…'), "ellipsis added: {snippet}");
+        assert!(
+            snippet.chars().count() <= SNIPPET_CHARS + 1,
+            "length {}",
+            snippet.len()
+        );
+        assert!(snippet.chars().count() >= 120, "not cut too short");
+        assert!(!snippet.contains("wor…"), "cut at a word boundary");
+        let long_word = "ü".repeat(400);
+        assert_eq!(make_snippet(&long_word).chars().count(), SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn collapses_whitespace_and_padding() {
+        assert_eq!(make_snippet("  a \u{200b}\u{200c} \t b\n\n c  "), "a b c");
+        assert_eq!(make_snippet(""), "");
+    }
+}

@@ -1,0 +1,49 @@
+//! Mail commands.
+
+use orbit_core::AccountId;
+use orbit_core::mail::{Folder, Message, MessageSummary, SyncOptions, SyncReport};
+use tauri::State;
+
+use crate::error::IpcResult;
+use crate::state::{AppState, blocking};
+
+#[tauri::command]
+pub async fn mail_folders(
+    state: State<'_, AppState>,
+    account_id: Option<i64>,
+) -> IpcResult<Vec<Folder>> {
+    let core = state.core()?;
+    blocking(move || core.mail_folders(account_id.map(AccountId))).await
+}
+
+#[tauri::command]
+pub async fn mail_list(
+    state: State<'_, AppState>,
+    folder_id: i64,
+    limit: u32,
+    offset: u32,
+) -> IpcResult<Vec<MessageSummary>> {
+    let core = state.core()?;
+    blocking(move || core.mail_list(folder_id, limit, offset)).await
+}
+
+#[tauri::command]
+pub async fn mail_show(state: State<'_, AppState>, id: i64) -> IpcResult<Message> {
+    let core = state.core()?;
+    blocking(move || core.mail_show(id)).await
+}
+
+#[tauri::command]
+pub async fn mail_thread(state: State<'_, AppState>, thread_id: i64) -> IpcResult<Vec<Message>> {
+    let core = state.core()?;
+    blocking(move || core.mail_thread(thread_id)).await
+}
+
+#[tauri::command]
+pub async fn mail_sync(
+    state: State<'_, AppState>,
+    account_id: Option<i64>,
+) -> IpcResult<Vec<SyncReport>> {
+    let core = state.core()?;
+    Ok(crate::sync::sync_all(&core, account_id.map(AccountId), &SyncOptions::default()).await?)
+}
