@@ -12,10 +12,18 @@ use serde_json::Value;
 const PASSWORD: &str = "mail-secret-pw";
 
 fn setup(s: &Servers, user: &str) -> Result<(Profile, ServerMailbox), Box<dyn std::error::Error>> {
-    let mut server = ServerMailbox::login(s, user, PASSWORD)?;
+    setup_at(s, s.imap_port, user)
+}
+
+fn setup_at(
+    s: &Servers,
+    port: u16,
+    user: &str,
+) -> Result<(Profile, ServerMailbox), Box<dyn std::error::Error>> {
+    let mut server = ServerMailbox::login_at(port, user, PASSWORD)?;
     server.wipe()?;
     let profile = Profile::new(s)?;
-    let imap = s.imap_port.to_string();
+    let imap = port.to_string();
     let run = profile.run(
         &[
             "--json",
@@ -637,5 +645,89 @@ fn a_flag_changed_on_both_sides_keeps_both_changes() -> TestResult {
         list(&profile, "inbox")?[0]["flags"],
         serde_json::json!(["seen", "flagged"])
     );
+    Ok(())
+}
+
+#[test]
+fn mail_arriving_in_a_folder_that_was_empty_at_the_first_sync_is_fetched() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let (profile, mut server) = setup(&s, "mail7")?;
+    // A new folder starts at UIDNEXT 1 on every run of this test.
+    server.run("CREATE Fresh")?;
+    sync(&profile, &[])?;
+    assert_eq!(list(&profile, "Fresh")?.len(), 0);
+    server.append(
+        "Fresh",
+        &message(
+            "f1@example.com",
+            "Ann <ann@example.com>",
+            "First",
+            None,
+            "text",
+        ),
+        "",
+    )?;
+    assert_eq!(sync(&profile, &[])?["new_messages"], 1);
+    assert_eq!(subjects(&list(&profile, "Fresh")?), ["First"]);
+    Ok(())
+}
+
+#[test]
+fn without_condstore_or_qresync_the_fallback_finds_every_change() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let (profile, mut server) = setup_at(&s, s.legacy_imap_port, "mail8")?;
+    for n in 1..=5 {
+        server.append(
+            "INBOX",
+            &message(
+                &format!("g{n}@example.com"),
+                "Ann <ann@example.com>",
+                &format!("Legacy {n}"),
+                None,
+                "text",
+            ),
+            "",
+        )?;
+    }
+    assert_eq!(sync(&profile, &["--batch", "2"])?["new_messages"], 5);
+    server.run("SELECT INBOX")?;
+    server.run("STORE 1 +FLAGS (\\Seen)")?;
+    server.run("STORE 5 +FLAGS (\\Deleted)")?;
+    server.run("EXPUNGE")?;
+    server.append(
+        "INBOX",
+        &message(
+            "g6@example.com",
+            "Ann <ann@example.com>",
+            "Legacy 6",
+            None,
+            "text",
+        ),
+        "",
+    )?;
+    let report = sync(&profile, &[])?;
+    assert_eq!(
+        (
+            report["new_messages"].as_i64(),
+            report["removed"].as_i64(),
+            report["flag_changes"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "UID and flag comparison: {report}"
+    );
+    assert_eq!(
+        subjects(&list(&profile, "inbox")?),
+        ["Legacy 1", "Legacy 2", "Legacy 3", "Legacy 4", "Legacy 6"]
+    );
+    // A local change reaches the server without UNCHANGEDSINCE.
+    let id = id_of(&list(&profile, "inbox")?, "g2@example.com");
+    assert!(profile.run(&["mail", "archive", &id], None)?.ok);
+    assert_eq!(sync(&profile, &[])?["changes_sent"], 1);
+    assert_eq!(server.contents("Archive")?.len(), 1);
+    let again = sync(&profile, &[])?;
+    for field in ["new_messages", "flag_changes", "removed"] {
+        assert_eq!(again[field], 0, "{again}");
+    }
+    assert_eq!(integrity(&profile)?, "ok");
     Ok(())
 }

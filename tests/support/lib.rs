@@ -25,6 +25,8 @@ pub struct Servers {
     pub imap_port: u16,
     /// Dovecot, implicit TLS.
     pub imaps_port: u16,
+    /// A second Dovecot that offers neither CONDSTORE nor QRESYNC (plain + STARTTLS).
+    pub legacy_imap_port: u16,
     /// SMTP, plain with AUTH.
     pub smtp_port: u16,
     /// SMTP, STARTTLS required.
@@ -65,6 +67,7 @@ pub fn servers() -> Result<Option<Servers>, String> {
         ca: var("ORBIT_TEST_CA")?,
         imap_port: port("ORBIT_TEST_IMAP_PORT")?,
         imaps_port: port("ORBIT_TEST_IMAPS_PORT")?,
+        legacy_imap_port: port("ORBIT_TEST_LEGACY_IMAP_PORT")?,
         smtp_port: port("ORBIT_TEST_SMTP_PORT")?,
         smtp_starttls_port: port("ORBIT_TEST_SMTP_STARTTLS_PORT")?,
         smtps_port: port("ORBIT_TEST_SMTPS_PORT")?,
@@ -264,12 +267,21 @@ impl ServerMailbox {
         user: &str,
         password: &str,
     ) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::login_at(servers.imap_port, user, password)
+    }
+
+    /// Logs in to the Dovecot on `port` as `user` (plain, loopback).
+    pub fn login_at(
+        port: u16,
+        user: &str,
+        password: &str,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let session = runtime.block_on(orbit_imap::connect(&orbit_imap::ImapConfig {
             host: "127.0.0.1".into(),
-            port: servers.imap_port,
+            port,
             security: orbit_net::Security::None,
             username: user.into(),
             password: orbit_secrets::Sensitive::new(password.into()),

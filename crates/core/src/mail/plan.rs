@@ -49,8 +49,12 @@ pub fn after_select(
     } else {
         Refresh::Everything
     };
-    // UIDNEXT only grows; if it is unknown, look anyway.
-    let look_for_new = stored && (selected.uidnext == 0 || selected.uidnext > local.last_uid + 1);
+    // A folder synced before (even one that was empty, whose stored range is [1, 0]) only
+    // needs what arrived above its range. UIDNEXT only grows; if it is unknown, look anyway.
+    let synced_before =
+        !reset && local.uidvalidity != 0 && (local.last_uid > 0 || local.backfill_done);
+    let look_for_new =
+        synced_before && (selected.uidnext == 0 || selected.uidnext > local.last_uid + 1);
     AfterSelect {
         reset,
         refresh,
@@ -251,6 +255,23 @@ mod tests {
             .look_for_new,
             "unknown UIDNEXT"
         );
+    }
+
+    #[test]
+    fn mail_arriving_in_a_folder_that_was_empty_is_fetched() {
+        // Regression: an empty folder's first sync leaves last_uid at 0 (UIDNEXT was 1).
+        let empty = Cursor {
+            uidvalidity: 7,
+            backfill_done: true,
+            ..Cursor::default()
+        };
+        let plan = after_select(&empty, &selected(7, 2, Some(2), 1), true, true);
+        assert!(
+            plan.look_for_new,
+            "the new message above UID 0 is looked for"
+        );
+        assert_eq!(plan.refresh, Refresh::Nothing, "nothing stored to refresh");
+        assert!(!after_select(&empty, &selected(7, 1, Some(1), 0), true, true).look_for_new);
     }
 
     #[test]
