@@ -21,6 +21,11 @@ const COMMANDS: &[&str] = &[
     "mail_show",
     "mail_thread",
     "mail_sync",
+    "mail_set_flags",
+    "mail_archive",
+    "mail_delete",
+    "mail_move",
+    "mail_open_sample",
 ];
 
 fn main() {

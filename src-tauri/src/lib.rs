@@ -129,6 +129,11 @@ pub fn run() {
             commands::mail::mail_show,
             commands::mail::mail_thread,
             commands::mail::mail_sync,
+            commands::mail::mail_set_flags,
+            commands::mail::mail_archive,
+            commands::mail::mail_delete,
+            commands::mail::mail_move,
+            commands::mail::mail_open_sample,
         ])
         .setup(move |app| {
             app.manage(sync::Watchers::default());

@@ -51,6 +51,21 @@ enum Command {
     /// Read the mail stored on this computer.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Import mail without a server: a Maildir, an mbox file, an .eml file or a folder of them.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// What to import.
+    #[arg(required_unless_present = "sample")]
+    path: Option<PathBuf>,
+    /// The local folder to import into (default: one per source, named after it).
+    #[arg(long)]
+    folder: Option<String>,
+    /// Open the bundled sample workspace instead.
+    #[arg(long, conflicts_with_all = ["path", "folder"])]
+    sample: bool,
 }
 
 #[derive(Debug, Args)]
@@ -355,6 +370,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(command) => settings(&orbit, command, json),
         Command::Sync(args) => sync(&orbit, args, json),
         Command::Mail(command) => mail(&orbit, command, json),
+        Command::Import(args) => {
+            let report = match &args.path {
+                Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,
+                _ => orbit.mail_import_sample()?,
+            };
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "Read {} messages: {} imported, {} already there{}.",
+                    report.read,
+                    report.imported,
+                    report.duplicates,
+                    if report.errors.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {} could not be read: {}",
+                            report.errors.len(),
+                            report.errors.join("; ")
+                        )
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -123,6 +123,25 @@ pub fn upsert_folder(
     .map_err(err("Cannot save a folder"))
 }
 
+/// The id of an account's folder `name`, creating it (with no special use) if needed.
+pub fn upsert_folder_keep_role(
+    conn: &Connection,
+    account_id: i64,
+    name: &str,
+) -> Result<i64, StoreError> {
+    let existing: Option<i64> = conn
+        .prepare_cached("SELECT id FROM folders WHERE account_id = ?1 AND name = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![account_id, name], |r| r.get(0))
+                .optional()
+        })
+        .map_err(err("Cannot read a folder"))?;
+    match existing {
+        Some(id) => Ok(id),
+        None => upsert_folder(conn, account_id, name, "/", "", true),
+    }
+}
+
 /// Marks folders the server no longer lists as absent (never deleting their mail: a listing
 /// can be partial). Call only after a complete, successful listing.
 pub fn mark_absent(

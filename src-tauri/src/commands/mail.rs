@@ -1,7 +1,9 @@
 //! Mail commands.
 
-use orbit_core::AccountId;
-use orbit_core::mail::{Folder, Message, MessageSummary, SyncOptions, SyncReport};
+use orbit_core::mail::{
+    Folder, ImportReport, MailFlag, Message, MessageSummary, SyncOptions, SyncReport,
+};
+use orbit_core::{AccountId, Actor};
 use tauri::State;
 
 use crate::error::IpcResult;
@@ -46,4 +48,40 @@ pub async fn mail_sync(
 ) -> IpcResult<Vec<SyncReport>> {
     let core = state.core()?;
     Ok(crate::sync::sync_all(&core, account_id.map(AccountId), &SyncOptions::default()).await?)
+}
+
+#[tauri::command]
+pub async fn mail_set_flags(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+    flag: MailFlag,
+    on: bool,
+) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.mail_set_flags(&ids, flag, on, Actor::User)).await
+}
+
+#[tauri::command]
+pub async fn mail_archive(state: State<'_, AppState>, ids: Vec<i64>) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.mail_archive(&ids, Actor::User)).await
+}
+
+#[tauri::command]
+pub async fn mail_delete(state: State<'_, AppState>, ids: Vec<i64>) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.mail_delete(&ids, Actor::User)).await
+}
+
+#[tauri::command]
+pub async fn mail_move(state: State<'_, AppState>, ids: Vec<i64>, folder_id: i64) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.mail_move(&ids, folder_id, Actor::User)).await
+}
+
+/// Opens the bundled sample workspace (offline), from the onboarding screen.
+#[tauri::command]
+pub async fn mail_open_sample(state: State<'_, AppState>) -> IpcResult<ImportReport> {
+    let core = state.core()?;
+    blocking(move || core.mail_import_sample()).await
 }

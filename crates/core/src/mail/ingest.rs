@@ -117,6 +117,19 @@ fn thread_for(
     Ok(thread)
 }
 
+/// Whether a local (UID-less) message with the same Message-ID already sits in the folder,
+/// so a re-import adds nothing.
+pub(crate) fn already_in_folder(conn: &Connection, incoming: &Incoming<'_>) -> Result<bool> {
+    let parsed = orbit_mail::parse(incoming.raw);
+    let key = message_key(&parsed, incoming.raw);
+    let Some(message) = db::message_by_message_id(conn, incoming.account_id, &key)? else {
+        return Ok(false);
+    };
+    Ok(db::locations_of(conn, message)?
+        .iter()
+        .any(|(_, folder, _, _, _)| *folder == incoming.folder_id))
+}
+
 /// Stores `incoming` inside the caller's transaction.
 pub(crate) fn store(
     conn: &Connection,

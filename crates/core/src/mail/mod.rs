@@ -3,11 +3,13 @@
 //! conversation).
 
 mod changes;
+mod import;
 mod ingest;
 pub mod plan;
 mod sync;
 
 pub use changes::{FlushReport, MailFlag};
+pub use import::{ImportReport, LOCAL_EMAIL};
 pub use sync::{SyncOptions, SyncReport};
 
 use orbit_store::mail as db;

@@ -59,6 +59,8 @@ pub struct SyncReport {
     pub conflicts: usize,
     /// Folders that failed, with why (the others still synced).
     pub errors: Vec<String>,
+    /// How long the sync took (login excluded), in milliseconds.
+    pub elapsed_ms: u64,
 }
 
 /// What the server offers.
@@ -121,6 +123,7 @@ impl Orbit {
         ext: &Extensions,
         options: &SyncOptions,
     ) -> Result<SyncReport> {
+        let started = std::time::Instant::now();
         // The user's changes go first, so reading the server cannot undo them.
         let flushed = self
             .flush_changes(id.0, session, ext.condstore, &ext.caps)
@@ -166,6 +169,7 @@ impl Orbit {
                 }
             }
         }
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if report.new_messages + report.removed + report.resets + report.new_locations > 0 {
             let activity = self.store.write(|tx| {
                 self.record(
