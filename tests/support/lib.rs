@@ -183,8 +183,8 @@ impl Profile {
         self.dir.path().join("orbit.sqlite3")
     }
 
-    /// Runs `orbit --data-dir <profile> ARGS` with `stdin` piped in.
-    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, std::io::Error> {
+    /// The command `orbit --data-dir <profile> ARGS` with this profile's environment.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(orbit_binary());
         command.arg("--data-dir").arg(self.dir.path()).args(args);
         for name in &self.removed_env {
@@ -193,6 +193,12 @@ impl Profile {
         for (name, value) in &self.env {
             command.env(name, value);
         }
+        command
+    }
+
+    /// Runs `orbit --data-dir <profile> ARGS` with `stdin` piped in.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, std::io::Error> {
+        let mut command = self.command(args);
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
