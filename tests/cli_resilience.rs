@@ -105,7 +105,7 @@ fn killing_the_sync_at_random_points_loses_and_duplicates_nothing() -> TestResul
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) as u64
+        seed >> 33
     };
     let mut killed_mid_sync = 0;
     for round in 0..40 {
