@@ -242,3 +242,260 @@ fn a_connection_cut_mid_fetch_is_resumed_by_the_next_sync() -> TestResult {
     assert_eq!(integrity, "ok");
     Ok(())
 }
+
+/// A proxy that calls `hook` with each chunk the client sends before forwarding it.
+fn start_hooked_proxy(
+    target: u16,
+    hook: impl Fn(&[u8]) + Send + Sync + 'static,
+) -> Result<u16, std::io::Error> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let hook = Arc::new(hook);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(upstream) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            let (Ok(mut client_read), Ok(mut upstream_write)) =
+                (client.try_clone(), upstream.try_clone())
+            else {
+                continue;
+            };
+            let hook = Arc::clone(&hook);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = client_read.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let chunk = buf.get(..n).unwrap_or_default();
+                    hook(chunk);
+                    if upstream_write.write_all(chunk).is_err() {
+                        break;
+                    }
+                }
+                let _ = upstream_write.shutdown(Shutdown::Both);
+            });
+            std::thread::spawn(move || copy(upstream, client, None));
+        }
+    });
+    Ok(port)
+}
+
+#[test]
+fn a_message_expunged_between_listing_and_fetching_is_skipped() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let _server = fill(&s, "mail11", 6)?;
+    // Another client expunges the newest message right when Orbit asks for the bodies, after
+    // it listed the UIDs.
+    let expunged = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&expunged);
+    let imap_port = s.imap_port;
+    let port = start_hooked_proxy(s.imap_port, move |chunk| {
+        let text = String::from_utf8_lossy(chunk);
+        if text.contains("BODY.PEEK[]") && !flag.swap(true, Ordering::SeqCst) {
+            let done =
+                ServerMailbox::login_at(imap_port, "mail11", PASSWORD).and_then(|mut other| {
+                    other.run("SELECT INBOX")?;
+                    other.run("STORE 6 +FLAGS (\\Deleted)")?;
+                    other.run("EXPUNGE")
+                });
+            assert!(done.is_ok(), "the other client expunged: {done:?}");
+        }
+    })?;
+    let profile = Profile::new(&s)?;
+    add_account(&profile, "mail11", port)?;
+    let run = profile.run(&["--json", "sync"], None)?;
+    assert!(run.ok, "the sync completes: {}\n{}", run.stdout, run.stderr);
+    assert!(
+        expunged.load(Ordering::SeqCst),
+        "the expunge happened mid-sync"
+    );
+    let (inbox, distinct, locations, integrity) = census(&profile)?;
+    assert_eq!(
+        (inbox, distinct, locations),
+        (5, 5, 5),
+        "the vanished message is simply absent"
+    );
+    assert_eq!(integrity, "ok");
+    let again = profile.run(&["--json", "sync"], None)?;
+    assert!(again.ok);
+    assert_eq!(census(&profile)?.0, 5, "and stays absent");
+    Ok(())
+}
+
+#[test]
+fn watch_mode_idles_picks_up_new_mail_and_reconnects_after_a_cut() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let mut server = fill(&s, "mail12", 3)?;
+    // A proxy whose live connections the test can cut at any moment.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let live: Arc<std::sync::Mutex<Vec<TcpStream>>> = Arc::default();
+    let registry = Arc::clone(&live);
+    let target = s.imap_port;
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(upstream) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            if let (Ok(a), Ok(mut list)) = (client.try_clone(), registry.lock()) {
+                list.push(a);
+            }
+            pipe(client, upstream, None);
+        }
+    });
+    let profile = Profile::new(&s)?;
+    add_account(&profile, "mail12", port)?;
+    let mut child = profile
+        .command(&["--json", "sync", "--watch"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(value) = serde_json::from_str(&line) {
+                let _ = tx.send(value);
+            }
+        }
+    });
+    let wait = Duration::from_secs(20);
+    let first = rx.recv_timeout(wait)?;
+    assert_eq!(first["new_messages"], 3, "the first sync: {first}");
+    // New mail while IDLE: the server tells Orbit, which syncs at once.
+    server.append(
+        "INBOX",
+        &message(
+            "idle1@example.com",
+            "Ann <ann@example.com>",
+            "While idle",
+            None,
+            "hi",
+        ),
+        "",
+    )?;
+    let woke = rx.recv_timeout(wait)?;
+    assert_eq!(woke["new_messages"], 1, "IDLE woke the sync: {woke}");
+    // The line goes dead: Orbit reconnects (with backoff) and catches up with what it missed.
+    if let Ok(list) = live.lock() {
+        for stream in list.iter() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+    server.append(
+        "INBOX",
+        &message(
+            "idle2@example.com",
+            "Ann <ann@example.com>",
+            "After the cut",
+            None,
+            "hi",
+        ),
+        "",
+    )?;
+    let mut caught_up = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(report) if report["new_messages"] == 1 => {
+                caught_up = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        caught_up,
+        "the watcher reconnected and fetched the message sent during the cut"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(census(&profile)?.0, 5);
+    Ok(())
+}
+
+#[test]
+fn a_sync_window_fetches_only_recent_mail() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let mut server = ServerMailbox::login(&s, "mail1", PASSWORD)?;
+    server.run("CREATE Window").ok();
+    server.run("SELECT Window")?;
+    server.run("STORE 1:* +FLAGS.SILENT (\\Deleted)").ok();
+    server.run("EXPUNGE")?;
+    let old = "02-Jan-2020 10:00:00 +0000";
+    let recent = chrono_like_today();
+    server.append_dated(
+        "Window",
+        &message(
+            "w-old@example.com",
+            "Ann <ann@example.com>",
+            "Old",
+            None,
+            "x",
+        ),
+        old,
+    )?;
+    server.append_dated(
+        "Window",
+        &message(
+            "w-new@example.com",
+            "Ann <ann@example.com>",
+            "New",
+            None,
+            "x",
+        ),
+        &recent,
+    )?;
+    let profile = Profile::new(&s)?;
+    add_account(&profile, "mail1", s.imap_port)?;
+    let run = profile.run(&["--json", "sync", "--window-days", "30"], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    let list = profile
+        .run(&["--json", "mail", "list", "--folder", "Window"], None)?
+        .json()?;
+    let subjects: Vec<&str> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["New"],
+        "mail older than the window is not fetched"
+    );
+    Ok(())
+}
+
+/// Today as an IMAP date-time.
+fn chrono_like_today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let days = secs / 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let names = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let name = names
+        .get(usize::try_from(month - 1).unwrap_or(0))
+        .copied()
+        .unwrap_or("Jan");
+    format!("{day:02}-{name}-{year} 10:00:00 +0000")
+}

@@ -307,6 +307,20 @@ impl ServerMailbox {
         Ok(())
     }
 
+    /// Appends a message with an INTERNALDATE (`"24-Nov-2026 10:00:00 +0000"`).
+    pub fn append_dated(
+        &mut self,
+        folder: &str,
+        raw: &str,
+        date: &str,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let session = self.session.as_mut().ok_or("no session")?;
+        let quoted = format!("\"{date}\"");
+        self.runtime
+            .block_on(session.append(folder, None, Some(&quoted), raw.as_bytes()))?;
+        Ok(())
+    }
+
     /// Appends a message to a folder.
     pub fn append(
         &mut self,

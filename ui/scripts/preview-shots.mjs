@@ -26,6 +26,13 @@ async function go(page, key) {
   await page.keyboard.press(key);
 }
 
+/** Waits for the mail list, then types mail keys (j, k, e, /…) outside any field.
+ *  @param {Page} page @param {string} keys */
+async function mailKeys(page, keys) {
+  await page.getByTestId('mail-row').first().waitFor();
+  for (const key of keys) await page.keyboard.press(key);
+}
+
 /** @param {Page} page @param {string} id */
 async function scrollTo(page, id) {
   await page.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'start' }), `#${id}`);
@@ -43,7 +50,76 @@ const SHOTS = [
       await p.getByTestId('empty-inbox').waitFor();
     },
   },
-  { name: 'inbox', run: (p) => p.getByTestId('empty-inbox').waitFor() },
+  // Mail: the list with a conversation beside it, and every state around it.
+  { name: 'inbox', run: async (p) => (await mailKeys(p, 'jj'), p.getByTestId('conversation-message').nth(2).waitFor()) },
+  { name: 'inbox-nothing-selected', run: (p) => p.getByTestId('mail-row').first().waitFor() },
+  {
+    name: 'inbox-quoted-open',
+    run: async (p) => {
+      await mailKeys(p, 'jj');
+      await p.keyboard.press('Enter');
+      const last = p.getByTestId('conversation-message').nth(2);
+      await last.getByTestId('quoted-toggle').click();
+      await last.scrollIntoViewIfNeeded();
+      await p.getByTestId('conversation').evaluate((el) => el.scrollBy(0, 220));
+    },
+  },
+  {
+    name: 'inbox-archive-100k',
+    run: async (p) => {
+      await p.getByTestId('mail-folder-role-archive').click();
+      await p.getByTestId('mail-list').evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+      await p.locator('[data-testid="mail-row"][data-message-id="1050001"]').waitFor();
+      await mailKeys(p, 'jjj');
+      await p.getByTestId('conversation-message').waitFor({ state: 'attached' });
+    },
+  },
+  {
+    name: 'inbox-html-only',
+    run: async (p) => {
+      await p.getByTestId('mail-row').filter({ hasText: 'Config 2025' }).click();
+      await p.getByTestId('message-html-only').waitFor();
+    },
+  },
+  {
+    name: 'inbox-archived-undo',
+    run: async (p) => {
+      await mailKeys(p, 'je');
+      await p.getByTestId('toast-action').waitFor();
+    },
+  },
+  {
+    name: 'inbox-search',
+    run: async (p) => {
+      await mailKeys(p, '/');
+      await p.keyboard.type('invoice from march');
+      await p.getByTestId('mail-search-soon').waitFor();
+    },
+  },
+  {
+    name: 'inbox-syncing',
+    query: 'syncdelay=600000',
+    run: async (p) => {
+      await p.getByTestId('mail-sync-now').click();
+      await p.getByTestId('mail-sync-status').getByText('Syncing…').waitFor();
+    },
+  },
+  {
+    name: 'inbox-sync-error',
+    query: 'syncerror=1&syncdelay=50',
+    run: async (p) => {
+      await p.getByTestId('mail-sync-now').click();
+      await p.getByTestId('mail-sync-retry').waitFor();
+    },
+  },
+  {
+    name: 'inbox-empty-folder',
+    run: async (p) => {
+      await p.getByTestId('mail-folder-13').getByRole('button').click();
+      await p.getByTestId('mail-empty-folder').waitFor();
+    },
+  },
+  { name: 'inbox-first-sync', query: 'data=nomail&syncdelay=600000', run: (p) => p.getByTestId('mail-first-sync').waitFor() },
   { name: 'calendar', run: async (p) => (await go(p, 'c'), p.getByTestId('empty-calendar').waitFor()) },
   { name: 'tasks', run: async (p) => (await go(p, 't'), p.getByTestId('empty-tasks').waitFor()) },
   { name: 'documents', run: async (p) => (await go(p, 'd'), p.getByTestId('empty-documents').waitFor()) },
@@ -138,7 +214,7 @@ const SHOTS = [
   {
     name: 'shortcuts',
     run: async (p) => {
-      await p.getByTestId('empty-inbox').waitFor();
+      await p.getByTestId('mail-row').first().waitFor();
       await p.keyboard.press('?');
       await p.getByTestId('shortcut-sheet').waitFor();
     },
@@ -146,7 +222,7 @@ const SHOTS = [
   {
     name: 'sync-running',
     run: async (p) => {
-      await p.getByTestId('empty-inbox').waitFor();
+      await p.getByTestId('mail-row').first().waitFor();
       await p.evaluate(() =>
         /** @type {any} */ (window).__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'sync-started', payload: null }),
       );
@@ -156,7 +232,7 @@ const SHOTS = [
   {
     name: 'focus-ring-sidebar',
     run: async (p) => {
-      await p.getByTestId('empty-inbox').waitFor();
+      await p.getByTestId('mail-row').first().waitFor();
       await p.getByTestId('nav-inbox').focus();
       await p.keyboard.press('ArrowDown');
       await p.keyboard.press('ArrowDown');
@@ -186,10 +262,13 @@ await mkdir(outDir, { recursive: true });
 
 // The window's minimum size (tauri.conf.json minWidth/minHeight): a few dense screens must still fit.
 const NARROW = new Set(['onboarding-no-keyring', 'activity', 'settings-accounts', 'settings-row-test-failed', 'settings-form-prefilled', 'settings-ai']);
+// The mail reader changes layout there (folder rail; list or conversation), so both themes.
+const NARROW_MAIL = new Set(['inbox-nothing-selected', 'inbox-quoted-open', 'inbox-archive-100k', 'inbox-sync-error', 'inbox-first-sync', 'shortcuts']);
 const RUNS = [
   { suffix: 'light', colorScheme: 'light', viewport: { width: 1280, height: 800 }, shots: SHOTS },
   { suffix: 'dark', colorScheme: 'dark', viewport: { width: 1280, height: 800 }, shots: SHOTS },
-  { suffix: 'narrow', colorScheme: 'light', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW.has(s.name)) },
+  { suffix: 'narrow', colorScheme: 'light', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW.has(s.name) || NARROW_MAIL.has(s.name)) },
+  { suffix: 'narrow-dark', colorScheme: 'dark', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW_MAIL.has(s.name)) },
 ];
 
 const problems = [];

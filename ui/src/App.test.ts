@@ -12,10 +12,12 @@ describe('onboarding', () => {
     expect(screen.queryByTestId('keyring-warning'), 'keyring is available').toBeNull();
   });
 
-  it('is not shown once there is an account', async () => {
+  it('is not shown once there is an account: the inbox is the mail view', async () => {
     await renderApp(sampleData());
-    expect(await screen.findByTestId('empty-inbox')).toBeTruthy();
+    expect(await screen.findByTestId('mail-list')).toBeTruthy();
+    expect(screen.getByTestId('area-inbox')).toBeTruthy();
     expect(screen.queryByTestId('onboarding')).toBeNull();
+    expect(screen.queryByTestId('empty-inbox')).toBeNull();
   });
 
   it('warns calmly when no keyring is available', async () => {
@@ -53,7 +55,7 @@ describe('keyboard navigation', () => {
     await user.keyboard('gl');
     expect(await screen.findByTestId('activity-list')).toBeTruthy();
     await user.keyboard('gi');
-    expect(await screen.findByTestId('empty-inbox')).toBeTruthy();
+    expect(await screen.findByTestId('mail-list')).toBeTruthy();
   });
 
   it('does not navigate while typing in a field', async () => {
@@ -119,7 +121,7 @@ async function renderAppRejecting(data: ReturnType<typeof sampleData>) {
 describe('shell integration', () => {
   it('reports the first paint with ui_ready once the data is shown', async () => {
     const { backend } = await renderApp(sampleData());
-    await screen.findByTestId('empty-inbox');
+    await screen.findByTestId('area-inbox');
     await waitFor(() => expect(backend.callsOf('ui_ready')).toHaveLength(1));
     const order = backend.calls.map((c) => c.cmd);
     expect(order.indexOf('ui_ready'), 'after the first load').toBeGreaterThan(order.indexOf('account_list'));

@@ -2,7 +2,30 @@
 
 export type AreaId = 'inbox' | 'calendar' | 'tasks' | 'documents' | 'assistant' | 'activity' | 'settings';
 
-export type IconName = AreaId | 'keyboard' | 'check' | 'x' | 'alert' | 'plus' | 'close' | 'chevron' | 'orbit';
+export type IconName =
+  | AreaId
+  | 'keyboard'
+  | 'check'
+  | 'x'
+  | 'alert'
+  | 'plus'
+  | 'close'
+  | 'chevron'
+  | 'orbit'
+  // Mail: folder roles, row marks, actions.
+  | 'draft'
+  | 'send'
+  | 'archive'
+  | 'junk'
+  | 'trash'
+  | 'mails'
+  | 'star'
+  | 'folder'
+  | 'paperclip'
+  | 'refresh'
+  | 'search'
+  | 'back'
+  | 'mail';
 
 export interface Area {
   id: AreaId;

@@ -69,4 +69,30 @@ describe('ipc arguments', () => {
       { cmd: 'api_key_set', args: { provider: 'anthropic', key: 'sk-test' } },
     ]);
   });
+
+  it('sends the mail commands with camelCase keys and resolves changes to nothing', async () => {
+    const seen: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      seen.push({ cmd, args });
+      return cmd.startsWith('mail_set') || ['mail_archive', 'mail_delete', 'mail_move'].includes(cmd) ? null : [];
+    });
+    await ipc.mailFolders(null);
+    await ipc.mailList(4, 100, 49_900);
+    await ipc.mailThread(900);
+    await ipc.mailSync(2);
+    expect(await ipc.mailSetFlags([1, 2], 'seen', true)).toBeUndefined();
+    await ipc.mailArchive([3]);
+    await ipc.mailDelete([4]);
+    await ipc.mailMove([5], 7);
+    expect(seen).toEqual([
+      { cmd: 'mail_folders', args: { accountId: null } },
+      { cmd: 'mail_list', args: { folderId: 4, limit: 100, offset: 49_900 } },
+      { cmd: 'mail_thread', args: { threadId: 900 } },
+      { cmd: 'mail_sync', args: { accountId: 2 } },
+      { cmd: 'mail_set_flags', args: { ids: [1, 2], flag: 'seen', on: true } },
+      { cmd: 'mail_archive', args: { ids: [3] } },
+      { cmd: 'mail_delete', args: { ids: [4] } },
+      { cmd: 'mail_move', args: { ids: [5], folderId: 7 } },
+    ]);
+  });
 });

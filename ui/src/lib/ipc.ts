@@ -12,7 +12,14 @@ import type {
   ConnectionReport,
   ErrorCode,
   ActivityAddedPayload,
+  Folder,
+  MailArrivedPayload,
+  MailChangedPayload,
+  Message,
+  MessageSummary,
   ProviderId,
+  SettableFlag,
+  SyncReport,
 } from './types';
 import { EVENTS } from './types';
 
@@ -116,6 +123,51 @@ export async function notificationTest(): Promise<void> {
   await call<null>('notification_test');
 }
 
+// ---- Mail -------------------------------------------------------------------------------
+// Reads come from the local store. Changes (flags, archive, delete, move) apply to the store at
+// once and are queued for the server; they resolve with null and are followed by "mail-changed".
+
+/** Folders of one account, or of every account (`null`); each account's inbox comes first. */
+export function mailFolders(accountId: number | null): Promise<Folder[]> {
+  return call('mail_folders', { accountId });
+}
+
+/** A page of a folder, newest first. */
+export function mailList(folderId: number, limit: number, offset: number): Promise<MessageSummary[]> {
+  return call('mail_list', { folderId, limit, offset });
+}
+
+export function mailShow(id: number): Promise<Message> {
+  return call('mail_show', { id });
+}
+
+/** The messages of a conversation, oldest first. */
+export function mailThread(threadId: number): Promise<Message[]> {
+  return call('mail_thread', { threadId });
+}
+
+/** Syncs one account, or every account with an IMAP server (`null`), once. */
+export function mailSync(accountId: number | null): Promise<SyncReport[]> {
+  return call('mail_sync', { accountId });
+}
+
+export async function mailSetFlags(ids: number[], flag: SettableFlag, on: boolean): Promise<void> {
+  await call<null>('mail_set_flags', { ids, flag, on });
+}
+
+export async function mailArchive(ids: number[]): Promise<void> {
+  await call<null>('mail_archive', { ids });
+}
+
+/** Moves to the account's Trash. */
+export async function mailDelete(ids: number[]): Promise<void> {
+  await call<null>('mail_delete', { ids });
+}
+
+export async function mailMove(ids: number[], folderId: number): Promise<void> {
+  await call<null>('mail_move', { ids, folderId });
+}
+
 // ---- Events ------------------------------------------------------------------------------
 // Coarse "something changed" signals; the caller re-queries. Each returns an unsubscribe
 // function. Subscribing never throws: outside Tauri (or if the event system refuses) the
@@ -159,6 +211,16 @@ export function onSyncStarted(handler: () => void): Promise<Unsubscribe> {
 
 export function onSyncFinished(handler: () => void): Promise<Unsubscribe> {
   return subscribe<null>(EVENTS.syncFinished, () => handler());
+}
+
+/** The local mail store changed for an account: re-query the folders and the visible page. */
+export function onMailChanged(handler: (payload: MailChangedPayload) => void): Promise<Unsubscribe> {
+  return subscribe(EVENTS.mailChanged, handler);
+}
+
+/** New messages arrived in an account's inbox. */
+export function onMailArrived(handler: (payload: MailArrivedPayload) => void): Promise<Unsubscribe> {
+  return subscribe(EVENTS.mailArrived, handler);
 }
 
 /** The tray menu asks to show an area; the payload is an area id. */

@@ -23,7 +23,19 @@ describe('shortcut matcher', () => {
     const match = createShortcutMatcher(() => t);
     match(key('g'));
     t = SEQUENCE_MS + 1;
-    expect(match(key('s'))).toBeNull();
+    expect(match(key('s')), 'a lone s is the mail key again').toEqual({ type: 'key', key: 's' });
+  });
+
+  it('hands the mail keys to the area, but not the second key of a g sequence', () => {
+    const match = createShortcutMatcher(() => 0);
+    for (const k of ['j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/']) expect(match(key(k))).toEqual({ type: 'key', key: k });
+    expect(match(key('J')), 'caps lock does not matter').toEqual({ type: 'key', key: 'j' });
+    expect(match(key('g'))).toBeNull();
+    expect(match(key('s'))).toEqual({ type: 'go', area: 'settings' });
+    expect(match(key('g'))).toBeNull();
+    expect(match(key('j')), 'g j is nothing, and not j').toBeNull();
+    expect(match(key('x'))).toBeNull();
+    expect(match(key('j', { target: document.createElement('textarea') }))).toBeNull();
   });
 
   it('ignores keys typed into fields and with modifiers', () => {

@@ -1,8 +1,17 @@
-// Global keyboard shortcuts: `g <key>` sequences, `?` for the sheet, Escape to back out.
-// Pure logic over KeyboardEvent-like values so it can be tested without a DOM.
+// Global keyboard shortcuts: `g <key>` sequences, `?` for the sheet, Escape to back out, and
+// the single keys an area acts on (the mail keys). Pure logic over KeyboardEvent-like values so
+// it can be tested without a DOM.
 import { areaByKey, type AreaId } from './areas';
 
-export type ShortcutAction = { type: 'go'; area: AreaId } | { type: 'help' } | { type: 'escape' };
+/** Single keys handed to the current area (Gmail's mail keys). */
+export const AREA_KEYS = ['j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/'] as const;
+export type AreaKey = (typeof AREA_KEYS)[number];
+
+export type ShortcutAction = { type: 'go'; area: AreaId } | { type: 'help' } | { type: 'escape' } | { type: 'key'; key: AreaKey };
+
+function isAreaKey(key: string): key is AreaKey {
+  return (AREA_KEYS as readonly string[]).includes(key);
+}
 
 export interface KeyLike {
   key: string;
@@ -47,6 +56,7 @@ export function createShortcutMatcher(now: () => number = () => Date.now()) {
       return null;
     }
     if (e.key === '?') return { type: 'help' };
+    if (isAreaKey(key)) return { type: 'key', key };
     return null;
   };
 }

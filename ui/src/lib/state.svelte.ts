@@ -4,6 +4,7 @@ import { getContext, setContext } from 'svelte';
 import * as ipc from './ipc';
 import { OrbitError } from './ipc';
 import type { AreaId } from './areas';
+import type { AreaKey } from './shortcuts';
 import type { Account, AiSettings, AppInfo } from './types';
 import { ToastQueue } from './toasts.svelte';
 
@@ -20,6 +21,12 @@ export class OrbitState {
   shortcutsOpen = $state(false);
   /** The tray's "Sync now" is checking the accounts. */
   syncing = $state(false);
+  /** Bumped by every `go('inbox')` (g i, the sidebar): the mail view then shows the inbox. */
+  inboxRequest = $state(0);
+  /** The mail view asked for a first sync already (once per run, not per visit). */
+  firstSyncRequested = false;
+  /** The current area's handler for its single keys (j, k, e…) and Escape; true when handled. */
+  keyHandler: ((key: AreaKey | 'Escape', e: KeyboardEvent) => boolean) | null = null;
   /** A request for the settings view to bring a section into view; `seq` makes repeats count. */
   focusRequest = $state<{ section: SettingsSection; seq: number } | null>(null);
   readonly toasts = new ToastQueue();
@@ -34,6 +41,7 @@ export class OrbitState {
 
   go(area: AreaId, section?: SettingsSection): void {
     this.area = area;
+    if (area === 'inbox') this.inboxRequest++;
     if (section) this.focusRequest = { section, seq: (this.focusRequest?.seq ?? 0) + 1 };
   }
 

@@ -9,6 +9,13 @@ export interface Toast {
   title: string;
   body: string;
   detail: { code: string; message: string } | null;
+  /** A button beside the message, e.g. Undo; pressing it dismisses the toast. */
+  action: ToastAction | null;
+}
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 export const SUCCESS_MS = 4000;
@@ -20,11 +27,12 @@ export class ToastQueue {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #timers = new Map<number, ReturnType<typeof setTimeout>>();
 
-  success(title: string, body = ''): number {
-    const id = this.#push({ kind: 'success', title, body, detail: null });
+  /** With an `action` (Undo) the toast stays a little longer, so there is time to press it. */
+  success(title: string, body = '', action: ToastAction | null = null): number {
+    const id = this.#push({ kind: 'success', title, body, detail: null, action });
     this.#timers.set(
       id,
-      setTimeout(() => this.dismiss(id), SUCCESS_MS),
+      setTimeout(() => this.dismiss(id), action ? SUCCESS_MS * 1.5 : SUCCESS_MS),
     );
     return id;
   }
@@ -32,7 +40,7 @@ export class ToastQueue {
   /** `title` says what failed ("Couldn’t save the account"); the body says why, in plain words. */
   error(title: string, raw: unknown): number {
     const err = OrbitError.from(raw);
-    return this.#push({ kind: 'error', title, body: userMessage(err), detail: { code: err.code, message: err.message } });
+    return this.#push({ kind: 'error', title, body: userMessage(err), detail: { code: err.code, message: err.message }, action: null });
   }
 
   dismiss(id: number): void {

@@ -116,8 +116,107 @@ export const EVENTS = {
   syncStarted: 'sync-started',
   syncFinished: 'sync-finished',
   navigate: 'navigate',
+  mailChanged: 'mail-changed',
+  mailArrived: 'mail-arrived',
 } as const;
 
 export interface ActivityAddedPayload {
   id: number;
+}
+
+// ---- Mail --------------------------------------------------------------------------------
+
+export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'archive' | 'trash' | 'junk' | 'all' | 'flagged';
+
+export interface Folder {
+  id: number;
+  account_id: number;
+  /** The name as the server spells it ("INBOX", "[Gmail]/Sent Mail", "Receipts"). */
+  name: string;
+  role: FolderRole | null;
+  total: number;
+  unread: number;
+  /** Last complete sync (RFC 3339), or null before the first. */
+  synced_at: string | null;
+}
+
+/** "seen", "flagged", "answered", "draft", plus IMAP keywords. */
+export type MessageFlag = 'seen' | 'flagged' | 'answered' | 'draft' | (string & {});
+
+/** The flags the UI changes. */
+export type SettableFlag = 'seen' | 'flagged';
+
+export interface MessageSummary {
+  id: number;
+  message_id: string;
+  thread_id: number;
+  folder_id: number;
+  subject: string;
+  /** "Name <address>" or the address. */
+  from: string;
+  /** RFC 3339 UTC. */
+  date: string;
+  snippet: string;
+  flags: MessageFlag[];
+  has_attachments: boolean;
+}
+
+export interface Mailbox {
+  /** Null (or missing) when the header had only an address. */
+  name: string | null;
+  email: string;
+}
+
+export interface Recipients {
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  reply_to: Mailbox[];
+}
+
+export interface Attachment {
+  filename: string;
+  mime_type: string;
+  size: number;
+  /** Shown inside the (HTML) body rather than as a file. */
+  inline: boolean;
+}
+
+export interface Message {
+  id: number;
+  message_id: string;
+  thread_id: number;
+  subject: string;
+  from: string;
+  /** Stored JSON from the Rust side: read defensively, a list may be missing. */
+  recipients: Partial<Recipients>;
+  date: string;
+  /** Readable plain text ("" when the message has only HTML). */
+  text: string;
+  has_html: boolean;
+  attachments: Attachment[];
+  /** Names of the folders it is in. */
+  folders: string[];
+}
+
+export interface SyncReport {
+  account_id: number;
+  folders: number;
+  new_messages: number;
+  new_locations: number;
+  flag_changes: number;
+  removed: number;
+  resets: number;
+  inbox_new: number;
+  /** Folders that failed, with why (the others still synced). */
+  errors: string[];
+}
+
+export interface MailChangedPayload {
+  account_id: number;
+}
+
+export interface MailArrivedPayload {
+  account_id: number;
+  count: number;
 }

@@ -13,8 +13,29 @@ import type {
   AppInfo,
   Check,
   ConnectionReport,
+  Folder,
+  Message,
+  MessageSummary,
   ProviderId,
+  SyncReport,
 } from '../lib/types';
+import {
+  bulkIndexAt,
+  bulkMessage,
+  bulkMessageById,
+  bulkSize,
+  bulkUnread,
+  emptyMail,
+  firstSyncMail,
+  isBulkId,
+  materialize,
+  sampleMail,
+  type FakeMail,
+  type FakeMessage,
+} from './mailbox';
+
+export type { FakeMail, FakeMessage, FakeFolder } from './mailbox';
+export { emptyMail, sampleMail } from './mailbox';
 
 export interface Call {
   cmd: string;
@@ -26,6 +47,7 @@ export interface FakeData {
   accounts: Account[];
   activities: Activity[];
   ai: AiSettings;
+  mail: FakeMail;
 }
 
 export interface RejectWith {
@@ -40,6 +62,12 @@ export interface FakeOptions {
   testDelayMs?: number;
   /** The fixed clock for created/updated/at stamps. */
   now?: () => Date;
+  /** Milliseconds mail_sync takes. */
+  syncDelayMs?: number;
+  /** Milliseconds the mail changes (flags, archive, delete, move) take before they settle. */
+  changeDelayMs?: number;
+  /** Per account id: the folder errors mail_sync reports. */
+  syncErrors?: Record<number, string[]>;
 }
 
 export function emptyData(): FakeData {
@@ -56,6 +84,7 @@ export function emptyData(): FakeData {
       anthropic: { base_url: 'https://api.anthropic.com', model: 'claude-sonnet-4-5', has_key: false, key_from_env: false, base_url_from_env: false },
       openai: { base_url: 'https://api.openai.com/v1', model: 'gpt-4.1-mini', has_key: false, key_from_env: false, base_url_from_env: false },
     },
+    mail: emptyMail(),
   };
 }
 
@@ -63,7 +92,8 @@ function ago(now: Date, minutes: number): string {
   return new Date(now.getTime() - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Two accounts (one connected, one failing), a dozen activities, one stored API key. */
+/** Two accounts (one connected, one failing), a dozen activities, one stored API key, and
+ *  their mail (see mailbox.ts: conversations, and an Archive of 100,000 generated messages). */
 export function sampleData(now: Date = new Date()): FakeData {
   const data = emptyData();
   data.accounts = [
@@ -119,6 +149,7 @@ export function sampleData(now: Date = new Date()): FakeData {
   data.ai.openai.base_url_from_env = true;
   data.ai.openai.base_url = 'http://localhost:11434/v1';
   data.ai.openai.model = 'llama3.1:8b';
+  data.mail = sampleMail(now);
   return data;
 }
 
@@ -129,6 +160,8 @@ function defaultChecks(account: Account): Check[] {
   if (account.caldav_url) checks.push({ service: 'caldav', ok: true, kind: null, message: 'Found 3 calendars', elapsed_ms: 296 });
   return checks;
 }
+
+const MAIL_CHANGES = new Set(['mail_set_flags', 'mail_archive', 'mail_delete', 'mail_move']);
 
 export class FakeBackend {
   readonly calls: Call[] = [];
@@ -184,11 +217,180 @@ export class FakeBackend {
     }
   }
 
+  // ---- Mail ----------------------------------------------------------------------------
+
+  #folders(accountId: number | null): Folder[] {
+    const mail = this.data.mail;
+    const accounts = accountId === null ? this.data.accounts.map((a) => a.id) : [this.#account(accountId).id];
+    const out: Folder[] = [];
+    for (const account of accounts) {
+      const folders = mail.folders.filter((f) => f.account_id === account);
+      folders.sort((a, b) => Number(b.role === 'inbox') - Number(a.role === 'inbox'));
+      for (const f of folders) {
+        const inside = mail.messages.filter((m) => m.folder_ids.includes(f.id));
+        let total = inside.length;
+        let unread = inside.filter((m) => !m.flags.includes('seen')).length;
+        if (mail.bulk?.folder_id === f.id) {
+          total += bulkSize(mail.bulk);
+          unread += bulkUnread(mail.bulk);
+        }
+        out.push({ ...structuredClone(f), total, unread });
+      }
+    }
+    return out;
+  }
+
+  #summary(m: FakeMessage, folderId: number): MessageSummary {
+    const own = m.text
+      .split('\n')
+      .filter((l) => !/^\s*>/.test(l) && !/wrote:\s*$/.test(l))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    return {
+      id: m.id,
+      message_id: m.message_id,
+      thread_id: m.thread_id,
+      folder_id: folderId,
+      subject: m.subject,
+      from: m.from,
+      date: m.date,
+      snippet: own.length > 160 ? own.slice(0, 160) : own,
+      flags: [...m.flags],
+      has_attachments: m.attachments.some((a) => !a.inline),
+    };
+  }
+
+  #list(folderId: number, limit: number, offset: number): MessageSummary[] {
+    const mail = this.data.mail;
+    if (!mail.folders.some((f) => f.id === folderId)) throw { code: 'not_found', message: `There is no folder ${folderId}` };
+    const count = Math.min(Math.max(1, limit), 10_000);
+    const stored = mail.messages.filter((m) => m.folder_ids.includes(folderId)).sort((a, b) => b.date.localeCompare(a.date));
+    const page = stored.slice(offset, offset + count).map((m) => this.#summary(m, folderId));
+    const bulk = mail.bulk;
+    if (bulk?.folder_id === folderId && page.length < count) {
+      const start = Math.max(0, offset - stored.length);
+      const end = Math.min(bulkSize(bulk), start + count - page.length);
+      for (let p = start; p < end; p++) page.push(this.#summary(bulkMessage(bulk, bulkIndexAt(bulk, p)), folderId));
+    }
+    return page;
+  }
+
+  #message(id: number): FakeMessage {
+    const stored = this.data.mail.messages.find((m) => m.id === id);
+    const found = stored ?? (this.data.mail.bulk ? bulkMessageById(this.data.mail.bulk, id) : null);
+    if (!found) throw { code: 'not_found', message: `There is no message ${id}` };
+    return found;
+  }
+
+  #show(m: FakeMessage): Message {
+    const names = this.data.mail.folders.filter((f) => m.folder_ids.includes(f.id)).map((f) => f.name);
+    return {
+      id: m.id,
+      message_id: m.message_id,
+      thread_id: m.thread_id,
+      subject: m.subject,
+      from: m.from,
+      recipients: structuredClone(m.recipients),
+      date: m.date,
+      text: m.text,
+      has_html: m.has_html,
+      attachments: structuredClone(m.attachments),
+      folders: names.sort(),
+    };
+  }
+
+  #thread(threadId: number): Message[] {
+    const mail = this.data.mail;
+    const stored = mail.messages.filter((m) => m.thread_id === threadId).sort((a, b) => a.date.localeCompare(b.date));
+    if (stored.length > 0) return stored.map((m) => this.#show(m));
+    const generated = mail.bulk ? bulkMessageById(mail.bulk, threadId) : null;
+    return generated ? [this.#show(generated)] : [];
+  }
+
+  #accountOf(m: FakeMessage): number {
+    const folder = this.data.mail.folders.find((f) => m.folder_ids.includes(f.id));
+    return folder?.account_id ?? 0;
+  }
+
+  /** A message to change. A generated one is taken out of the bulk folder when it moves;
+   *  otherwise its new flags are kept as an override. */
+  #editable(id: number, moving: boolean): { m: FakeMessage; commit: () => void } {
+    const mail = this.data.mail;
+    const stored = mail.messages.find((m) => m.id === id);
+    if (stored) return { m: stored, commit: () => {} };
+    const bulk = mail.bulk;
+    if (bulk && isBulkId(bulk, id)) {
+      if (moving) {
+        const m = materialize(bulk, id);
+        if (m) {
+          mail.messages.push(m);
+          return { m, commit: () => {} };
+        }
+      } else {
+        const m = bulkMessageById(bulk, id);
+        if (m) return { m, commit: () => (bulk.flags[id] = m.flags) };
+      }
+    }
+    throw { code: 'not_found', message: `There is no message ${id}` };
+  }
+
+  #moveTo(m: FakeMessage, role: 'archive' | 'trash'): void {
+    const account = this.#accountOf(m);
+    const target = this.data.mail.folders.find((f) => f.account_id === account && f.role === role);
+    if (!target) throw { code: 'not_found', message: `This account has no ${role === 'archive' ? 'Archive' : 'Trash'} folder` };
+    if (m.folder_ids.length === 1 && m.folder_ids[0] === target.id) {
+      if (role === 'trash') this.data.mail.messages = this.data.mail.messages.filter((x) => x.id !== m.id);
+      return;
+    }
+    m.folder_ids = [target.id];
+  }
+
+  #change(ids: number[], moving: boolean, apply: (m: FakeMessage) => void): Promise<null> | null {
+    if (!Array.isArray(ids) || ids.length === 0) throw { code: 'invalid_input', message: 'ids: must not be empty' };
+    const touched = new Set<number>();
+    for (const id of ids) {
+      const { m, commit } = this.#editable(id, moving);
+      touched.add(this.#accountOf(m));
+      apply(m);
+      commit();
+    }
+    const settle = () => {
+      for (const account of touched) void emit('mail-changed', { account_id: account });
+      return null;
+    };
+    const delay = this.#options.changeDelayMs ?? 0;
+    return delay > 0 ? new Promise((resolve) => setTimeout(() => resolve(settle()), delay)) : settle();
+  }
+
+  #sync(accountId: number | null): Promise<SyncReport[]> | SyncReport[] {
+    const accounts = accountId === null ? this.data.accounts.filter((a) => a.imap) : [this.#account(accountId)];
+    const run = (): SyncReport[] =>
+      accounts.map((account) => {
+        const mail = this.data.mail;
+        const before = mail.messages.length;
+        const first = !mail.folders.some((f) => f.account_id === account.id);
+        if (first) firstSyncMail(mail, account.id, account.email, this.#now());
+        const errors = this.#options.syncErrors?.[account.id] ?? [];
+        for (const f of mail.folders) if (f.account_id === account.id) f.synced_at = this.#stamp();
+        const folders = mail.folders.filter((f) => f.account_id === account.id).length;
+        const added = mail.messages.length - before;
+        void emit('mail-changed', { account_id: account.id });
+        if (added > 0) void emit('mail-arrived', { account_id: account.id, count: added });
+        return { account_id: account.id, folders, new_messages: added, new_locations: 0, flag_changes: 0, removed: 0, resets: 0, inbox_new: added, errors: [...errors] };
+      });
+    const delay = this.#options.syncDelayMs ?? 0;
+    return delay > 0 ? new Promise((resolve) => setTimeout(() => resolve(run()), delay)) : run();
+  }
+
   handle(cmd: string, args: Record<string, unknown>): unknown {
     this.calls.push({ cmd, args: structuredClone(args) });
     const rejection = this.#rejections.get(cmd);
     if (rejection !== undefined) {
       this.#rejections.delete(cmd);
+      // Mail changes fail as late as they would succeed, so optimistic updates can be seen.
+      const delay = MAIL_CHANGES.has(cmd) ? (this.#options.changeDelayMs ?? 0) : 0;
+      if (delay > 0) return new Promise((_, reject) => setTimeout(() => reject(rejection), delay));
       throw rejection;
     }
     switch (cmd) {
@@ -270,6 +472,36 @@ export class FakeBackend {
       case 'notification_test':
         this.#record('user', 'notification.tested', 'notifications', 'Sent a test notification');
         return null;
+      case 'mail_folders':
+        return this.#folders(args.accountId as number | null);
+      case 'mail_list':
+        return this.#list(args.folderId as number, args.limit as number, args.offset as number);
+      case 'mail_show':
+        return this.#show(this.#message(args.id as number));
+      case 'mail_thread':
+        return this.#thread(args.threadId as number);
+      case 'mail_sync':
+        return this.#sync(args.accountId as number | null);
+      case 'mail_set_flags':
+        return this.#change(args.ids as number[], false, (m) => {
+          const flag = args.flag as string;
+          if (flag !== 'seen' && flag !== 'flagged') throw { code: 'invalid_input', message: `flag: unknown flag ${flag}` };
+          const has = m.flags.includes(flag);
+          if (args.on && !has) m.flags = [...m.flags, flag];
+          if (!args.on && has) m.flags = m.flags.filter((f) => f !== flag);
+        });
+      case 'mail_archive':
+        return this.#change(args.ids as number[], true, (m) => this.#moveTo(m, 'archive'));
+      case 'mail_delete':
+        return this.#change(args.ids as number[], true, (m) => this.#moveTo(m, 'trash'));
+      case 'mail_move': {
+        const folder = this.data.mail.folders.find((f) => f.id === args.folderId);
+        if (!folder) throw { code: 'not_found', message: `There is no folder ${String(args.folderId)}` };
+        return this.#change(args.ids as number[], true, (m) => {
+          if (this.#accountOf(m) !== folder.account_id) throw { code: 'invalid_input', message: 'Messages can only move within their account' };
+          m.folder_ids = [folder.id];
+        });
+      }
       default:
         throw { code: 'internal', message: `unknown command: ${cmd}` };
     }

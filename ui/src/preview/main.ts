@@ -1,10 +1,13 @@
 // preview.html's entry: a mocked IPC with realistic fake data, then the real app.
-// Query string: ?data=empty (first start), ?keyring=off (no keyring), ?delay=ms (account_test latency).
-import { FakeBackend, emptyData, sampleData } from '../mock/backend';
+// Query string: ?data=empty (first start), ?data=nomail (accounts, no mail synced yet),
+// ?keyring=off (no keyring), ?delay=ms (account_test latency), ?syncerror=1 (mail_sync reports a
+// folder error for the first account), ?syncdelay=ms (mail_sync latency).
+import { FakeBackend, emptyData, emptyMail, sampleData } from '../mock/backend';
 import type { Check } from '../lib/types';
 
 const params = new URLSearchParams(location.search);
 const data = params.get('data') === 'empty' ? emptyData() : sampleData();
+if (params.get('data') === 'nomail') data.mail = emptyMail();
 if (params.get('keyring') === 'off') {
   data.info.keyring = { available: false, message: 'No Secret Service provider is running on the session bus (org.freedesktop.secrets).' };
 }
@@ -25,7 +28,13 @@ function testAccount(account: { imap: unknown; smtp: { host: string } | null; ca
   return checks;
 }
 
-const backend = new FakeBackend(data, { testAccount, testDelayMs: Number(params.get('delay') ?? 250) }).install();
+const backend = new FakeBackend(data, {
+  testAccount,
+  testDelayMs: Number(params.get('delay') ?? 250),
+  syncDelayMs: Number(params.get('syncdelay') ?? 1200),
+  changeDelayMs: 40,
+  syncErrors: params.get('syncerror') ? { 1: ['Spam: SELECT failed: NO [UNAVAILABLE] Mailbox is temporarily unavailable'] } : {},
+}).install();
 (window as unknown as { __orbitBackend: FakeBackend }).__orbitBackend = backend;
 
 // Like the real app (tauri.conf.json "freezePrototype": true), so code that writes to

@@ -450,6 +450,7 @@ impl Orbit {
             mailbox::fetch_summaries(session, batch, ext.condstore)
                 .await
                 .map_err(network)?;
+        let summaries_vanished = summaries.vanished.clone();
         let mut known: Vec<(HeaderSummary, i64)> = Vec::new();
         let mut unknown: Vec<u32> = Vec::new();
         self.store.read(|c| -> Result<()> {
@@ -469,6 +470,13 @@ impl Orbit {
         let fetched = mailbox::fetch_messages(session, &unknown, ext.condstore)
             .await
             .map_err(network)?;
+        // Messages the server reported expunged meanwhile (VANISHED during these commands) are
+        // not stored: they no longer exist.
+        let gone: BTreeSet<u32> = summaries_vanished
+            .union(&fetched.vanished)
+            .copied()
+            .collect();
+        known.retain(|(summary, _)| !gone.contains(&summary.uid));
         let blobs = self.blobs();
         let now = self.now_stamp();
         self.store.write(|tx| -> Result<(usize, usize)> {
@@ -485,7 +493,7 @@ impl Orbit {
                     &Flags::from_imap(&summary.flags),
                 )?;
             }
-            for message in &fetched.items {
+            for message in fetched.items.iter().filter(|m| !gone.contains(&m.uid)) {
                 let stored = ingest::store(
                     tx,
                     &blobs,

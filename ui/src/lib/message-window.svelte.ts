@@ -1,0 +1,226 @@
+// The rows of one folder as the virtualised list sees them: a sparse cache of pages fetched by
+// offset (never the whole folder), local edits applied at once (flags, removals) and undone if
+// the Rust side refuses, and a refresh that swaps in fresh pages without flashing.
+//
+// Rows are kept in a plain Map (index → summary) outside Svelte's proxies; `version` is the one
+// reactive signal that they changed, so 100,000 rows cost nothing until they are looked at.
+/* eslint-disable svelte/prefer-svelte-reactivity -- plain Maps and Sets on purpose: `version` is the signal */
+import type { MessageSummary } from './types';
+import { pagesOf } from './virtual';
+import { withFlag } from './mail';
+
+export const PAGE_SIZE = 100;
+/** Pages kept around the view; the farthest are dropped beyond this. */
+const MAX_PAGES = 40;
+
+export type FetchPage = (offset: number, limit: number) => Promise<MessageSummary[]>;
+
+interface Snapshot {
+  rows: Map<number, MessageSummary>;
+  total: number;
+}
+
+export class MessageWindow {
+  /** Messages in the folder (from the folder's count, corrected by short pages). */
+  total = $state(0);
+  /** Bumped whenever rows change; read it to depend on them. */
+  version = $state(0);
+  /** The first page has been answered (an empty folder is known to be empty). */
+  ready = $state(false);
+
+  readonly #fetch: FetchPage;
+  readonly #onError: (raw: unknown) => void;
+  #rows = new Map<number, MessageSummary>();
+  #inflight = new Set<number>();
+  /** Flag edits not yet confirmed, re-applied over pages fetched meanwhile. */
+  #pendingFlags = new Map<number, Map<string, boolean>>();
+  /** Bumped by every local edit and reset: answers to older requests are dropped. */
+  #epoch = 0;
+  #lastRange: [number, number] = [0, -1];
+
+  constructor(fetch: FetchPage, onError: (raw: unknown) => void) {
+    this.#fetch = fetch;
+    this.#onError = onError;
+  }
+
+  /** Starts over for another folder (or the same one from scratch). */
+  reset(total: number): void {
+    this.#epoch++;
+    this.#rows = new Map();
+    this.#inflight.clear();
+    this.#pendingFlags.clear();
+    this.total = Math.max(0, total);
+    this.ready = total === 0;
+    this.version++;
+  }
+
+  /** The folder list reported a new count. */
+  setTotal(total: number): void {
+    if (total === this.total) return;
+    this.total = Math.max(0, total);
+    for (const index of [...this.#rows.keys()]) if (index >= this.total) this.#rows.delete(index);
+    this.version++;
+  }
+
+  row(index: number): MessageSummary | undefined {
+    void this.version;
+    return this.#rows.get(index);
+  }
+
+  /** Where a message is among the loaded rows, or -1. */
+  indexOf(id: number): number {
+    void this.version;
+    for (const [index, row] of this.#rows) if (row.id === id) return index;
+    return -1;
+  }
+
+  get loadedCount(): number {
+    void this.version;
+    return this.#rows.size;
+  }
+
+  /** Fetches the pages that hold rows `first..last` and are not loaded (or loading) yet. */
+  ensure(first: number, last: number): void {
+    this.#lastRange = [first, last];
+    const end = Math.min(last, this.total - 1);
+    for (const page of pagesOf(Math.max(0, first), end, PAGE_SIZE)) {
+      if (this.#inflight.has(page) || this.#complete(page)) continue;
+      void this.#load(page, this.#epoch);
+    }
+  }
+
+  /** Re-queries the pages around the last requested range; the old rows stay until they arrive. */
+  async refresh(total: number): Promise<void> {
+    const epoch = ++this.#epoch;
+    this.#inflight.clear();
+    const [first, last] = this.#lastRange;
+    const pages = pagesOf(Math.max(0, first), Math.min(Math.max(last, first), Math.max(0, total - 1)), PAGE_SIZE);
+    try {
+      const results = await Promise.all(pages.map((p) => this.#fetch(p * PAGE_SIZE, PAGE_SIZE)));
+      if (epoch !== this.#epoch) return;
+      const rows = new Map<number, MessageSummary>();
+      let newTotal = Math.max(0, total);
+      pages.forEach((page, i) => {
+        const result = results[i] ?? [];
+        result.forEach((row, k) => rows.set(page * PAGE_SIZE + k, this.#withPending(row)));
+        if (result.length < PAGE_SIZE && page * PAGE_SIZE + result.length < newTotal) newTotal = page * PAGE_SIZE + result.length;
+      });
+      this.#rows = rows;
+      this.total = newTotal;
+      this.ready = true;
+      this.version++;
+    } catch (raw) {
+      if (epoch === this.#epoch) this.#onError(raw);
+    }
+  }
+
+  /** Sets or clears a flag on loaded rows at once. Returns the undo. */
+  setFlag(ids: readonly number[], flag: string, on: boolean): () => void {
+    const before = new Map<number, boolean>();
+    for (const [index, row] of this.#rows) {
+      if (!ids.includes(row.id)) continue;
+      before.set(row.id, row.flags.includes(flag));
+      this.#rows.set(index, withFlag(row, flag, on));
+    }
+    for (const id of ids) {
+      const pending = this.#pendingFlags.get(id) ?? new Map<string, boolean>();
+      pending.set(flag, on);
+      this.#pendingFlags.set(id, pending);
+    }
+    this.version++;
+    return () => {
+      for (const [index, row] of this.#rows) {
+        const was = before.get(row.id);
+        if (was !== undefined) this.#rows.set(index, withFlag(row, flag, was));
+      }
+      this.settleFlag(ids, flag);
+      this.version++;
+    };
+  }
+
+  /** The Rust side has the flag change: fetched pages carry it from now on. */
+  settleFlag(ids: readonly number[], flag: string): void {
+    for (const id of ids) {
+      const pending = this.#pendingFlags.get(id);
+      pending?.delete(flag);
+      if (pending?.size === 0) this.#pendingFlags.delete(id);
+    }
+  }
+
+  /** Takes messages out of the list at once (archive, delete, move). Returns the undo. */
+  remove(ids: readonly number[]): () => void {
+    const snapshot: Snapshot = { rows: new Map(this.#rows), total: this.total };
+    const removed = [...this.#rows].filter(([, row]) => ids.includes(row.id)).map(([index]) => index);
+    if (removed.length === 0) return () => {};
+    removed.sort((a, b) => a - b);
+    const rows = new Map<number, MessageSummary>();
+    for (const [index, row] of this.#rows) {
+      if (ids.includes(row.id)) continue;
+      const shift = removed.filter((r) => r < index).length;
+      rows.set(index - shift, row);
+    }
+    // The slot before an unloaded stretch now holds a row we do not have: leave it empty.
+    this.#epoch++;
+    this.#inflight.clear();
+    this.#rows = rows;
+    this.total = Math.max(0, this.total - removed.length);
+    this.version++;
+    const epoch = this.#epoch;
+    return () => {
+      if (epoch !== this.#epoch) return; // something newer happened; the refresh will tell
+      this.#epoch++;
+      this.#rows = snapshot.rows;
+      this.total = snapshot.total;
+      this.version++;
+    };
+  }
+
+  #complete(page: number): boolean {
+    const start = page * PAGE_SIZE;
+    const end = Math.min(this.total, start + PAGE_SIZE);
+    for (let i = start; i < end; i++) if (!this.#rows.has(i)) return false;
+    return true;
+  }
+
+  #withPending(row: MessageSummary): MessageSummary {
+    const pending = this.#pendingFlags.get(row.id);
+    if (!pending) return row;
+    let out = row;
+    for (const [flag, on] of pending) out = withFlag(out, flag, on);
+    return out;
+  }
+
+  async #load(page: number, epoch: number): Promise<void> {
+    this.#inflight.add(page);
+    try {
+      const result = await this.#fetch(page * PAGE_SIZE, PAGE_SIZE);
+      if (epoch !== this.#epoch) return;
+      const start = page * PAGE_SIZE;
+      result.forEach((row, k) => this.#rows.set(start + k, this.#withPending(row)));
+      // A short page means the folder shrank since its count was read.
+      if (result.length < PAGE_SIZE && start + result.length < this.total) {
+        this.total = start + result.length;
+        for (const index of [...this.#rows.keys()]) if (index >= this.total) this.#rows.delete(index);
+      }
+      this.#evict(page);
+      this.ready = true;
+      this.version++;
+    } catch (raw) {
+      if (epoch === this.#epoch) this.#onError(raw);
+    } finally {
+      if (epoch === this.#epoch) this.#inflight.delete(page);
+    }
+  }
+
+  /** Keeps the cache bounded: drops the pages farthest from the one just loaded. */
+  #evict(near: number): void {
+    const pages = new Set<number>();
+    for (const index of this.#rows.keys()) pages.add(Math.floor(index / PAGE_SIZE));
+    if (pages.size <= MAX_PAGES) return;
+    const [first] = this.#lastRange;
+    const centre = Math.floor(Math.max(0, first) / PAGE_SIZE) || near;
+    const drop = [...pages].sort((a, b) => Math.abs(b - centre) - Math.abs(a - centre)).slice(0, pages.size - MAX_PAGES);
+    const dropped = new Set(drop);
+    for (const index of [...this.#rows.keys()]) if (dropped.has(Math.floor(index / PAGE_SIZE))) this.#rows.delete(index);
+  }
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it, vi } from 'vitest';
+import { MessageWindow, PAGE_SIZE } from './message-window.svelte';
+import type { MessageSummary } from './types';
+
+function summary(i: number, flags: string[] = ['seen']): MessageSummary {
+  return { id: 1000 + i, message_id: `${i}@x`, thread_id: i, folder_id: 1, subject: `S${i}`, from: 'a@x', date: '2025-03-01T00:00:00Z', snippet: '', flags, has_attachments: false };
+}
+
+function folder(total: number) {
+  let rows = Array.from({ length: total }, (_, i) => summary(i));
+  const fetch = vi.fn(async (offset: number, limit: number) => rows.slice(offset, offset + limit));
+  return { fetch, set: (next: MessageSummary[]) => (rows = next), get rows() { return rows; } };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('MessageWindow', () => {
+  it('fetches only the pages of the requested rows, once', async () => {
+    const f = folder(100_000);
+    const win = new MessageWindow(f.fetch, () => {});
+    win.reset(100_000);
+    win.ensure(49_990, 50_030);
+    win.ensure(49_990, 50_030);
+    await settle();
+    expect(f.fetch.mock.calls).toEqual([
+      [49_900, PAGE_SIZE],
+      [50_000, PAGE_SIZE],
+    ]);
+    expect(win.row(50_000)?.id).toBe(1000 + 50_000);
+    expect(win.row(0)).toBeUndefined();
+    expect(win.loadedCount).toBe(200);
+  });
+
+  it('keeps its cache bounded', async () => {
+    const f = folder(100_000);
+    const win = new MessageWindow(f.fetch, () => {});
+    win.reset(100_000);
+    for (let p = 0; p < 60; p++) {
+      win.ensure(p * 1000, p * 1000);
+      await settle();
+    }
+    expect(win.loadedCount).toBeLessThanOrEqual(40 * PAGE_SIZE);
+    expect(win.row(59_000)).toBeDefined();
+  });
+
+  it('removes rows at once, shifting the rest, and undoes', async () => {
+    const f = folder(250);
+    const win = new MessageWindow(f.fetch, () => {});
+    win.reset(250);
+    win.ensure(0, 249);
+    await settle();
+    const undo = win.remove([1000 + 1]);
+    expect(win.total).toBe(249);
+    expect(win.row(1)?.id).toBe(1002);
+    expect(win.indexOf(1000 + 249)).toBe(248);
+    undo();
+    expect(win.total).toBe(250);
+    expect(win.row(1)?.id).toBe(1001);
+  });
+
+  it('applies flag edits at once and keeps them over pages fetched before they settle', async () => {
+    const f = folder(10);
+    const win = new MessageWindow(f.fetch, () => {});
+    win.reset(10);
+    win.ensure(0, 9);
+    await settle();
+    win.setFlag([1003], 'flagged', true);
+    expect(win.row(3)?.flags).toContain('flagged');
+    await win.refresh(10); // the store has not caught up yet
+    expect(win.row(3)?.flags, 'pending edit survives a refresh').toContain('flagged');
+    win.settleFlag([1003], 'flagged');
+    await win.refresh(10);
+    expect(win.row(3)?.flags).not.toContain('flagged');
+    const undo = win.setFlag([1004], 'seen', false);
+    expect(win.row(4)?.flags).toEqual([]);
+    undo();
+    expect(win.row(4)?.flags).toEqual(['seen']);
+  });
+
+  it('refresh swaps in fresh rows and corrects the total from a short page', async () => {
+    const f = folder(10);
+    const win = new MessageWindow(f.fetch, () => {});
+    win.reset(10);
+    win.ensure(0, 9);
+    await settle();
+    f.set([summary(99), ...f.rows.slice(0, 5)]);
+    await win.refresh(10);
+    expect(win.total).toBe(6);
+    expect(win.row(0)?.id).toBe(1099);
+    expect(win.row(6)).toBeUndefined();
+  });
+
+  it('drops answers that a reset made stale, and reports errors', async () => {
+    let release: (rows: MessageSummary[]) => void = () => {};
+    const onError = vi.fn();
+    const win = new MessageWindow(
+      (offset) => (offset === 0 ? new Promise((r) => (release = r)) : Promise.reject({ code: 'database', message: 'x' })),
+      onError,
+    );
+    win.reset(500);
+    win.ensure(0, 10);
+    win.reset(3);
+    release([summary(0)]);
+    await settle();
+    expect(win.row(0)).toBeUndefined();
+    win.reset(500);
+    win.ensure(150, 160);
+    await settle();
+    expect(onError).toHaveBeenCalledWith({ code: 'database', message: 'x' });
+  });
+});
