@@ -74,6 +74,10 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                     "mail-changed",
                     serde_json::json!({ "account_id": account_id }),
                 ),
+                Event::ChangesQueued { account_id } => {
+                    app.state::<sync::Watchers>().kick(account_id);
+                    Ok(())
+                }
                 Event::MailArrived { account_id, count } => {
                     app.state::<sync::NewMailNotifier>()
                         .arrived(&app, account_id, count);

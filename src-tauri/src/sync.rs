@@ -39,7 +39,13 @@ pub async fn sync_all(
 /// The running watchers, by account.
 #[derive(Debug, Default)]
 pub struct Watchers {
-    running: Mutex<BTreeMap<i64, tokio::sync::watch::Sender<bool>>>,
+    running: Mutex<BTreeMap<i64, Watcher>>,
+}
+
+#[derive(Debug)]
+struct Watcher {
+    stop: tokio::sync::watch::Sender<bool>,
+    kick: Arc<tokio::sync::Notify>,
 }
 
 impl Watchers {
@@ -60,10 +66,10 @@ impl Watchers {
         let Ok(mut running) = self.running.lock() else {
             return;
         };
-        running.retain(|id, stop| {
+        running.retain(|id, watcher| {
             let keep = wanted.contains(id);
             if !keep {
-                let _ = stop.send(true);
+                let _ = watcher.stop.send(true);
             }
             keep
         });
@@ -72,13 +78,20 @@ impl Watchers {
                 continue;
             }
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-            running.insert(id, stop_tx);
+            let kick = Arc::new(tokio::sync::Notify::new());
+            running.insert(
+                id,
+                Watcher {
+                    stop: stop_tx,
+                    kick: Arc::clone(&kick),
+                },
+            );
             let core = Arc::clone(core);
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let options = SyncOptions::default();
                 let result = core
-                    .watch_account(AccountId(id), &options, stop_rx, |report| {
+                    .watch_account(AccountId(id), &options, stop_rx, Some(kick), |report| {
                         let _ = app.emit("sync-finished", ());
                         if !report.errors.is_empty() {
                             tracing::warn!(account = id, errors = ?report.errors, "sync finished with errors");
@@ -89,6 +102,17 @@ impl Watchers {
                     tracing::warn!(account = id, error = %e, "mail sync stopped");
                 }
             });
+        }
+    }
+}
+
+impl Watchers {
+    /// Asks an account's watcher to sync now (to send the user's queued changes).
+    pub fn kick(&self, account_id: i64) {
+        if let Ok(running) = self.running.lock()
+            && let Some(watcher) = running.get(&account_id)
+        {
+            watcher.kick.notify_one();
         }
     }
 }

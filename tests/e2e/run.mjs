@@ -25,6 +25,7 @@ const need = (name) => {
 const app = need('ORBIT_APP_BIN');
 const driverBin = need('TAURI_DRIVER');
 const env = {
+  imapPort: need('ORBIT_TEST_IMAP_PORT'),
   user: need('ORBIT_TEST_USER'),
   password: need('ORBIT_TEST_PASSWORD'),
   imaps: need('ORBIT_TEST_IMAPS_PORT'),
@@ -82,6 +83,8 @@ await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error('the tray host did not start')), 10000);
 });
 const tray = (...args) => execFileSync(python, [join(here, 'tray.py'), args[0], trayFile, ...args.slice(1)], { encoding: 'utf8' });
+const mailbox = (...args) => execFileSync(python, [join(here, 'mailbox.py'), args[0], env.imapPort, env.user, env.password, ...args.slice(1)], { encoding: 'utf8' }).trim();
+mailbox('seed');
 const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
 function startDriver(extraEnv = {}) {
   return spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
@@ -209,6 +212,40 @@ try {
       if (!text.includes(expected)) throw new Error(`activity lacks "${expected}": ${text}`);
     }
     await shot('activity');
+  });
+
+  await step('the inbox shows the synced mail and opens a conversation', async () => {
+    await browser.keys(['g', 'i']);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length === 3, {
+      timeout: 30000,
+      timeoutMsg: 'the three messages did not arrive in the inbox',
+    });
+    await shot('inbox');
+    const rows = await browser.$$('[data-testid="mail-row"]');
+    let target = rows[0];
+    for (const row of rows) {
+      if (/checklist/i.test(await browser.execute((el) => el.textContent, row))) target = row;
+    }
+    await target.click();
+    const conversation = await byTestId('conversation');
+    await conversation.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => /checklist/i.test(await browser.execute((el) => el.textContent, conversation)), {
+      timeout: 10000,
+      timeoutMsg: 'the conversation did not show the message',
+    });
+    await shot('conversation');
+  });
+
+  await step('flagging with s reaches the server', async () => {
+    const selected = await browser.$('[data-testid="mail-row-selected"]');
+    const messageId = await selected.getAttribute('data-message-id');
+    if (!messageId) throw new Error('no selected message');
+    await browser.execute(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
+    await browser.keys(['s']);
+    await browser.waitUntil(async () => {
+      const flags = ['e2e-1@example.com', 'e2e-2@example.com', 'e2e-3@example.com'].map((id) => mailbox('flags', id)).join(' ');
+      return flags.includes('Flagged');
+    }, { timeout: 20000, timeoutMsg: 'the flag did not reach the server' });
   });
 
   await step('keyboard navigation reaches every area', async () => {

@@ -455,7 +455,7 @@ fn sync(orbit: &Orbit, args: SyncArgs, json: bool) -> anyhow::Result<ExitCode> {
             let mut tasks = Vec::new();
             for id in accounts {
                 let rx = stop_rx.clone();
-                tasks.push(orbit.watch_account(id, &options, rx, print));
+                tasks.push(orbit.watch_account(id, &options, rx, None, print));
             }
             let watching = futures::future::join_all(tasks);
             tokio::pin!(watching);

@@ -20,6 +20,11 @@ pub enum Event {
         /// The account.
         account_id: i64,
     },
+    /// The user changed mail locally; the changes wait to be sent to the server.
+    ChangesQueued {
+        /// The account.
+        account_id: i64,
+    },
     /// New mail arrived in an account's inbox.
     MailArrived {
         /// The account.

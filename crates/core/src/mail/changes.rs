@@ -259,6 +259,7 @@ impl Orbit {
         accounts.dedup();
         for account_id in accounts {
             self.emit(Event::MailChanged { account_id });
+            self.emit(Event::ChangesQueued { account_id });
         }
     }
 

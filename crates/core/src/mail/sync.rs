@@ -547,6 +547,7 @@ impl Orbit {
         id: AccountId,
         options: &SyncOptions,
         mut stop: tokio::sync::watch::Receiver<bool>,
+        kick: Option<std::sync::Arc<tokio::sync::Notify>>,
         mut on_sync: impl FnMut(&SyncReport),
     ) -> Result<()> {
         let mut backoff = Duration::from_secs(1);
@@ -555,7 +556,14 @@ impl Orbit {
                 return Ok(());
             }
             match self
-                .watch_connection(id, options, &mut stop, &mut on_sync, &mut backoff)
+                .watch_connection(
+                    id,
+                    options,
+                    &mut stop,
+                    kick.as_deref(),
+                    &mut on_sync,
+                    &mut backoff,
+                )
                 .await
             {
                 Ok(()) => return Ok(()),
@@ -579,6 +587,7 @@ impl Orbit {
         id: AccountId,
         options: &SyncOptions,
         stop: &mut tokio::sync::watch::Receiver<bool>,
+        kick: Option<&tokio::sync::Notify>,
         on_sync: &mut impl FnMut(&SyncReport),
         backoff: &mut Duration,
     ) -> Result<()> {
@@ -607,12 +616,23 @@ impl Orbit {
                 .read(|c| db::folders(c, id.0))?
                 .into_iter()
                 .find(|f| f.role == "inbox");
+            // IDLE ends when the user stops the watcher, or when a local change wants to be sent
+            // now (a kick); after a kick the loop syncs at once.
             let stopped = async {
                 let mut rx = stop.clone();
-                while !*rx.borrow() {
-                    if rx.changed().await.is_err() {
-                        break;
+                let wait_stop = async {
+                    while !*rx.borrow() {
+                        if rx.changed().await.is_err() {
+                            break;
+                        }
                     }
+                };
+                match kick {
+                    Some(kick) => tokio::select! {
+                        () = wait_stop => {}
+                        () = kick.notified() => {}
+                    },
+                    None => wait_stop.await,
                 }
             };
             match (can_idle, inbox) {
@@ -624,7 +644,7 @@ impl Orbit {
                         .await
                         .map_err(network)?;
                     session = back;
-                    if outcome == mailbox::IdleOutcome::Stopped {
+                    if outcome == mailbox::IdleOutcome::Stopped && *stop.borrow() {
                         let _ =
                             tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
                         return Ok(());
@@ -635,8 +655,10 @@ impl Orbit {
                     tokio::select! {
                         () = tokio::time::sleep(Duration::from_secs(120)) => {}
                         () = stopped => {
-                            let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
-                            return Ok(());
+                            if *stop.borrow() {
+                                let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+                                return Ok(());
+                            }
                         }
                     }
                 }
