@@ -86,11 +86,11 @@ const tray = (...args) => execFileSync(python, [join(here, 'tray.py'), args[0], 
 const mailbox = (...args) => execFileSync(python, [join(here, 'mailbox.py'), args[0], env.imapPort, env.user, env.password, ...args.slice(1)], { encoding: 'utf8' }).trim();
 mailbox('seed');
 const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
-function startDriver(extraEnv = {}) {
+function startDriver(extraEnv = {}, data = dataDir) {
   return spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
     env: {
       ...process.env,
-      ORBIT_DATA_DIR: dataDir,
+      ORBIT_DATA_DIR: data,
       ORBIT_EXTRA_CA_CERTS: env.ca,
       ORBIT_NET_TIMEOUT_MS: '8000',
       ...extraEnv,
@@ -336,6 +336,24 @@ try {
     while (appRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (appRunning()) throw new Error('the app kept running with no tray to bring it back');
     browser = undefined;
+  });
+
+  // Third start: a brand-new profile opens the bundled sample workspace from onboarding.
+  await stopDriver(driver);
+  driver = startDriver({}, mkdtempSync(join(tmpdir(), 'orbit-e2e-sample-')));
+
+  await step('a new user opens the sample workspace offline from onboarding', async () => {
+    browser = await openSession();
+    await (await byTestId('onboarding-sample')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId('onboarding-sample')).click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length >= 10, {
+      timeout: 20000,
+      timeoutMsg: 'the sample mailbox did not appear in the inbox',
+    });
+    const rows = await browser.$$('[data-testid="mail-row"]');
+    await rows[rows.length - 1].click();
+    await (await byTestId('conversation')).waitForDisplayed({ timeout: 10000 });
+    await shot('sample-workspace');
   });
 } catch {
   failed = true;

@@ -37,6 +37,13 @@ describe('onboarding', () => {
     await waitFor(() => expect(document.activeElement).toBe(email));
   });
 
+  it('"Open the sample workspace" imports the bundled mailbox and goes to the inbox', async () => {
+    const { user, backend } = await renderApp(emptyData());
+    await user.click(await screen.findByTestId('onboarding-sample'));
+    await waitFor(() => expect(backend.callsOf('mail_open_sample').length).toBe(1));
+    expect(screen.getByTestId('nav-inbox').getAttribute('aria-current')).toBe('page');
+  });
+
   it('"Skip for now" shows the honest inbox empty state', async () => {
     const { user } = await renderApp(emptyData());
     await user.click(await screen.findByTestId('onboarding-skip'));

@@ -86,7 +86,7 @@ def msg(frm, to, subject, body, hours, reply_to=None, refs=(), html=None, attach
 
 P = PEOPLE
 a = msg(P["maya"], [ME], "Q1 launch plan — draft for review",
-        "Hi Sam,\n\nAttached is the first draft of the Q1 launch plan. Could you look at the timeline\n"
+        "Hi Sam,\n\nAttached is the first draft of the Q1 launch plan. Could you look at the timeline "
         "in section 3 before Thursday? The beta date is the part I'm least sure about.\n\nThanks,\nMaya",
         0, attachment=("launch-plan-draft.txt", b"Q1 launch plan\n1. Beta: Jan 20\n2. GA: Mar 3\n"), cc=[P["jonas"]])
 b = msg(ME, [P["maya"]], "Re: Q1 launch plan — draft for review",
@@ -118,10 +118,10 @@ f = msg(ME, [P["amir"]], "Re: Dinner on Friday?", "Friday works. 7:30 would be e
 msg(P["amir"], [ME], "Re: Dinner on Friday?", "7:30 it is. I'll book a table for two.", 63, reply_to=f, refs=[e])
 
 msg(P["jonas"], [ME], "Action needed: expense report by Nov 30",
-    "Hi Sam,\n\nPlease submit your October expense report by November 30 so finance can close the month.\n"
+    "Hi Sam,\n\nPlease submit your October expense report by November 30 so finance can close the month. "
     "The template is on the wiki.\n\nJonas", 80)
 msg(P["maya"], [ME], "Customer interview notes",
-    "Notes from today's three customer interviews are attached. The recurring theme: people want search that\n"
+    "Notes from today's three customer interviews are attached. The recurring theme: people want search that "
     "works offline.", 90, attachment=("interview-notes.md", "# Interviews\n- Offline search\n- Faster sync\n".encode()))
 msg(P["lea"], [ME], "Réunion de lundi — ordre du jour",
     "Voici l'ordre du jour pour lundi : budget, calendrier, et les photos de l'atelier.", 100)

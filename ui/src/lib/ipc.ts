@@ -20,6 +20,7 @@ import type {
   ProviderId,
   SettableFlag,
   SyncReport,
+  ImportReport,
 } from './types';
 import { EVENTS } from './types';
 
@@ -147,6 +148,11 @@ export function mailThread(threadId: number): Promise<Message[]> {
 }
 
 /** Syncs one account, or every account with an IMAP server (`null`), once. */
+/** Opens the bundled sample workspace (offline) into the local account. */
+export function mailOpenSample(): Promise<ImportReport> {
+  return call('mail_open_sample');
+}
+
 export function mailSync(accountId: number | null): Promise<SyncReport[]> {
   return call('mail_sync', { accountId });
 }

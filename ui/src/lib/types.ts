@@ -220,3 +220,12 @@ export interface MailArrivedPayload {
   account_id: number;
   count: number;
 }
+
+/** What importing mail (or opening the sample workspace) did. */
+export interface ImportReport {
+  account_id: number;
+  read: number;
+  imported: number;
+  duplicates: number;
+  errors: string[];
+}

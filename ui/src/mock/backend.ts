@@ -482,6 +482,8 @@ export class FakeBackend {
         return this.#thread(args.threadId as number);
       case 'mail_sync':
         return this.#sync(args.accountId as number | null);
+      case 'mail_open_sample':
+        return { account_id: 0, read: 15, imported: 15, duplicates: 0, errors: [] };
       case 'mail_set_flags':
         return this.#change(args.ids as number[], false, (m) => {
           const flag = args.flag as string;

@@ -666,3 +666,144 @@ impl Orbit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{EnvOverrides, Keyring, OpenOptions, SystemClock};
+
+    fn open(dir: &std::path::Path) -> Orbit {
+        Orbit::open(OpenOptions {
+            data_dir: dir.to_path_buf(),
+            keyring: Keyring::in_memory("test").unwrap(),
+            clock: Arc::new(SystemClock),
+            env: EnvOverrides::default(),
+            net_timeout: Duration::from_secs(1),
+            busy_timeout: Duration::from_secs(1),
+        })
+        .unwrap()
+    }
+
+    /// A folder with messages at UIDs 1..=3 and a cursor at HIGHESTMODSEQ 10.
+    fn folder_with_mail(orbit: &Orbit) -> FolderRow {
+        let account = orbit.local_account().unwrap();
+        let folder_id = orbit
+            .store
+            .write(|tx| -> Result<i64> {
+                let id = db::upsert_folder(tx, account, "INBOX", "/", "inbox", true)?;
+                db::set_cursor(
+                    tx,
+                    id,
+                    &Cursor {
+                        uidvalidity: 5,
+                        uidnext: 4,
+                        highestmodseq: 10,
+                        last_uid: 3,
+                        low_uid: 1,
+                        backfill_done: true,
+                        synced_at: String::new(),
+                    },
+                )?;
+                let blobs = orbit_store::BlobStore::new(orbit.data_dir.join("blobs"));
+                for uid in 1..=3u32 {
+                    let raw = format!(
+                        "Message-ID: <v{uid}@example.com>\r\nSubject: {uid}\r\n\r\nbody\r\n"
+                    );
+                    ingest::store(
+                        tx,
+                        &blobs,
+                        &Incoming {
+                            account_id: account,
+                            folder_id: id,
+                            uid,
+                            modseq: 10,
+                            flags: Flags::default(),
+                            internal_date: None,
+                            raw: raw.as_bytes(),
+                        },
+                        "2026-11-26T00:00:00.000Z",
+                    )?;
+                }
+                Ok(id)
+            })
+            .unwrap();
+        orbit
+            .store
+            .read(|c| db::folder(c, folder_id))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn vanished_is_applied_before_highestmodseq_advances() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let folder = folder_with_mail(&orbit);
+        // Make applying the VANISHED set fail half-way (as a crash or a full disk would).
+        // TEMP triggers are per connection: install it on the writer itself.
+        orbit
+            .store
+            .write(|tx| -> Result<()> {
+                tx.execute_batch(
+                    "CREATE TEMP TRIGGER fail_delete BEFORE DELETE ON main.message_locations
+                     WHEN old.uid = 3 BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;",
+                )
+                .map_err(|e| Error::internal(e.to_string()))
+            })
+            .unwrap();
+        let mut cursor = folder.cursor.clone();
+        let mut report = SyncReport::default();
+        let result = orbit.apply_refresh(&folder, &mut cursor, &[2, 3], &[], 20, &mut report);
+        assert!(result.is_err(), "applying the VANISHED set failed");
+        let stored = orbit
+            .store
+            .read(|c| db::folder(c, folder.id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stored.cursor.highestmodseq, 10,
+            "HIGHESTMODSEQ did not advance past expunges that were not applied"
+        );
+        assert_eq!(
+            orbit
+                .store
+                .read(|c| db::locations(c, folder.id))
+                .unwrap()
+                .len(),
+            3,
+            "and nothing was half-removed"
+        );
+        assert_eq!(
+            cursor.highestmodseq, 10,
+            "the in-memory cursor did not advance either"
+        );
+
+        // Once applying works, both land together.
+        orbit
+            .store
+            .write(|tx| -> Result<()> {
+                tx.execute_batch("DROP TRIGGER temp.fail_delete")
+                    .map_err(|e| Error::internal(e.to_string()))
+            })
+            .unwrap();
+        orbit
+            .apply_refresh(&folder, &mut cursor, &[2, 3], &[], 20, &mut report)
+            .unwrap();
+        let stored = orbit
+            .store
+            .read(|c| db::folder(c, folder.id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.cursor.highestmodseq, 20);
+        assert_eq!(
+            orbit
+                .store
+                .read(|c| db::locations(c, folder.id))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
