@@ -19,7 +19,7 @@ app_packages=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libsoup-3.0-dev libxdo-dev libgl1-mesa-dri
-  dbus dbus-x11 gnome-keyring libsecret-tools
+  dbus dbus-bin dbus-x11 gnome-keyring libsecret-tools
 )
 test_packages=(
   xvfb xauth webkit2gtk-driver at-spi2-core

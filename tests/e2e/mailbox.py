@@ -3,6 +3,7 @@
 
   mailbox.py seed PORT USER PASSWORD       empty INBOX and put three messages in it
   mailbox.py flags PORT USER PASSWORD ID   print the flags of the INBOX message with Message-ID ID
+  mailbox.py append PORT USER PASSWORD ID  put a new message with Message-ID ID in INBOX
 """
 
 import imaplib
@@ -39,6 +40,10 @@ def main():
         imap.append("INBOX", "", date, message("e2e-1@example.com", "Maya Chen <maya@example.com>", "Launch checklist", "Here is the checklist for Thursday.\nPlease review item 3."))
         imap.append("INBOX", "", date, message("e2e-2@example.com", "Jonas Weber <jonas@example.com>", "Re: Launch checklist", "Looks good to me.\n\n> Please review item 3.", "e2e-1@example.com"))
         imap.append("INBOX", "(\\Seen)", date, message("e2e-3@example.com", "Léa Moreau <lea@example.com>", "Photos from the workshop", "Bonjour ! The photos are attached."))
+    elif command == "append":
+        mid = sys.argv[5]
+        date = imaplib.Time2Internaldate(time.time())
+        imap.append("INBOX", "", date, message(mid, "Amir Haddad <amir@example.org>", f"New: {mid}", "Just arrived."))
     elif command == "flags":
         wanted = sys.argv[5]
         typ, data = imap.search(None, "HEADER", "Message-ID", wanted)

@@ -83,6 +83,11 @@ await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error('the tray host did not start')), 10000);
 });
 const tray = (...args) => execFileSync(python, [join(here, 'tray.py'), args[0], trayFile, ...args.slice(1)], { encoding: 'utf8' });
+// Every desktop notification the app sends, as the notification daemon would receive it.
+const notifications = [];
+const monitor = spawn('dbus-monitor', ["interface='org.freedesktop.Notifications',member='Notify'"], { stdio: ['ignore', 'pipe', 'ignore'] });
+monitor.stdout.on('data', (chunk) => notifications.push(String(chunk)));
+const notified = (needle) => notifications.join('').split('member=Notify').filter((call) => call.includes(needle)).length;
 const mailbox = (...args) => execFileSync(python, [join(here, 'mailbox.py'), args[0], env.imapPort, env.user, env.password, ...args.slice(1)], { encoding: 'utf8' }).trim();
 mailbox('seed');
 const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
@@ -248,6 +253,22 @@ try {
     }, { timeout: 20000, timeoutMsg: 'the flag did not reach the server' });
   });
 
+  await step('new inbox mail is announced once, and a burst is not announced again at once', async () => {
+    mailbox('append', 'e2e-new-1@example.com');
+    await browser.waitUntil(async () => notified('new message') >= 1, {
+      timeout: 20000,
+      timeoutMsg: 'no new-mail notification reached the notification service',
+    });
+    for (const n of [2, 3, 4]) mailbox('append', `e2e-new-${n}@example.com`);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length === 7, {
+      timeout: 20000,
+      timeoutMsg: 'the burst did not arrive',
+    });
+    await browser.pause(1000);
+    const count = notified('new message');
+    if (count !== 1) throw new Error(`expected one notification within the minute, saw ${count}`);
+  });
+
   await step('keyboard navigation reaches every area', async () => {
     for (const [keys, area] of [[['g', 'i'], 'inbox'], [['g', 's'], 'settings'], [['g', 'c'], 'calendar']]) {
       await browser.keys(keys);
@@ -362,6 +383,7 @@ try {
   if (browser) await browser.deleteSession().catch(() => {});
   await stopDriver(driver);
   trayHost.kill('SIGTERM');
+  monitor.kill('SIGTERM');
   canary.close();
 }
 
