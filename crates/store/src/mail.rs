@@ -271,7 +271,8 @@ pub fn locations(conn: &Connection, folder_id: i64) -> Result<Vec<LocationRow>, 
     Ok(rows)
 }
 
-/// Puts a message at `folder_id`/`uid` with `flags` (replacing what was at that UID). A `date`
+/// Puts a message at `folder_id`/`uid` with `flags` (replacing what was at that UID). The
+/// `uid > 0` terms let SQLite use the partial unique index on (folder_id, uid). A `date`
 /// of 0 takes the message's own date.
 pub fn put_location(
     conn: &Connection,
@@ -284,9 +285,11 @@ pub fn put_location(
 ) -> Result<i64, StoreError> {
     let keywords = serde_json::to_string(&flags.keywords).unwrap_or_else(|_| "[]".into());
     if uid > 0 {
-        conn.prepare_cached("DELETE FROM message_locations WHERE folder_id = ?1 AND uid = ?2")
-            .and_then(|mut s| s.execute(params![folder_id, uid]))
-            .map_err(err("Cannot place a message"))?;
+        conn.prepare_cached(
+            "DELETE FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0",
+        )
+        .and_then(|mut s| s.execute(params![folder_id, uid]))
+        .map_err(err("Cannot place a message"))?;
         // A local move placed it here without a UID; the server's copy replaces that.
         conn.prepare_cached(
             "DELETE FROM message_locations WHERE folder_id = ?1 AND message = ?2 AND uid = 0",
@@ -331,7 +334,7 @@ pub fn set_flags(
     let changed = conn
         .prepare_cached(
             "UPDATE message_locations SET modseq = ?3, seen = ?4, flagged = ?5, answered = ?6,
-                 draft = ?7, keywords = ?8 WHERE folder_id = ?1 AND uid = ?2",
+                 draft = ?7, keywords = ?8 WHERE folder_id = ?1 AND uid = ?2 AND uid > 0",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -355,7 +358,7 @@ pub fn remove_uids(conn: &Connection, folder_id: i64, uids: &[u32]) -> Result<us
     let mut removed = 0;
     let mut find = conn
         .prepare_cached(
-            "SELECT id, message FROM message_locations WHERE folder_id = ?1 AND uid = ?2",
+            "SELECT id, message FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0",
         )
         .map_err(err("Cannot remove messages"))?;
     let mut delete = conn
@@ -725,9 +728,16 @@ pub fn list_folder(
     limit: u32,
     offset: u32,
 ) -> Result<Vec<MessageSummary>, StoreError> {
+    // The page is found in the covering index alone (folder_id, date, id), so a deep offset
+    // skips index entries instead of joining every skipped row with its message.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM message_locations l JOIN messages m ON m.id = l.message
-         WHERE l.folder_id = ?1 ORDER BY l.date DESC, l.id DESC LIMIT ?2 OFFSET ?3"
+        "SELECT {SUMMARY_COLUMNS} FROM (
+             SELECT id FROM message_locations WHERE folder_id = ?1
+             ORDER BY date DESC, id DESC LIMIT ?2 OFFSET ?3
+         ) AS page
+         JOIN message_locations l ON l.id = page.id
+         JOIN messages m ON m.id = l.message
+         ORDER BY l.date DESC, l.id DESC"
     );
     let mut stmt = conn
         .prepare_cached(&sql)

@@ -391,3 +391,35 @@ fn activities_filter_by_actor_action_prefix_and_target() -> TestResult {
     );
     Ok(())
 }
+
+/// The hot mail queries use their indexes (without the `uid > 0` term the partial index on
+/// (folder_id, uid) is skipped, which made a 50k-message first sync quadratic): checked with
+/// EXPLAIN QUERY PLAN on the statements as the store writes them, with bound parameters.
+#[test]
+fn hot_mail_queries_use_their_indexes() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    store.read(|conn| -> Result<(), Box<dyn std::error::Error>> {
+        let plan = |sql: &str| -> rusqlite::Result<String> {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            // Bound parameters, as in the real statements: SQLite cannot see their values.
+            let params: Vec<i64> = (0..stmt.parameter_count()).map(|_| 5).collect();
+            let rows: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows.join(" | "))
+        };
+        for (sql, index) in [
+            ("DELETE FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0", "message_locations_folder_uid_idx"),
+            ("SELECT id, message FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0", "message_locations_folder_uid_idx"),
+            ("SELECT id FROM message_locations WHERE folder_id = ?1 ORDER BY date DESC, id DESC LIMIT 50 OFFSET 50000", "COVERING INDEX message_locations_folder_date_idx"),
+            ("SELECT id FROM messages WHERE account_id = ?1 AND message_id = ?2", "messages_account_message_id_idx"),
+            ("SELECT thread_id FROM thread_refs WHERE account_id = ?1 AND ref = ?2", "PRIMARY KEY"),
+        ] {
+            let found = plan(sql)?;
+            assert!(found.contains(index), "{sql}\n  uses {found}\n  expected {index}");
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
