@@ -1,6 +1,8 @@
 //! The blob store: attachments and raw messages as files named by their SHA-256, so the same
 //! bytes are stored once however many messages carry them. Files are written to a temporary
-//! name, synced and renamed, so a crash never leaves a half-written blob under a real name.
+//! name and renamed, so a crash never leaves a half-written blob under a real name. A sync
+//! batch makes its blobs durable with one flush before its database transaction commits
+//! (`syncfs` on Linux, one `fsync` per file elsewhere), instead of one fsync per blob.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,25 +37,80 @@ impl BlobStore {
         self.root.join(prefix).join(key)
     }
 
-    /// Stores `bytes` (once) and returns its key.
+    /// Stores `bytes` (once), durably, and returns its key.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let key = Self::key(bytes);
-        let path = self.path(&key);
-        if path.exists() {
-            return Ok(key);
-        }
-        let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile_in(dir)?;
-        tmp.1.write_all(bytes)?;
-        tmp.1.sync_data()?;
-        std::fs::rename(&tmp.0, &path)?;
+        let mut batch = self.batch();
+        let key = batch.put(bytes)?;
+        batch.sync()?;
         Ok(key)
+    }
+
+    /// A batch of writes made durable together by [`BlobBatch::sync`].
+    pub fn batch(&self) -> BlobBatch<'_> {
+        BlobBatch {
+            store: self,
+            written: Vec::new(),
+        }
     }
 
     /// The bytes of blob `key`.
     pub fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
         std::fs::read(self.path(key))
+    }
+}
+
+/// Blobs written but not yet flushed to disk.
+#[derive(Debug)]
+pub struct BlobBatch<'a> {
+    store: &'a BlobStore,
+    written: Vec<PathBuf>,
+}
+
+impl BlobBatch<'_> {
+    /// Stores `bytes` (once) and returns its key; durable after [`BlobBatch::sync`].
+    pub fn put(&mut self, bytes: &[u8]) -> std::io::Result<String> {
+        let key = BlobStore::key(bytes);
+        let path = self.store.path(&key);
+        if path.exists() {
+            return Ok(key);
+        }
+        let dir = path.parent().unwrap_or(&self.store.root);
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile_in(dir)?;
+        tmp.1.write_all(bytes)?;
+        std::fs::rename(&tmp.0, &path)?;
+        self.written.push(path);
+        Ok(key)
+    }
+
+    /// Flushes every blob of the batch (and their directory entries) to disk. Call it before
+    /// committing the transaction that refers to them.
+    pub fn sync(self) -> std::io::Result<()> {
+        if self.written.is_empty() {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            let root = std::fs::File::open(&self.store.root)?;
+            rustix::fs::syncfs(&root)?;
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let mut dirs: Vec<&Path> = Vec::new();
+            for path in &self.written {
+                std::fs::File::open(path)?.sync_all()?;
+                if let Some(dir) = path.parent()
+                    && !dirs.contains(&dir)
+                {
+                    dirs.push(dir);
+                }
+            }
+            #[cfg(unix)]
+            for dir in dirs {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -136,6 +136,7 @@ impl Orbit {
         };
         for batch in found.chunks(BATCH) {
             let now = self.now_stamp();
+            let mut blob_batch = blobs.batch();
             let (imported, duplicates) = self.store.write(|tx| -> Result<(usize, usize)> {
                 let mut imported = 0;
                 let mut duplicates = 0;
@@ -154,11 +155,14 @@ impl Orbit {
                         duplicates += 1;
                         continue;
                     }
-                    match ingest::store(tx, &blobs, &incoming, &now)? {
+                    match ingest::store(tx, &mut blob_batch, &incoming, &now)? {
                         Stored::New(_) => imported += 1,
                         Stored::Known(_) => duplicates += 1,
                     }
                 }
+                std::mem::replace(&mut blob_batch, blobs.batch())
+                    .sync()
+                    .map_err(|e| Error::internal(format!("Cannot write to the blob store: {e}")))?;
                 Ok((imported, duplicates))
             })?;
             report.imported += imported;

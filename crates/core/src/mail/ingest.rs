@@ -3,7 +3,7 @@
 //! attachments in the blob store, and place it in its folder.
 
 use orbit_mail::{ParsedMessage, thread::subject_fallback_allowed};
-use orbit_store::BlobStore;
+use orbit_store::BlobBatch;
 use orbit_store::mail::{self as db, Flags};
 use rusqlite::Connection;
 use serde_json::json;
@@ -133,7 +133,7 @@ pub(crate) fn already_in_folder(conn: &Connection, incoming: &Incoming<'_>) -> R
 /// Stores `incoming` inside the caller's transaction.
 pub(crate) fn store(
     conn: &Connection,
-    blobs: &BlobStore,
+    blobs: &mut BlobBatch<'_>,
     incoming: &Incoming<'_>,
     now: &str,
 ) -> Result<Stored> {

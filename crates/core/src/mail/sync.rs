@@ -478,6 +478,7 @@ impl Orbit {
             .collect();
         known.retain(|(summary, _)| !gone.contains(&summary.uid));
         let blobs = self.blobs();
+        let mut batch = blobs.batch();
         let now = self.now_stamp();
         self.store.write(|tx| -> Result<(usize, usize)> {
             let mut new = 0;
@@ -496,7 +497,7 @@ impl Orbit {
             for message in fetched.items.iter().filter(|m| !gone.contains(&m.uid)) {
                 let stored = ingest::store(
                     tx,
-                    &blobs,
+                    &mut batch,
                     &Incoming {
                         account_id: folder.account_id,
                         folder_id: folder.id,
@@ -516,6 +517,10 @@ impl Orbit {
             // Messages expunged between the listing and the fetch are simply absent: the
             // cursor still moves past them, as they no longer exist.
             db::set_cursor(tx, folder.id, &next)?;
+            // The blobs this batch refers to reach the disk before the batch commits.
+            std::mem::replace(&mut batch, blobs.batch())
+                .sync()
+                .map_err(|e| Error::internal(format!("Cannot write to the blob store: {e}")))?;
             Ok((new, located))
         })
     }
@@ -707,13 +712,14 @@ mod tests {
                     },
                 )?;
                 let blobs = orbit_store::BlobStore::new(orbit.data_dir.join("blobs"));
+                let mut batch = blobs.batch();
                 for uid in 1..=3u32 {
                     let raw = format!(
                         "Message-ID: <v{uid}@example.com>\r\nSubject: {uid}\r\n\r\nbody\r\n"
                     );
                     ingest::store(
                         tx,
-                        &blobs,
+                        &mut batch,
                         &Incoming {
                             account_id: account,
                             folder_id: id,
