@@ -112,6 +112,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "mail_changes_account_idx",
                 "mail_changes_folder_uid_idx",
                 "message_locations_folder_date_idx",
+                "message_locations_folder_seen_idx",
                 "message_locations_folder_uid_idx",
                 "message_locations_message_idx",
                 "messages_account_message_id_idx",
