@@ -610,7 +610,7 @@ fn main() -> Res<()> {
     let scratch = Connection::open(&copy)?;
     let before = counts_on(&scratch)?;
     scratch.execute_batch(
-        "CREATE INDEX message_locations_folder_seen_idx ON message_locations (folder_id, seen);
+        "CREATE INDEX IF NOT EXISTS message_locations_folder_seen_idx ON message_locations (folder_id, seen);
          ANALYZE;",
     )?;
     let after = counts_on(&scratch)?;
