@@ -476,6 +476,24 @@ pub async fn uid_search(session: &mut Session, criteria: &str) -> Result<Vec<u32
     Ok(uids)
 }
 
+/// Runs a FETCH and turns each FETCH response into an item with `parse` (responses it
+/// returns `None` for are skipped), collecting VANISHED and EXPUNGE announcements on the way.
+async fn fetch_each<T>(
+    session: &mut Session,
+    command: &str,
+    parse: impl Fn(&[AttributeValue<'_>]) -> Option<T>,
+) -> Result<FetchOutcome<T>, ImapError> {
+    let mut outcome = FetchOutcome::default();
+    exchange(session, command, |seen| match seen {
+        Seen::Fetch(attributes) => outcome.items.extend(parse(attributes)),
+        Seen::Vanished(ranges) => add_ranges(&mut outcome.vanished, ranges),
+        Seen::Expunge => outcome.expunged = true,
+        Seen::Other(_) => {}
+    })
+    .await?;
+    Ok(outcome)
+}
+
 /// Flags of the messages in `range` (a UID set), only those changed since `changed_since`
 /// when given (CONDSTORE). With QRESYNC enabled, `vanished` asks the server to report expunged
 /// UIDs in the range too.
@@ -492,19 +510,7 @@ pub async fn fetch_flags(
         Some(modseq) => format!("UID FETCH {range} (UID FLAGS) (CHANGEDSINCE {modseq})"),
         None => format!("UID FETCH {range} (UID FLAGS)"),
     };
-    let mut outcome = FetchOutcome::default();
-    exchange(session, &command, |seen| match seen {
-        Seen::Fetch(attributes) => {
-            if let Some(flags) = remote_flags(attributes) {
-                outcome.items.push(flags);
-            }
-        }
-        Seen::Vanished(ranges) => add_ranges(&mut outcome.vanished, ranges),
-        Seen::Expunge => outcome.expunged = true,
-        Seen::Other(_) => {}
-    })
-    .await?;
-    Ok(outcome)
+    fetch_each(session, &command, remote_flags).await
 }
 
 /// Summaries of the messages `uids`: flags, MODSEQ, INTERNALDATE, size and the Message-ID
@@ -514,50 +520,41 @@ pub async fn fetch_summaries(
     uids: &[u32],
     condstore: bool,
 ) -> Result<FetchOutcome<HeaderSummary>, ImapError> {
-    let mut outcome = FetchOutcome::default();
     if uids.is_empty() {
-        return Ok(outcome);
+        return Ok(FetchOutcome::default());
     }
     let modseq = if condstore { " MODSEQ" } else { "" };
     let command = format!(
         "UID FETCH {} (UID FLAGS INTERNALDATE RFC822.SIZE{modseq} BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
         uid_set(uids)
     );
-    exchange(session, &command, |seen| match seen {
-        Seen::Fetch(attributes) => {
-            let mut summary = HeaderSummary {
-                uid: 0,
-                flags: Vec::new(),
-                modseq: None,
-                internal_date: None,
-                size: 0,
-                message_id_header: Vec::new(),
-            };
-            for attribute in attributes {
-                match attribute {
-                    AttributeValue::Uid(u) => summary.uid = *u,
-                    AttributeValue::Flags(f) => summary.flags = flags_of(f),
-                    AttributeValue::ModSeq(m) => summary.modseq = Some(*m),
-                    AttributeValue::InternalDate(d) => summary.internal_date = internal_date(d),
-                    AttributeValue::Rfc822Size(s) => summary.size = *s,
-                    AttributeValue::BodySection {
-                        data: Some(data), ..
-                    } => {
-                        summary.message_id_header = data.to_vec();
-                    }
-                    _ => {}
+    fetch_each(session, &command, |attributes| {
+        let mut summary = HeaderSummary {
+            uid: 0,
+            flags: Vec::new(),
+            modseq: None,
+            internal_date: None,
+            size: 0,
+            message_id_header: Vec::new(),
+        };
+        for attribute in attributes {
+            match attribute {
+                AttributeValue::Uid(u) => summary.uid = *u,
+                AttributeValue::Flags(f) => summary.flags = flags_of(f),
+                AttributeValue::ModSeq(m) => summary.modseq = Some(*m),
+                AttributeValue::InternalDate(d) => summary.internal_date = internal_date(d),
+                AttributeValue::Rfc822Size(s) => summary.size = *s,
+                AttributeValue::BodySection {
+                    data: Some(data), ..
+                } => {
+                    summary.message_id_header = data.to_vec();
                 }
-            }
-            if summary.uid > 0 {
-                outcome.items.push(summary);
+                _ => {}
             }
         }
-        Seen::Vanished(ranges) => add_ranges(&mut outcome.vanished, ranges),
-        Seen::Expunge => outcome.expunged = true,
-        Seen::Other(_) => {}
+        (summary.uid > 0).then_some(summary)
     })
-    .await?;
-    Ok(outcome)
+    .await
 }
 
 /// The whole messages `uids` (BODY.PEEK, so \Seen is not set), with flags and dates.
@@ -566,48 +563,39 @@ pub async fn fetch_messages(
     uids: &[u32],
     condstore: bool,
 ) -> Result<FetchOutcome<FetchedMessage>, ImapError> {
-    let mut outcome = FetchOutcome::default();
     if uids.is_empty() {
-        return Ok(outcome);
+        return Ok(FetchOutcome::default());
     }
     let modseq = if condstore { " MODSEQ" } else { "" };
     let command = format!(
         "UID FETCH {} (UID FLAGS INTERNALDATE{modseq} BODY.PEEK[])",
         uid_set(uids)
     );
-    exchange(session, &command, |seen| match seen {
-        Seen::Fetch(attributes) => {
-            let mut message = FetchedMessage {
-                uid: 0,
-                flags: Vec::new(),
-                modseq: None,
-                internal_date: None,
-                raw: Vec::new(),
-            };
-            let mut has_body = false;
-            for attribute in attributes {
-                match attribute {
-                    AttributeValue::Uid(u) => message.uid = *u,
-                    AttributeValue::Flags(f) => message.flags = flags_of(f),
-                    AttributeValue::ModSeq(m) => message.modseq = Some(*m),
-                    AttributeValue::InternalDate(d) => message.internal_date = internal_date(d),
-                    AttributeValue::BodySection { data, .. } | AttributeValue::Rfc822(data) => {
-                        message.raw = data.as_deref().unwrap_or_default().to_vec();
-                        has_body = true;
-                    }
-                    _ => {}
+    fetch_each(session, &command, |attributes| {
+        let mut message = FetchedMessage {
+            uid: 0,
+            flags: Vec::new(),
+            modseq: None,
+            internal_date: None,
+            raw: Vec::new(),
+        };
+        let mut has_body = false;
+        for attribute in attributes {
+            match attribute {
+                AttributeValue::Uid(u) => message.uid = *u,
+                AttributeValue::Flags(f) => message.flags = flags_of(f),
+                AttributeValue::ModSeq(m) => message.modseq = Some(*m),
+                AttributeValue::InternalDate(d) => message.internal_date = internal_date(d),
+                AttributeValue::BodySection { data, .. } | AttributeValue::Rfc822(data) => {
+                    message.raw = data.as_deref().unwrap_or_default().to_vec();
+                    has_body = true;
                 }
-            }
-            if message.uid > 0 && has_body {
-                outcome.items.push(message);
+                _ => {}
             }
         }
-        Seen::Vanished(ranges) => add_ranges(&mut outcome.vanished, ranges),
-        Seen::Expunge => outcome.expunged = true,
-        Seen::Other(_) => {}
+        (message.uid > 0 && has_body).then_some(message)
     })
-    .await?;
-    Ok(outcome)
+    .await
 }
 
 /// `UID STORE uids ±FLAGS (flags)`, with `UNCHANGEDSINCE` when given. Returns the UIDs the
