@@ -157,6 +157,7 @@ export type SyncLine =
   | { kind: 'syncing' }
   | { kind: 'synced'; text: string; title: string }
   | { kind: 'never' }
+  | { kind: 'local' }
   | { kind: 'error'; text: string; title: string };
 
 /** Folder errors of a SyncReport in a line: "Couldn’t sync Junk: …" or "Couldn’t sync 3 folders". */
