@@ -67,10 +67,19 @@ while IFS= read -r line; do
 done <<< "$out"
 
 # Round-trip a throwaway secret to prove the Secret Service answers and the keyring is unlocked.
+# The daemon creates the login collection just after it forks; a store that comes too early
+# finds no collection (and asks for a prompter), so give it a few tries.
 probe="keyring-session-probe-$$"
-printf '%s' "$probe" | secret-tool store --label='orbit keyring-session probe' \
-    orbit-keyring-session probe user "$probe" 2>>"$dir/gnome-keyring.log" \
-  || fail "secret-tool store failed"
+stored=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  if printf '%s' "$probe" | secret-tool store --label='orbit keyring-session probe' \
+      orbit-keyring-session probe user "$probe" 2>>"$dir/gnome-keyring.log"; then
+    stored=1
+    break
+  fi
+  sleep 0.3
+done
+[ "$stored" = 1 ] || fail "secret-tool store failed"
 got=$(secret-tool lookup orbit-keyring-session probe user "$probe" 2>>"$dir/gnome-keyring.log") \
   || fail "secret-tool lookup failed"
 [ "$got" = "$probe" ] || fail "secret-tool lookup returned '$got'"

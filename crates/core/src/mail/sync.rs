@@ -398,6 +398,17 @@ impl Orbit {
         modseq: u64,
         report: &mut SyncReport,
     ) -> Result<()> {
+        if gone.is_empty() && remote.is_empty() {
+            // Nothing vanished or changed: only the cursor moves (no need to read the folder).
+            if modseq > cursor.highestmodseq {
+                let mut next = cursor.clone();
+                next.highestmodseq = modseq;
+                self.store
+                    .write(|tx| -> Result<()> { Ok(db::set_cursor(tx, folder.id, &next)?) })?;
+                *cursor = next;
+            }
+            return Ok(());
+        }
         let stored: BTreeMap<u32, Flags> = self
             .store
             .read(|c| db::locations(c, folder.id))?
