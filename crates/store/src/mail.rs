@@ -290,9 +290,11 @@ pub fn put_location(
         )
         .and_then(|mut s| s.execute(params![folder_id, uid]))
         .map_err(err("Cannot place a message"))?;
-        // A local move placed it here without a UID; the server's copy replaces that.
+        // A local move placed it here without a UID; the server's copy replaces that. Found by
+        // message: left to itself SQLite picks the (folder_id, seen) index and scans the folder.
         conn.prepare_cached(
-            "DELETE FROM message_locations WHERE folder_id = ?1 AND message = ?2 AND uid = 0",
+            "DELETE FROM message_locations INDEXED BY message_locations_message_idx
+             WHERE message = ?2 AND folder_id = ?1 AND uid = 0",
         )
         .and_then(|mut s| s.execute(params![folder_id, message]))
         .map_err(err("Cannot place a message"))?;

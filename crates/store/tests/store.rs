@@ -415,6 +415,7 @@ fn hot_mail_queries_use_their_indexes() -> TestResult {
             ("SELECT id, message FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0", "message_locations_folder_uid_idx"),
             ("SELECT id FROM message_locations WHERE folder_id = ?1 ORDER BY date DESC, id DESC LIMIT 50 OFFSET 50000", "COVERING INDEX message_locations_folder_date_idx"),
             ("SELECT id FROM messages WHERE account_id = ?1 AND message_id = ?2", "messages_account_message_id_idx"),
+            ("DELETE FROM message_locations INDEXED BY message_locations_message_idx WHERE message = ?2 AND folder_id = ?1 AND uid = 0", "message_locations_message_idx"),
             ("SELECT thread_id FROM thread_refs WHERE account_id = ?1 AND ref = ?2", "PRIMARY KEY"),
         ] {
             let found = plan(sql)?;
