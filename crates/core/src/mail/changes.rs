@@ -268,6 +268,16 @@ impl Orbit {
         Ok(self.store.read(|c| db::changes(c, account_id))?.len())
     }
 
+    /// Removes a queued change (sent, or void).
+    fn drop_change(&self, id: i64) -> Result<()> {
+        Ok(self.store.write(|tx| db::delete_change(tx, id))?)
+    }
+
+    /// Records a failed attempt to send a queued change.
+    fn note_change_failure(&self, id: i64, error: &str) -> Result<()> {
+        Ok(self.store.write(|tx| db::change_failed(tx, id, error))?)
+    }
+
     /// Sends the account's queued changes to the server, oldest first. A change whose UIDs
     /// are void (UIDVALIDITY changed) is dropped; a flag change the server changed meanwhile
     /// (UNCHANGEDSINCE failed) is sent again as a plain +FLAGS/-FLAGS, which keeps the server's
@@ -288,13 +298,11 @@ impl Orbit {
         let mut touched: std::collections::BTreeSet<(i64, u32)> = std::collections::BTreeSet::new();
         for change in queued {
             let Some(folder) = self.store.read(|c| db::folder(c, change.folder_id))? else {
-                self.store
-                    .write(|tx| -> Result<()> { Ok(db::delete_change(tx, change.id)?) })?;
+                self.drop_change(change.id)?;
                 continue;
             };
             if folder.cursor.uidvalidity != change.uidvalidity {
-                self.store
-                    .write(|tx| -> Result<()> { Ok(db::delete_change(tx, change.id)?) })?;
+                self.drop_change(change.id)?;
                 report.voided += 1;
                 continue;
             }
@@ -303,8 +311,7 @@ impl Orbit {
                     .await
                     .map_err(net)?;
                 if now.uidvalidity != change.uidvalidity {
-                    self.store
-                        .write(|tx| -> Result<()> { Ok(db::delete_change(tx, change.id)?) })?;
+                    self.drop_change(change.id)?;
                     report.voided += 1;
                     selected = None;
                     continue;
@@ -360,8 +367,7 @@ impl Orbit {
             };
             match outcome {
                 Ok(()) => {
-                    self.store
-                        .write(|tx| -> Result<()> { Ok(db::delete_change(tx, change.id)?) })?;
+                    self.drop_change(change.id)?;
                     report.sent += 1;
                 }
                 Err(e) if e.kind() == orbit_net::FailureKind::Protocol && change.attempts >= 4 => {
@@ -383,14 +389,10 @@ impl Orbit {
                     self.emit(Event::ActivityAdded { id: activity });
                 }
                 Err(e) if e.kind() == orbit_net::FailureKind::Protocol => {
-                    self.store.write(|tx| -> Result<()> {
-                        Ok(db::change_failed(tx, change.id, &e.to_string())?)
-                    })?;
+                    self.note_change_failure(change.id, &e.to_string())?;
                 }
                 Err(e) => {
-                    self.store.write(|tx| -> Result<()> {
-                        Ok(db::change_failed(tx, change.id, &e.to_string())?)
-                    })?;
+                    self.note_change_failure(change.id, &e.to_string())?;
                     return Err(net(e));
                 }
             }
