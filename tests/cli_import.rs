@@ -61,10 +61,39 @@ fn every_corpus_message_is_stored_and_keeps_what_a_reader_needs() -> TestResult 
         imported,
         "one stored message per distinct Message-ID"
     );
+    let originals: std::collections::HashSet<Vec<u8>> = walk(&dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(std::fs::read)
+        .collect::<Result<_, _>>()?;
     let mut with_sender = 0;
+    let mut attachments_read = 0;
     for m in &messages {
-        let shown = profile.run(&["--json", "mail", "show", &m["id"].to_string()], None)?;
+        let id = m["id"].to_string();
+        let shown = profile.run(&["--json", "mail", "show", &id], None)?;
         assert!(shown.ok, "message {} opens: {}", m["id"], shown.stderr);
+        // The raw message comes back byte for byte (from its pack).
+        let raw = profile.run_bytes(&["mail", "show", "--raw", &id])?;
+        assert!(
+            originals.contains(&raw),
+            "message {id}: the raw bytes are one of the imported files ({} bytes)",
+            raw.len()
+        );
+        // Every attachment reads back at its recorded size.
+        for a in shown.json()?["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let bytes =
+                profile.run_bytes(&["mail", "attachment", &id, &a["ordinal"].to_string()])?;
+            assert_eq!(
+                Some(bytes.len() as u64),
+                a["size"].as_u64(),
+                "message {id} attachment {a}"
+            );
+            attachments_read += 1;
+        }
         if !m["from"].as_str().unwrap_or("").is_empty() {
             with_sender += 1;
         }
@@ -79,6 +108,10 @@ fn every_corpus_message_is_stored_and_keeps_what_a_reader_needs() -> TestResult 
         .filter(|m| m["has_attachments"] == true)
         .count();
     assert!(attached > 10, "attachments are recognised: {attached}");
+    assert!(
+        attachments_read > attached,
+        "{attachments_read} attachments read back"
+    );
     assert_eq!(integrity(&profile)?, "ok");
     // Importing again adds nothing.
     let again = profile

@@ -240,6 +240,18 @@ fn the_first_sync_stores_every_folder_and_a_resync_changes_nothing() -> TestResu
         .run(&["--json", "mail", "show", &reply["id"].to_string()], None)?
         .json()?;
     assert_eq!(shown["text"].as_str().map(str::trim), Some("Looks good."));
+    // The raw message is kept byte for byte, as the server sent it.
+    let raw = profile.run_bytes(&["mail", "show", "--raw", &reply["id"].to_string()])?;
+    assert_eq!(
+        String::from_utf8_lossy(&raw),
+        message(
+            "a2@example.com",
+            "Bob <bob@example.com>",
+            "Re: Budget",
+            Some("a1@example.com"),
+            "Looks good.",
+        )
+    );
     assert_eq!(
         shown["folders"],
         serde_json::json!(["INBOX", "Sent"]),

@@ -219,6 +219,19 @@ impl Profile {
         })
     }
 
+    /// Runs `orbit` and returns its standard output as bytes; an error when it fails.
+    pub fn run_bytes(&self, args: &[&str]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+        let output = self.command(args).stdin(Stdio::null()).output()?;
+        if !output.status.success() {
+            return Err(format!(
+                "orbit {args:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        Ok(output.stdout)
+    }
+
     /// The profile id (keyring entries are named under it).
     pub fn profile_id(&self) -> Result<String, rusqlite::Error> {
         let conn = rusqlite::Connection::open(self.database())?;

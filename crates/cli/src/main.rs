@@ -111,6 +111,19 @@ enum MailCommand {
     Show {
         /// The message id (from `orbit mail list`).
         id: i64,
+        /// Write the message as received (RFC 5322 bytes) instead, e.g. `> message.eml`.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Save an attachment (numbered as `orbit mail show` lists them).
+    Attachment {
+        /// The message id.
+        id: i64,
+        /// The attachment's number.
+        number: i64,
+        /// Where to write it (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Show a conversation, oldest first.
     Thread {
@@ -535,7 +548,39 @@ fn mail(orbit: &Orbit, command: MailCommand, json: bool) -> anyhow::Result<ExitC
                 }
             }
         }
-        MailCommand::Show { id } => {
+        MailCommand::Show { id, raw: true } => {
+            let bytes = orbit.mail_raw(id)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .context("Cannot write the message to standard output")?;
+        }
+        MailCommand::Attachment { id, number, output } => {
+            let (attachment, bytes) = orbit.mail_attachment(id, number)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("Cannot write {}", path.display()))?;
+                    if json {
+                        print_json(&attachment)?;
+                    } else {
+                        println!(
+                            "Saved {} ({} bytes) to {}",
+                            attachment.filename,
+                            bytes.len(),
+                            path.display()
+                        );
+                    }
+                }
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&bytes)
+                        .and_then(|()| out.flush())
+                        .context("Cannot write the attachment to standard output")?;
+                }
+            }
+        }
+        MailCommand::Show { id, raw: false } => {
             let message = orbit.mail_show(id)?;
             if json {
                 print_json(&message)?;
@@ -615,7 +660,8 @@ fn print_message(m: &orbit_core::mail::Message) {
     );
     for a in &m.attachments {
         println!(
-            "Attached: {} ({}, {} bytes)",
+            "Attached: #{} {} ({}, {} bytes)",
+            a.ordinal,
             if a.filename.is_empty() {
                 "(unnamed)"
             } else {

@@ -109,7 +109,7 @@ pub struct KeyringStatus {
 #[derive(Debug)]
 pub struct Orbit {
     data_dir: PathBuf,
-    store: Store,
+    store: Arc<Store>,
     keyring: Keyring,
     clock: Arc<dyn Clock>,
     env: EnvOverrides,
@@ -141,7 +141,7 @@ impl Orbit {
         let (events, _) = broadcast::channel(256);
         let mut orbit = Self {
             data_dir: options.data_dir,
-            store,
+            store: Arc::new(store),
             keyring: options.keyring,
             clock: options.clock,
             env: options.env,

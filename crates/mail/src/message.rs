@@ -735,7 +735,7 @@ fn note_part_defects(message: &Message<'_>, raw: &[u8], defects: &mut Vec<String
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    !needle.is_empty() && memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// A header value shortened for a defect note.

@@ -11,18 +11,26 @@ pub(crate) const SNIPPET_CHARS: usize = 160;
 /// is quoted, so a bare forward still gets a preview.
 pub(crate) fn make_snippet(text: &str) -> String {
     let own = own_words(text);
-    let source = if own.is_empty() { collapse(text) } else { own };
+    let source = if own.is_empty() {
+        collapse(text, SNIPPET_CHARS + 1)
+    } else {
+        own
+    };
     truncate(&source, SNIPPET_CHARS)
 }
 
 /// The text without quoted material, collapsed to single spaces.
 fn own_words(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut lines = text.lines().map(str::trim).peekable();
     let mut kept = String::new();
-    let mut i = 0;
-    while let Some(line) = lines.get(i) {
-        let next = lines.get(i + 1).copied().unwrap_or_default();
-        i += 1;
+    while let Some(line) = lines.next() {
+        let next = lines.peek().copied().unwrap_or_default();
+        // Enough for a snippet: the rest of a long message is not read.
+        if kept.len() > 8 * SNIPPET_CHARS
+            && collapse(&kept, SNIPPET_CHARS + 1).chars().count() > SNIPPET_CHARS
+        {
+            break;
+        }
         if line.starts_with('>') {
             continue;
         }
@@ -37,17 +45,20 @@ fn own_words(text: &str) -> String {
         }
         // "On Mon, 1 Jan 2024 at 10:00, Joe <joe@example.com>\nwrote:" split over two lines.
         if starts_attribution(line) && is_attribution(&format!("{line} {next}")) {
-            i += 1;
+            lines.next();
             continue;
         }
         kept.push_str(line);
         kept.push(' ');
     }
-    collapse(&kept)
+    collapse(&kept, SNIPPET_CHARS + 1)
 }
 
 /// A line after which the rest is a signature or an older message.
 fn is_separator(line: &str) -> bool {
+    if !line.starts_with(['-', '_', 'b', 'B']) {
+        return false;
+    }
     let lower = line.to_lowercase();
     line == "--"
         || lower.starts_with("-----original message")
@@ -61,6 +72,9 @@ fn is_separator(line: &str) -> bool {
 
 /// Attribution lines that introduce a quote, in the languages clients most often write.
 fn is_attribution(line: &str) -> bool {
+    if !line.ends_with(':') || line.len() >= 600 {
+        return false;
+    }
     let lower = line.to_lowercase();
     let ends = [
         "wrote:",
@@ -80,25 +94,32 @@ fn is_attribution(line: &str) -> bool {
 
 /// The first line of an attribution that a client folded over two lines.
 fn starts_attribution(line: &str) -> bool {
-    let lower = line.to_lowercase();
+    let head: String = line.chars().take(4).collect();
+    let lower = head.to_lowercase();
     ["on ", "am ", "le ", "el ", "il ", "op ", "den ", "em "]
         .iter()
         .any(|p| lower.starts_with(p))
 }
 
-/// Single spaces, no invisible padding characters.
-fn collapse(text: &str) -> String {
+/// Single spaces, no invisible padding characters; stops after `max_chars` characters.
+fn collapse(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(4 * SNIPPET_CHARS));
     let mut space = false;
+    let mut count = 0;
     for ch in text.chars() {
         if ch.is_whitespace() {
             space = true;
         } else if !is_invisible(ch) {
             if space && !out.is_empty() {
                 out.push(' ');
+                count += 1;
             }
             space = false;
             out.push(ch);
+            count += 1;
+            if count >= max_chars {
+                break;
+            }
         }
     }
     out

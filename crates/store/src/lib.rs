@@ -14,7 +14,7 @@ pub mod settings;
 
 pub use accounts::{AccountRow, AccountWrite, Endpoint, LastTest};
 pub use activities::{ActivityFilter, ActivityRow, NewActivity};
-pub use blobs::{BlobBatch, BlobStore};
+pub use blobs::{BlobBatch, BlobStore, Packed};
 pub use error::{StoreError, StoreErrorKind};
 pub use migrate::{LATEST_VERSION, Migration, migrations};
 

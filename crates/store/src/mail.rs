@@ -455,8 +455,12 @@ pub struct NewMessage<'a> {
     pub has_attachments: bool,
     /// Raw size.
     pub size: i64,
-    /// Raw blob key.
+    /// Raw blob key ('' when packed).
     pub raw_blob: &'a str,
+    /// The pack holding the raw message ('' when in a blob).
+    pub raw_pack: &'a str,
+    /// Where the raw message starts in `raw_pack`.
+    pub raw_offset: i64,
     /// First In-Reply-To.
     pub in_reply_to: &'a str,
     /// References JSON.
@@ -472,8 +476,9 @@ pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, Stor
     conn.prepare_cached(
         "INSERT INTO messages (account_id, message_id, thread_id, subject, from_name, from_email,
              recipients, date, snippet, body_text, body_html, has_attachments, size, raw_blob,
-             in_reply_to, refs, defects, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             raw_pack, raw_offset, in_reply_to, refs, defects, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -491,6 +496,8 @@ pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, Stor
             m.has_attachments,
             m.size,
             m.raw_blob,
+            m.raw_pack,
+            m.raw_offset,
             m.in_reply_to,
             m.refs,
             m.defects,
@@ -499,6 +506,39 @@ pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, Stor
     })
     .map_err(err("Cannot store a message"))?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Whether the account has any message stored.
+pub fn account_has_messages(conn: &Connection, account_id: i64) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1)")
+        .and_then(|mut s| s.query_row([account_id], |r| r.get(0)))
+        .map_err(err("Cannot read messages"))
+}
+
+/// Where the blob `key` sits in a pack, if it is packed: `(pack, offset, size)`.
+pub fn packed_blob(conn: &Connection, key: &str) -> Result<Option<(String, i64, i64)>, StoreError> {
+    conn.prepare_cached("SELECT pack, offset, size FROM packed_blobs WHERE key = ?1")
+        .and_then(|mut s| {
+            s.query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
+        .map_err(err("Cannot read the blob index"))
+}
+
+/// Records that the blob `key` is `size` bytes at `offset` of `pack` (kept if already known).
+pub fn insert_packed_blob(
+    conn: &Connection,
+    key: &str,
+    pack: &str,
+    offset: i64,
+    size: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO packed_blobs (key, pack, offset, size) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![key, pack, offset, size]))
+    .map_err(err("Cannot record a blob"))?;
+    Ok(())
 }
 
 /// Records an attachment of a message.
@@ -799,8 +839,14 @@ pub struct MessageRow {
     pub body_html: String,
     /// Has attachments.
     pub has_attachments: bool,
-    /// Raw blob.
+    /// Raw blob key ('' when packed).
     pub raw_blob: String,
+    /// The pack holding the raw message ('' when in a blob).
+    pub raw_pack: String,
+    /// Where the raw message starts in `raw_pack`.
+    pub raw_offset: i64,
+    /// Raw size in bytes.
+    pub size: i64,
 }
 
 fn message_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
@@ -818,11 +864,15 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
         body_html: row.get(10)?,
         has_attachments: row.get(11)?,
         raw_blob: row.get(12)?,
+        raw_pack: row.get(13)?,
+        raw_offset: row.get(14)?,
+        size: row.get(15)?,
     })
 }
 
 const MESSAGE_COLUMNS: &str = "id, account_id, message_id, thread_id, subject, from_name, \
-     from_email, recipients, date, body_text, body_html, has_attachments, raw_blob";
+     from_email, recipients, date, body_text, body_html, has_attachments, raw_blob, raw_pack, \
+     raw_offset, size";
 
 /// One message.
 pub fn message(conn: &Connection, id: i64) -> Result<Option<MessageRow>, StoreError> {

@@ -175,6 +175,8 @@ export interface Recipients {
 }
 
 export interface Attachment {
+  /** Its number in the message. */
+  ordinal: number;
   filename: string;
   mime_type: string;
   size: number;

@@ -180,7 +180,8 @@ On {DATE2}, Sam Rivera <sam.rivera@fastmail.com> wrote:
 >> We've had Orbit running on the whole studio for a week now.`;
 
 function drafts(): Draft[] {
-  const att = (filename: string, mime_type: string, size: number, inline = false): Attachment => ({ filename, mime_type, size, inline });
+  let ordinal = 0;
+  const att = (filename: string, mime_type: string, size: number, inline = false): Attachment => ({ ordinal: ordinal++, filename, mime_type, size, inline });
   return [
     // Orbit beta feedback: a three-message conversation across Inbox and Sent.
     { ago: 60 * 49, folders: [1], thread: 900, from: PRIYA, to: [SAM], cc: [JORDAN], subject: 'Orbit beta: feedback from the first week', text: BETA_1, seen: true, answered: true },
@@ -589,13 +590,13 @@ export function bulkMessage(bulk: FakeBulk, index: number): FakeMessage {
     from = pick(PEOPLE, h >>> 4);
     subject = pick(TEAM_SUBJECTS, h >>> 9);
     text = `${pick(TEAM_SNIPPETS, h >>> 13)}\n\n${from.name?.split(' ')[0] ?? ''}`;
-    if (h % 11 === 0) attachments.push({ filename: pick(['notes.pdf', 'draft-v2.docx', 'IMG_2041.jpg', 'budget.xlsx'], h >>> 5), mime_type: 'application/octet-stream', size: 20_000 + (h % 2_000_000), inline: false });
+    if (h % 11 === 0) attachments.push({ ordinal: 0, filename: pick(['notes.pdf', 'draft-v2.docx', 'IMG_2041.jpg', 'budget.xlsx'], h >>> 5), mime_type: 'application/octet-stream', size: 20_000 + (h % 2_000_000), inline: false });
   } else {
     const service = pick(SERVICES, h >>> 4);
     from = service.from;
     subject = service.subject(h >>> 8);
     text = service.snippet;
-    if (service.attach) attachments.push({ filename: service.attach, mime_type: 'application/octet-stream', size: 8_000 + (h % 200_000), inline: false });
+    if (service.attach) attachments.push({ ordinal: 0, filename: service.attach, mime_type: 'application/octet-stream', size: 8_000 + (h % 200_000), inline: false });
   }
   return {
     id,

@@ -1,6 +1,7 @@
 //! Storing one message: parse it, recognise it by Message-ID (the same message in another
-//! folder only gains a location), put it in its conversation, keep its raw bytes and
-//! attachments in the blob store, and place it in its folder.
+//! folder only gains a location), put it in its conversation, keep its raw bytes (in the
+//! batch's pack) and attachments (content-addressed blobs), and place it in its folder.
+//! Parsing is the caller's, so it can run off the writer's thread (see `sync`).
 
 use orbit_mail::{ParsedMessage, thread::subject_fallback_allowed};
 use orbit_store::BlobBatch;
@@ -20,6 +21,8 @@ pub(crate) struct Incoming<'a> {
     pub flags: Flags,
     pub internal_date: Option<i64>,
     pub raw: &'a [u8],
+    /// `orbit_mail::parse(raw)`.
+    pub parsed: &'a ParsedMessage,
 }
 
 /// What storing did.
@@ -49,6 +52,40 @@ fn participants(parsed: &ParsedMessage) -> Vec<String> {
     all.sort();
     all.dedup();
     all
+}
+
+/// Parses raw messages, spread over the machine's cores (parsing is most of a sync's CPU
+/// time). The parses come back in the order of `raws`.
+pub(crate) fn parse_all<'a>(raws: impl Iterator<Item = &'a [u8]>) -> Vec<ParsedMessage> {
+    let raws: Vec<&[u8]> = raws.collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(4);
+    if threads < 2 || raws.len() < 8 {
+        return raws.into_iter().map(orbit_mail::parse).collect();
+    }
+    let chunk = raws.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = raws
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|r| orbit_mail::parse(r))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(raws.len());
+        for (worker, part) in workers.into_iter().zip(raws.chunks(chunk)) {
+            // `orbit_mail::parse` never panics; should a thread fail anyway, parse here.
+            match worker.join() {
+                Ok(parsed) => all.extend(parsed),
+                Err(_) => all.extend(part.iter().map(|r| orbit_mail::parse(r))),
+            }
+        }
+        all
+    })
 }
 
 /// The Message-ID a message is known by.
@@ -120,8 +157,7 @@ fn thread_for(
 /// Whether a local (UID-less) message with the same Message-ID already sits in the folder,
 /// so a re-import adds nothing.
 pub(crate) fn already_in_folder(conn: &Connection, incoming: &Incoming<'_>) -> Result<bool> {
-    let parsed = orbit_mail::parse(incoming.raw);
-    let key = message_key(&parsed, incoming.raw);
+    let key = message_key(incoming.parsed, incoming.raw);
     let Some(message) = db::message_by_message_id(conn, incoming.account_id, &key)? else {
         return Ok(false);
     };
@@ -137,8 +173,8 @@ pub(crate) fn store(
     incoming: &Incoming<'_>,
     now: &str,
 ) -> Result<Stored> {
-    let parsed = orbit_mail::parse(incoming.raw);
-    let key = message_key(&parsed, incoming.raw);
+    let parsed = incoming.parsed;
+    let key = message_key(parsed, incoming.raw);
     let date = parsed.date.or(incoming.internal_date).unwrap_or(0);
     if let Some(existing) = db::message_by_message_id(conn, incoming.account_id, &key)? {
         db::put_location(
@@ -154,8 +190,8 @@ pub(crate) fn store(
     }
     let blob_error =
         |e: std::io::Error| Error::internal(format!("Cannot write to the blob store: {e}"));
-    let raw_blob = blobs.put(incoming.raw).map_err(blob_error)?;
-    let thread = thread_for(conn, incoming.account_id, &key, &parsed, date)?;
+    let raw = blobs.put_packed(incoming.raw).map_err(blob_error)?;
+    let thread = thread_for(conn, incoming.account_id, &key, parsed, date)?;
     let recipients = json!({
         "to": addresses(&parsed.to),
         "cc": addresses(&parsed.cc),
@@ -186,7 +222,9 @@ pub(crate) fn store(
             body_html: parsed.html.as_deref().unwrap_or(""),
             has_attachments: parsed.attachments.iter().any(|a| !a.inline),
             size: i64::try_from(incoming.raw.len()).unwrap_or(i64::MAX),
-            raw_blob: &raw_blob,
+            raw_blob: "",
+            raw_pack: &raw.pack,
+            raw_offset: i64::try_from(raw.offset).unwrap_or(i64::MAX),
             in_reply_to: parsed.in_reply_to.first().map(String::as_str).unwrap_or(""),
             refs: &refs,
             defects: &defects,
@@ -194,7 +232,18 @@ pub(crate) fn store(
         },
     )?;
     for (ordinal, attachment) in parsed.attachments.iter().enumerate() {
-        let blob = blobs.put(&attachment.data).map_err(blob_error)?;
+        // Content-addressed: the same file in many messages is stored once.
+        let blob = orbit_store::BlobStore::key(&attachment.data);
+        if db::packed_blob(conn, &blob)?.is_none() {
+            let at = blobs.put_packed(&attachment.data).map_err(blob_error)?;
+            db::insert_packed_blob(
+                conn,
+                &blob,
+                &at.pack,
+                i64::try_from(at.offset).unwrap_or(i64::MAX),
+                i64::try_from(attachment.data.len()).unwrap_or(i64::MAX),
+            )?;
+        }
         db::insert_attachment(
             conn,
             message,

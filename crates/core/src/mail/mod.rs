@@ -65,6 +65,8 @@ pub struct MessageSummary {
 /// An attachment as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AttachmentView {
+    /// Its number in the message (for [`Orbit::mail_attachment`]).
+    pub ordinal: i64,
     /// File name.
     pub filename: String,
     /// Content type.
@@ -223,7 +225,8 @@ impl Orbit {
             let attachments = db::attachments(c, id)?
                 .into_iter()
                 .map(
-                    |(_, filename, mime_type, _, inline, size, _)| AttachmentView {
+                    |(ordinal, filename, mime_type, _, inline, size, _)| AttachmentView {
+                        ordinal,
                         filename,
                         mime_type,
                         size,
@@ -251,6 +254,69 @@ impl Orbit {
                 folders,
             })
         })
+    }
+
+    /// A message's raw bytes as received (RFC 5322), e.g. to save it as `.eml`.
+    pub fn mail_raw(&self, id: i64) -> Result<Vec<u8>> {
+        let row = self
+            .store
+            .read(|c| db::message(c, id))?
+            .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
+        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let read = if row.raw_pack.is_empty() {
+            blobs.get(&row.raw_blob)
+        } else {
+            blobs.get_packed(
+                &row.raw_pack,
+                u64::try_from(row.raw_offset).unwrap_or(u64::MAX),
+                u64::try_from(row.size).unwrap_or(0),
+            )
+        };
+        read.map_err(|e| {
+            Error::internal(format!(
+                "Cannot read message {id} from the blob store (the local copy is damaged; \
+                 re-sync the account to fetch it again): {e}"
+            ))
+        })
+    }
+
+    /// The bytes of attachment `ordinal` of message `id`, with its description.
+    pub fn mail_attachment(&self, id: i64, ordinal: i64) -> Result<(AttachmentView, Vec<u8>)> {
+        let (row, packed) = self.store.read(|c| -> Result<_> {
+            let row = db::attachments(c, id)?
+                .into_iter()
+                .find(|a| a.0 == ordinal)
+                .ok_or_else(|| {
+                    Error::not_found(format!("Message {id} has no attachment {ordinal}"))
+                })?;
+            let packed = db::packed_blob(c, &row.6)?;
+            Ok((row, packed))
+        })?;
+        let (ordinal, filename, mime_type, _, inline, size, key) = row;
+        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let read = match packed {
+            Some((pack, offset, len)) => blobs.get_packed(
+                &pack,
+                u64::try_from(offset).unwrap_or(u64::MAX),
+                u64::try_from(len).unwrap_or(0),
+            ),
+            None => blobs.get(&key),
+        };
+        let bytes = read.map_err(|e| {
+            Error::internal(format!(
+                "Cannot read attachment {ordinal} of message {id} from the blob store: {e}"
+            ))
+        })?;
+        Ok((
+            AttachmentView {
+                ordinal,
+                filename,
+                mime_type,
+                size,
+                inline,
+            },
+            bytes,
+        ))
     }
 
     /// The messages of a conversation, oldest first.

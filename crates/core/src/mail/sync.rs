@@ -3,6 +3,7 @@
 //! each batch stored with its cursor in one transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use orbit_imap::Session;
@@ -296,22 +297,22 @@ impl Orbit {
                 .await
                 .map_err(network)?;
             let fresh = plan::new_uids(&found, cursor.last_uid);
-            for batch in fresh.chunks(options.batch_size.max(1)) {
-                let stored = self
-                    .fetch_and_store(
-                        session,
-                        folder,
-                        batch,
-                        ext,
-                        plan::after_new_batch(&cursor, batch),
-                    )
-                    .await?;
-                cursor = plan::after_new_batch(&cursor, batch);
-                report.new_messages += stored.0;
-                report.new_locations += stored.1;
-                if folder.role == "inbox" {
-                    report.inbox_new += stored.0;
-                }
+            let (stored, after) = self
+                .fetch_and_store_all(
+                    session,
+                    folder,
+                    &fresh,
+                    ext,
+                    options.batch_size,
+                    cursor,
+                    plan::after_new_batch,
+                )
+                .await?;
+            cursor = after;
+            report.new_messages += stored.0;
+            report.new_locations += stored.1;
+            if folder.role == "inbox" {
+                report.inbox_new += stored.0;
             }
         }
 
@@ -334,15 +335,20 @@ impl Orbit {
                     .map_err(network)?;
                 plan::backfill_uids(&found, &cursor)
             };
-            for batch in older.chunks(options.batch_size.max(1)) {
-                let next = plan::after_backfill_batch(&cursor, batch);
-                let stored = self
-                    .fetch_and_store(session, folder, batch, ext, next.clone())
-                    .await?;
-                cursor = next;
-                report.new_messages += stored.0;
-                report.new_locations += stored.1;
-            }
+            let (stored, after) = self
+                .fetch_and_store_all(
+                    session,
+                    folder,
+                    &older,
+                    ext,
+                    options.batch_size,
+                    cursor,
+                    plan::after_backfill_batch,
+                )
+                .await?;
+            cursor = after;
+            report.new_messages += stored.0;
+            report.new_locations += stored.1;
             if cursor.last_uid == 0 {
                 // An empty folder: everything up to UIDNEXT is known to be absent.
                 cursor.last_uid = selected.uidnext.saturating_sub(1);
@@ -446,21 +452,39 @@ impl Orbit {
         Ok(())
     }
 
-    /// Fetches a batch and stores it with the folder's `next` cursor in one transaction.
-    /// Messages we already have (by Message-ID) only gain a location: their bodies are not
-    /// downloaded again. Returns (new messages, new locations of known messages).
-    async fn fetch_and_store(
+    /// Fetches a batch. Messages we already have (by Message-ID) only gain a location: their
+    /// bodies are not downloaded again.
+    async fn fetch_batch(
         &self,
         session: &mut Session,
         folder: &FolderRow,
         batch: &[u32],
         ext: &Extensions,
         next: Cursor,
-    ) -> Result<(usize, usize)> {
-        let summaries: FetchOutcome<HeaderSummary> =
+        nothing_known: bool,
+    ) -> Result<Fetched> {
+        let summaries: FetchOutcome<HeaderSummary> = if nothing_known {
+            // An account without mail yet (the first folder of a first sync): every message
+            // is new, so skip the round trip that asks for Message-IDs.
+            FetchOutcome {
+                items: batch
+                    .iter()
+                    .map(|&uid| HeaderSummary {
+                        uid,
+                        flags: Vec::new(),
+                        modseq: None,
+                        internal_date: None,
+                        size: 0,
+                        message_id_header: Vec::new(),
+                    })
+                    .collect(),
+                ..FetchOutcome::default()
+            }
+        } else {
             mailbox::fetch_summaries(session, batch, ext.condstore)
                 .await
-                .map_err(network)?;
+                .map_err(network)?
+        };
         let summaries_vanished = summaries.vanished.clone();
         let mut known: Vec<(HeaderSummary, i64)> = Vec::new();
         let mut unknown: Vec<u32> = Vec::new();
@@ -488,53 +512,165 @@ impl Orbit {
             .copied()
             .collect();
         known.retain(|(summary, _)| !gone.contains(&summary.uid));
-        let blobs = self.blobs();
-        let mut batch = blobs.batch();
-        let now = self.now_stamp();
-        self.store.write(|tx| -> Result<(usize, usize)> {
-            let mut new = 0;
-            let mut located = known.len();
-            for (summary, message) in &known {
-                db::put_location(
-                    tx,
-                    *message,
-                    folder.id,
-                    summary.uid,
-                    summary.modseq.unwrap_or(0),
-                    0,
-                    &Flags::from_imap(&summary.flags),
-                )?;
-            }
-            for message in fetched.items.iter().filter(|m| !gone.contains(&m.uid)) {
-                let stored = ingest::store(
-                    tx,
-                    &mut batch,
-                    &Incoming {
-                        account_id: folder.account_id,
-                        folder_id: folder.id,
-                        uid: message.uid,
-                        modseq: message.modseq.unwrap_or(0),
-                        flags: Flags::from_imap(&message.flags),
-                        internal_date: message.internal_date,
-                        raw: &message.raw,
-                    },
-                    &now,
-                )?;
-                match stored {
-                    Stored::New(_) => new += 1,
-                    Stored::Known(_) => located += 1,
-                }
-            }
-            // Messages expunged between the listing and the fetch are simply absent: the
-            // cursor still moves past them, as they no longer exist.
-            db::set_cursor(tx, folder.id, &next)?;
-            // The blobs this batch refers to reach the disk before the batch commits.
-            std::mem::replace(&mut batch, blobs.batch())
-                .sync()
-                .map_err(|e| Error::internal(format!("Cannot write to the blob store: {e}")))?;
-            Ok((new, located))
+        let mut items = fetched.items;
+        items.retain(|m| !gone.contains(&m.uid));
+        // Parsed on blocking threads while the next batch is fetched and the one before is
+        // written.
+        let parsing = tokio::task::spawn_blocking(move || {
+            let parsed = ingest::parse_all(items.iter().map(|m| m.raw.as_slice()));
+            (items, parsed)
+        });
+        Ok(Fetched {
+            known,
+            parsing,
+            next,
+            now: self.now_stamp(),
         })
     }
+
+    /// Fetches and stores `uids` in batches, each with its cursor (`next_cursor` of the
+    /// batch) in one transaction, in order. A writer thread parses and stores each batch
+    /// while the next one is fetched; when a fetch fails, the batches before it are still
+    /// stored. Returns (new messages, new locations) and the cursor after the last batch.
+    #[allow(clippy::too_many_arguments)]
+    async fn fetch_and_store_all(
+        &self,
+        session: &mut Session,
+        folder: &FolderRow,
+        uids: &[u32],
+        ext: &Extensions,
+        batch_size: usize,
+        mut cursor: Cursor,
+        next_cursor: impl Fn(&Cursor, &[u32]) -> Cursor,
+    ) -> Result<((usize, usize), Cursor)> {
+        if uids.is_empty() {
+            return Ok(((0, 0), cursor));
+        }
+        // Two batches in flight at most: one being stored, one waiting.
+        let (to_writer, mut batches) = tokio::sync::mpsc::channel::<Fetched>(1);
+        let store = Arc::clone(&self.store);
+        let blobs = self.blobs();
+        let target = folder.clone();
+        let runtime = tokio::runtime::Handle::current();
+        let writer = tokio::task::spawn_blocking(move || -> Result<(usize, usize)> {
+            let mut totals = (0, 0);
+            while let Some(fetched) = batches.blocking_recv() {
+                let stored = store_fetched(&runtime, &store, &blobs, &target, fetched)?;
+                totals.0 += stored.0;
+                totals.1 += stored.1;
+            }
+            Ok(totals)
+        });
+        let nothing_known = !self
+            .store
+            .read(|c| db::account_has_messages(c, folder.account_id))?;
+        let mut failed = None;
+        for batch in uids.chunks(batch_size.max(1)) {
+            let next = next_cursor(&cursor, batch);
+            match self
+                .fetch_batch(session, folder, batch, ext, next.clone(), nothing_known)
+                .await
+            {
+                Ok(fetched) => {
+                    if to_writer.send(fetched).await.is_err() {
+                        // The writer stopped on an error, which it returns below.
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            cursor = next;
+        }
+        drop(to_writer);
+        let stored = writer
+            .await
+            .map_err(|e| Error::internal(format!("Storing fetched mail failed: {e}")))??;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok((stored, cursor)),
+        }
+    }
+}
+
+/// A fetched batch on its way to the store.
+struct Fetched {
+    /// Messages we already had, with their id.
+    known: Vec<(HeaderSummary, i64)>,
+    /// The new messages and their parses.
+    parsing:
+        tokio::task::JoinHandle<(Vec<mailbox::FetchedMessage>, Vec<orbit_mail::ParsedMessage>)>,
+    /// The folder's cursor once this batch is stored.
+    next: Cursor,
+    /// When it was fetched (RFC 3339).
+    now: String,
+}
+
+/// Stores a fetched batch (once parsed) with the folder's cursor in one transaction. Returns
+/// (new messages, new locations of known messages). Runs on a blocking thread.
+fn store_fetched(
+    runtime: &tokio::runtime::Handle,
+    store: &orbit_store::Store,
+    blobs: &orbit_store::BlobStore,
+    folder: &FolderRow,
+    fetched: Fetched,
+) -> Result<(usize, usize)> {
+    let Fetched {
+        known,
+        parsing,
+        next,
+        now,
+    } = fetched;
+    let (items, parsed) = runtime
+        .block_on(parsing)
+        .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
+    let mut batch = blobs.batch();
+    store.write(|tx| -> Result<(usize, usize)> {
+        let mut new = 0;
+        let mut located = known.len();
+        for (summary, message) in &known {
+            db::put_location(
+                tx,
+                *message,
+                folder.id,
+                summary.uid,
+                summary.modseq.unwrap_or(0),
+                0,
+                &Flags::from_imap(&summary.flags),
+            )?;
+        }
+        for (message, parsed) in items.iter().zip(&parsed) {
+            let stored = ingest::store(
+                tx,
+                &mut batch,
+                &Incoming {
+                    account_id: folder.account_id,
+                    folder_id: folder.id,
+                    uid: message.uid,
+                    modseq: message.modseq.unwrap_or(0),
+                    flags: Flags::from_imap(&message.flags),
+                    internal_date: message.internal_date,
+                    raw: &message.raw,
+                    parsed,
+                },
+                &now,
+            )?;
+            match stored {
+                Stored::New(_) => new += 1,
+                Stored::Known(_) => located += 1,
+            }
+        }
+        // Messages expunged between the listing and the fetch are simply absent: the
+        // cursor still moves past them, as they no longer exist.
+        db::set_cursor(tx, folder.id, &next)?;
+        // The blobs this batch refers to reach the disk before the batch commits.
+        std::mem::replace(&mut batch, blobs.batch())
+            .sync()
+            .map_err(|e| Error::internal(format!("Cannot write to the blob store: {e}")))?;
+        Ok((new, located))
+    })
 }
 
 fn network(err: orbit_net::NetError) -> Error {
@@ -739,6 +875,7 @@ mod tests {
                             flags: Flags::default(),
                             internal_date: None,
                             raw: raw.as_bytes(),
+                            parsed: &orbit_mail::parse(raw.as_bytes()),
                         },
                         "2026-11-26T00:00:00.000Z",
                     )?;
