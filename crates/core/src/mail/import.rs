@@ -137,11 +137,12 @@ impl Orbit {
         for batch in found.chunks(BATCH) {
             let now = self.now_stamp();
             let mut blob_batch = blobs.batch();
-            let parsed = ingest::parse_all(batch.iter().map(|m| m.raw.as_slice()));
+            let raws: Vec<&[u8]> = batch.iter().map(|m| m.raw.as_slice()).collect();
+            let prepared = ingest::prepare(&self.store, &blobs, account_id, &raws)?;
             let (imported, duplicates) = self.store.write(|tx| -> Result<(usize, usize)> {
                 let mut imported = 0;
                 let mut duplicates = 0;
-                for (message, parsed) in batch.iter().zip(&parsed) {
+                for (message, prepared) in batch.iter().zip(&prepared) {
                     let folder_id = db::upsert_folder_keep_role(tx, account_id, &message.folder)?;
                     let incoming = Incoming {
                         account_id,
@@ -151,7 +152,7 @@ impl Orbit {
                         flags: message.flags.clone(),
                         internal_date: message.date,
                         raw: &message.raw,
-                        parsed,
+                        prepared,
                     };
                     if ingest::already_in_folder(tx, &incoming)? {
                         duplicates += 1;

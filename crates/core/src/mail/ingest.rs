@@ -1,10 +1,13 @@
 //! Storing one message: parse it, recognise it by Message-ID (the same message in another
 //! folder only gains a location), put it in its conversation, keep its raw bytes (in the
 //! batch's pack) and attachments (content-addressed blobs), and place it in its folder.
-//! Parsing is the caller's, so it can run off the writer's thread (see `sync`).
+//!
+//! Two steps, so the heavy half runs off the writer's thread (see `sync`): [`prepare`] parses
+//! a batch and writes its bytes to a pack, flushed to disk; [`store`] then does the SQL inside
+//! the batch's transaction.
 
 use orbit_mail::{ParsedMessage, thread::subject_fallback_allowed};
-use orbit_store::BlobBatch;
+use orbit_store::{BlobBatch, BlobStore, Packed, Store};
 use orbit_store::mail::{self as db, Flags};
 use rusqlite::Connection;
 use serde_json::json;
@@ -21,8 +24,95 @@ pub(crate) struct Incoming<'a> {
     pub flags: Flags,
     pub internal_date: Option<i64>,
     pub raw: &'a [u8],
-    /// `orbit_mail::parse(raw)`.
-    pub parsed: &'a ParsedMessage,
+    /// `raw` parsed, and where its bytes went.
+    pub prepared: &'a Prepared,
+}
+
+/// A message parsed, with its raw bytes and new attachments already in a flushed pack.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub parsed: ParsedMessage,
+    /// The Message-ID it is known by.
+    pub key: String,
+    /// Where its raw bytes were written; `None` when the message was already stored (or
+    /// not written yet: [`store`] writes it then).
+    pub raw_at: Option<Packed>,
+    /// Per attachment (in order): its SHA-256, and where it was written when this batch was
+    /// the first to carry it.
+    pub attachments: Vec<(String, Option<Packed>)>,
+}
+
+impl Prepared {
+    /// `raw` parsed, nothing written yet.
+    pub(crate) fn unwritten(raw: &[u8], parsed: ParsedMessage) -> Self {
+        Self {
+            key: message_key(&parsed, raw),
+            attachments: parsed
+                .attachments
+                .iter()
+                .map(|a| (BlobStore::key(&a.data), None))
+                .collect(),
+            parsed,
+            raw_at: None,
+        }
+    }
+}
+
+/// Parses `raws` (on every core) and writes what the store does not have yet — the raw bytes
+/// of unknown messages, attachments it has never seen — to one pack, flushed to disk before
+/// this returns. Nothing refers to the pack until [`store`] commits; bytes written for a
+/// batch that then fails are unreferenced garbage, never a dangling reference.
+pub(crate) fn prepare(
+    store: &Store,
+    blobs: &BlobStore,
+    account_id: i64,
+    raws: &[&[u8]],
+) -> Result<Vec<Prepared>> {
+    let parsed = parse_all(raws.iter().copied());
+    let mut prepared: Vec<Prepared> = raws
+        .iter()
+        .zip(parsed)
+        .map(|(raw, parsed)| Prepared::unwritten(raw, parsed))
+        .collect();
+    // What the store already has (read without blocking the writer).
+    let (known_messages, known_blobs) = store.read(|c| -> Result<(Vec<bool>, Vec<Vec<bool>>)> {
+        let mut messages = Vec::with_capacity(prepared.len());
+        let mut blobs = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            messages.push(db::message_by_message_id(c, account_id, &p.key)?.is_some());
+            let mut known = Vec::with_capacity(p.attachments.len());
+            for (key, _) in &p.attachments {
+                known.push(db::packed_blob(c, key)?.is_some());
+            }
+            blobs.push(known);
+        }
+        Ok((messages, blobs))
+    })?;
+    let blob_error =
+        |e: std::io::Error| Error::internal(format!("Cannot write to the blob store: {e}"));
+    let mut batch = blobs.batch();
+    let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for ((p, raw), (known, known_blobs)) in prepared
+        .iter_mut()
+        .zip(raws)
+        .zip(known_messages.into_iter().zip(known_blobs))
+    {
+        if known {
+            continue;
+        }
+        p.raw_at = Some(batch.put_packed(raw).map_err(blob_error)?);
+        for ((key, at), (attachment, known)) in p
+            .attachments
+            .iter_mut()
+            .zip(p.parsed.attachments.iter().zip(known_blobs))
+        {
+            if !known && written.insert(key.clone()) {
+                *at = Some(batch.put_packed(&attachment.data).map_err(blob_error)?);
+            }
+        }
+    }
+    batch.sync().map_err(blob_error)?;
+    Ok(prepared)
 }
 
 /// What storing did.
@@ -157,8 +247,8 @@ fn thread_for(
 /// Whether a local (UID-less) message with the same Message-ID already sits in the folder,
 /// so a re-import adds nothing.
 pub(crate) fn already_in_folder(conn: &Connection, incoming: &Incoming<'_>) -> Result<bool> {
-    let key = message_key(incoming.parsed, incoming.raw);
-    let Some(message) = db::message_by_message_id(conn, incoming.account_id, &key)? else {
+    let key = &incoming.prepared.key;
+    let Some(message) = db::message_by_message_id(conn, incoming.account_id, key)? else {
         return Ok(false);
     };
     Ok(db::locations_of(conn, message)?
@@ -166,17 +256,19 @@ pub(crate) fn already_in_folder(conn: &Connection, incoming: &Incoming<'_>) -> R
         .any(|(_, folder, _, _, _)| *folder == incoming.folder_id))
 }
 
-/// Stores `incoming` inside the caller's transaction.
+/// Stores `incoming` inside the caller's transaction. Bytes [`prepare`] did not write go to
+/// `blobs`, which the caller flushes before committing.
 pub(crate) fn store(
     conn: &Connection,
     blobs: &mut BlobBatch<'_>,
     incoming: &Incoming<'_>,
     now: &str,
 ) -> Result<Stored> {
-    let parsed = incoming.parsed;
-    let key = message_key(parsed, incoming.raw);
+    let prepared = incoming.prepared;
+    let parsed = &prepared.parsed;
+    let key = &prepared.key;
     let date = parsed.date.or(incoming.internal_date).unwrap_or(0);
-    if let Some(existing) = db::message_by_message_id(conn, incoming.account_id, &key)? {
+    if let Some(existing) = db::message_by_message_id(conn, incoming.account_id, key)? {
         db::put_location(
             conn,
             existing,
@@ -190,8 +282,11 @@ pub(crate) fn store(
     }
     let blob_error =
         |e: std::io::Error| Error::internal(format!("Cannot write to the blob store: {e}"));
-    let raw = blobs.put_packed(incoming.raw).map_err(blob_error)?;
-    let thread = thread_for(conn, incoming.account_id, &key, parsed, date)?;
+    let raw = match &prepared.raw_at {
+        Some(at) => at.clone(),
+        None => blobs.put_packed(incoming.raw).map_err(blob_error)?,
+    };
+    let thread = thread_for(conn, incoming.account_id, key, parsed, date)?;
     let recipients = json!({
         "to": addresses(&parsed.to),
         "cc": addresses(&parsed.cc),
@@ -210,7 +305,7 @@ pub(crate) fn store(
         conn,
         &db::NewMessage {
             account_id: incoming.account_id,
-            message_id: &key,
+            message_id: key,
             thread_id: thread,
             subject: &parsed.subject,
             from_name: &from_name,
@@ -231,14 +326,24 @@ pub(crate) fn store(
             created_at: now,
         },
     )?;
-    for (ordinal, attachment) in parsed.attachments.iter().enumerate() {
+    for (ordinal, (attachment, (blob, written))) in parsed
+        .attachments
+        .iter()
+        .zip(&prepared.attachments)
+        .enumerate()
+    {
         // Content-addressed: the same file in many messages is stored once.
-        let blob = orbit_store::BlobStore::key(&attachment.data);
-        if db::packed_blob(conn, &blob)?.is_none() {
-            let at = blobs.put_packed(&attachment.data).map_err(blob_error)?;
+        let at = match written {
+            Some(at) => Some(at.clone()),
+            None if db::packed_blob(conn, blob)?.is_none() => {
+                Some(blobs.put_packed(&attachment.data).map_err(blob_error)?)
+            }
+            None => None,
+        };
+        if let Some(at) = at {
             db::insert_packed_blob(
                 conn,
-                &blob,
+                blob,
                 &at.pack,
                 i64::try_from(at.offset).unwrap_or(i64::MAX),
                 i64::try_from(attachment.data.len()).unwrap_or(i64::MAX),
@@ -253,7 +358,7 @@ pub(crate) fn store(
             attachment.content_id.as_deref().unwrap_or(""),
             attachment.inline,
             i64::try_from(attachment.data.len()).unwrap_or(i64::MAX),
-            &blob,
+            blob,
         )?;
     }
     db::put_location(

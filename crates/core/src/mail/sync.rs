@@ -11,7 +11,7 @@ use orbit_imap::mailbox::{self, FetchOutcome, HeaderSummary, Selected};
 use orbit_store::mail::{self as db, Cursor, Flags, FolderRow};
 use serde::Serialize;
 
-use super::ingest::{self, Incoming, Stored};
+use super::ingest::{self, Incoming, Prepared, Stored};
 use super::plan::{self, Refresh};
 use crate::accounts::{AccountId, server};
 use crate::activity::{Actor, Record};
@@ -514,11 +514,15 @@ impl Orbit {
         known.retain(|(summary, _)| !gone.contains(&summary.uid));
         let mut items = fetched.items;
         items.retain(|m| !gone.contains(&m.uid));
-        // Parsed on blocking threads while the next batch is fetched and the one before is
-        // written.
+        // Parsed and written to a pack on blocking threads while the next batch is fetched
+        // and the one before is committed.
+        let store = Arc::clone(&self.store);
+        let blobs = self.blobs();
+        let account_id = folder.account_id;
         let parsing = tokio::task::spawn_blocking(move || {
-            let parsed = ingest::parse_all(items.iter().map(|m| m.raw.as_slice()));
-            (items, parsed)
+            let raws: Vec<&[u8]> = items.iter().map(|m| m.raw.as_slice()).collect();
+            let prepared = ingest::prepare(&store, &blobs, account_id, &raws);
+            (items, prepared)
         });
         Ok(Fetched {
             known,
@@ -599,9 +603,8 @@ impl Orbit {
 struct Fetched {
     /// Messages we already had, with their id.
     known: Vec<(HeaderSummary, i64)>,
-    /// The new messages and their parses.
-    parsing:
-        tokio::task::JoinHandle<(Vec<mailbox::FetchedMessage>, Vec<orbit_mail::ParsedMessage>)>,
+    /// The new messages, parsed and their bytes written (see `ingest::prepare`).
+    parsing: tokio::task::JoinHandle<(Vec<mailbox::FetchedMessage>, Result<Vec<Prepared>>)>,
     /// The folder's cursor once this batch is stored.
     next: Cursor,
     /// When it was fetched (RFC 3339).
@@ -623,9 +626,10 @@ fn store_fetched(
         next,
         now,
     } = fetched;
-    let (items, parsed) = runtime
+    let (items, prepared) = runtime
         .block_on(parsing)
         .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
+    let prepared = prepared?;
     let mut batch = blobs.batch();
     store.write(|tx| -> Result<(usize, usize)> {
         let mut new = 0;
@@ -641,7 +645,7 @@ fn store_fetched(
                 &Flags::from_imap(&summary.flags),
             )?;
         }
-        for (message, parsed) in items.iter().zip(&parsed) {
+        for (message, prepared) in items.iter().zip(&prepared) {
             let stored = ingest::store(
                 tx,
                 &mut batch,
@@ -653,7 +657,7 @@ fn store_fetched(
                     flags: Flags::from_imap(&message.flags),
                     internal_date: message.internal_date,
                     raw: &message.raw,
-                    parsed,
+                    prepared,
                 },
                 &now,
             )?;
@@ -665,7 +669,7 @@ fn store_fetched(
         // Messages expunged between the listing and the fetch are simply absent: the
         // cursor still moves past them, as they no longer exist.
         db::set_cursor(tx, folder.id, &next)?;
-        // The blobs this batch refers to reach the disk before the batch commits.
+        // Bytes `prepare` did not write (rare) reach the disk before the batch commits.
         std::mem::replace(&mut batch, blobs.batch())
             .sync()
             .map_err(|e| Error::internal(format!("Cannot write to the blob store: {e}")))?;
@@ -875,7 +879,10 @@ mod tests {
                             flags: Flags::default(),
                             internal_date: None,
                             raw: raw.as_bytes(),
-                            parsed: &orbit_mail::parse(raw.as_bytes()),
+                            prepared: &ingest::Prepared::unwritten(
+                                raw.as_bytes(),
+                                orbit_mail::parse(raw.as_bytes()),
+                            ),
                         },
                         "2026-11-26T00:00:00.000Z",
                     )?;
