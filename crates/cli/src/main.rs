@@ -115,6 +115,17 @@ enum MailCommand {
         #[arg(long)]
         raw: bool,
     },
+    /// Show a message made safe to display (what the reading pane shows).
+    Render {
+        /// The message id.
+        id: i64,
+        /// Print the sanitised HTML document (for inspection).
+        #[arg(long)]
+        html: bool,
+        /// Render for a dark theme.
+        #[arg(long)]
+        dark: bool,
+    },
     /// Save an attachment (numbered as `orbit mail show` lists them).
     Attachment {
         /// The message id.
@@ -554,6 +565,26 @@ fn mail(orbit: &Orbit, command: MailCommand, json: bool) -> anyhow::Result<ExitC
             out.write_all(&bytes)
                 .and_then(|()| out.flush())
                 .context("Cannot write the message to standard output")?;
+        }
+        MailCommand::Render { id, html, dark } => {
+            let rendered = orbit.mail_render(id, dark)?;
+            if html {
+                println!("{}", rendered.html);
+            } else if json {
+                print_json(&rendered)?;
+            } else {
+                println!(
+                    "Message {} renders from its {} ({} remote item{} blocked); add --html to see it.",
+                    rendered.id,
+                    if rendered.from_html { "HTML" } else { "text" },
+                    rendered.blocked_remote,
+                    if rendered.blocked_remote == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                );
+            }
         }
         MailCommand::Attachment { id, number, output } => {
             let (attachment, bytes) = orbit.mail_attachment(id, number)?;

@@ -1,6 +1,6 @@
 //! Orbit's mail logic, sans I/O: MIME parsing into [`ParsedMessage`], the stable
 //! [`synthetic_message_id`] for messages without one, subject normalisation and JWZ
-//! threading ([`thread`]).
+//! threading ([`thread`]), and making HTML mail safe to show ([`sanitize`]).
 //!
 //! No SQL, no network, no filesystem, no clock: the sync engine feeds bytes in and stores
 //! what comes out. Nothing here panics on bad input; a broken message gives a best-effort
@@ -10,6 +10,7 @@ mod address;
 mod html;
 mod ids;
 mod message;
+pub mod sanitize;
 mod snippet;
 mod subject;
 pub mod thread;

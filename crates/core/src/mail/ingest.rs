@@ -7,8 +7,8 @@
 //! the batch's transaction.
 
 use orbit_mail::{ParsedMessage, thread::subject_fallback_allowed};
-use orbit_store::{BlobBatch, BlobStore, Packed, Store};
 use orbit_store::mail::{self as db, Flags};
+use orbit_store::{BlobBatch, BlobStore, Packed, Store};
 use rusqlite::Connection;
 use serde_json::json;
 

@@ -77,6 +77,22 @@ pub struct AttachmentView {
     pub inline: bool,
 }
 
+/// Inline (`cid:`) images are inlined up to this many bytes per message.
+const MAX_INLINE_IMAGES: usize = 25 * 1024 * 1024;
+
+/// A message made safe to show (see [`Orbit::mail_render`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedMessage {
+    /// The message.
+    pub id: i64,
+    /// A complete HTML document with its own CSP, for a sandboxed iframe's `srcdoc`.
+    pub html: String,
+    /// Whether it came from the HTML body (else from the plain text).
+    pub from_html: bool,
+    /// Remote images, backgrounds and CSS `url()`s left out.
+    pub blocked_remote: usize,
+}
+
 /// A whole message as shown (plain text; the HTML is kept for the safe viewer).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Message {
@@ -277,6 +293,61 @@ impl Orbit {
                 "Cannot read message {id} from the blob store (the local copy is damaged; \
                  re-sync the account to fetch it again): {e}"
             ))
+        })
+    }
+
+    /// A message made safe to show: the complete document for the reading pane's sandboxed
+    /// iframe (see `orbit_mail::sanitize`), from its HTML body when it has one, else from its
+    /// text. Its own `cid:` images are inlined; remote content is left out and counted.
+    pub fn mail_render(&self, id: i64, dark: bool) -> Result<RenderedMessage> {
+        let (row, attachments) = self.store.read(|c| -> Result<_> {
+            let row = db::message(c, id)?
+                .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
+            Ok((row, db::attachments(c, id)?))
+        })?;
+        if row.body_html.trim().is_empty() {
+            let body = orbit_mail::sanitize::text_to_html(&row.body_text);
+            return Ok(RenderedMessage {
+                id,
+                html: orbit_mail::sanitize::render_document(&body, dark),
+                from_html: false,
+                blocked_remote: 0,
+            });
+        }
+        let mut cids = std::collections::HashMap::new();
+        let mut inlined = 0usize;
+        for (ordinal, _, mime_type, content_id, _, size, _) in attachments {
+            let image = [
+                "image/png",
+                "image/gif",
+                "image/jpeg",
+                "image/webp",
+                "image/bmp",
+            ]
+            .contains(&mime_type.as_str());
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            if content_id.is_empty() || !image || inlined.saturating_add(size) > MAX_INLINE_IMAGES {
+                continue;
+            }
+            match self.mail_attachment(id, ordinal) {
+                Ok((_, bytes)) => {
+                    inlined += bytes.len();
+                    cids.insert(
+                        content_id,
+                        orbit_mail::sanitize::data_uri(&mime_type, &bytes),
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(message = id, ordinal, error = %e, "inline image unreadable")
+                }
+            }
+        }
+        let safe = orbit_mail::sanitize::sanitize_html(&row.body_html, &cids);
+        Ok(RenderedMessage {
+            id,
+            html: orbit_mail::sanitize::render_document(&safe.html, dark),
+            from_html: true,
+            blocked_remote: safe.blocked_remote,
         })
     }
 

@@ -1,0 +1,456 @@
+//! Making untrusted HTML mail safe to show: [`sanitize_html`] (ammonia, configured for mail)
+//! and [`render_document`], the complete document the reading pane puts in a sandboxed iframe,
+//! with its own Content-Security-Policy. [`text_to_html`] does the same for plain-text mail.
+//!
+//! What comes out can run no script, load nothing from the network and navigate nowhere:
+//! - tags and attributes are an allow-list (layout tables, fonts, images, inline styles); script,
+//!   `style` blocks, forms, frames, objects, media, `meta`, `base`, `link` and SVG/MathML go;
+//! - inline styles keep only listed properties, and any declaration that could fetch something
+//!   (`url()`, `image-set()`, `image()`, `expression()`, bindings) is removed, after undoing CSS
+//!   escapes and comments;
+//! - `src` and `background` keep only `cid:` parts of the message itself (inlined as `data:`
+//!   URIs) and `data:` images; remote ones are removed and counted (`srcset` never passes);
+//! - links keep their target in a same-document fragment (`#orbit-link:<url>`, see
+//!   [`LINK_PREFIX`]) so a click can never leave the view; the app shows the real target and
+//!   opens it in the system browser;
+//! - the document's CSP is `default-src 'none'` with `data:` images and fonts and inline styles
+//!   only, so anything that slipped through still could not load or run.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Where a link's real target is kept: `href="#orbit-link:https://…"`.
+pub const LINK_PREFIX: &str = "#orbit-link:";
+
+/// The Content-Security-Policy of a rendered message.
+pub const MESSAGE_CSP: &str = "default-src 'none'; img-src data:; font-src data:; \
+     style-src 'unsafe-inline'; media-src 'none'; frame-src 'none'; child-src 'none'; \
+     object-src 'none'; form-action 'none'; base-uri 'none'; script-src 'none'; \
+     connect-src 'none'; manifest-src 'none'; worker-src 'none'";
+
+/// Sanitised HTML and what was left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SafeHtml {
+    /// The body markup (a fragment).
+    pub html: String,
+    /// Remote resources (images, backgrounds, CSS `url()`s) that were removed.
+    pub blocked_remote: usize,
+}
+
+/// CSS properties kept in `style` attributes: layout, box, text and colour. Nothing that takes
+/// an image or a URL (`background-image`, `list-style-image`, `content`, `cursor`, `src`, …);
+/// `background` stays for colours, and its `url()`s are removed like any other.
+const STYLE_PROPERTIES: &[&str] = &[
+    "background",
+    "background-color",
+    "border",
+    "border-bottom",
+    "border-bottom-color",
+    "border-bottom-left-radius",
+    "border-bottom-right-radius",
+    "border-bottom-style",
+    "border-bottom-width",
+    "border-collapse",
+    "border-color",
+    "border-left",
+    "border-left-color",
+    "border-left-style",
+    "border-left-width",
+    "border-radius",
+    "border-right",
+    "border-right-color",
+    "border-right-style",
+    "border-right-width",
+    "border-spacing",
+    "border-style",
+    "border-top",
+    "border-top-color",
+    "border-top-left-radius",
+    "border-top-right-radius",
+    "border-top-style",
+    "border-top-width",
+    "border-width",
+    "box-sizing",
+    "caption-side",
+    "clear",
+    "color",
+    "direction",
+    "display",
+    "float",
+    "font",
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-variant",
+    "font-weight",
+    "height",
+    "letter-spacing",
+    "line-height",
+    "list-style-position",
+    "list-style-type",
+    "margin",
+    "margin-bottom",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "max-height",
+    "max-width",
+    "min-height",
+    "min-width",
+    "opacity",
+    "overflow",
+    "padding",
+    "padding-bottom",
+    "padding-left",
+    "padding-right",
+    "padding-top",
+    "table-layout",
+    "text-align",
+    "text-decoration",
+    "text-indent",
+    "text-transform",
+    "vertical-align",
+    "white-space",
+    "width",
+    "word-break",
+    "word-spacing",
+    "word-wrap",
+];
+
+/// Attributes mail layouts use, on any allowed tag.
+const GENERIC_ATTRIBUTES: &[&str] = &[
+    "align",
+    "bgcolor",
+    "border",
+    "cellpadding",
+    "cellspacing",
+    "color",
+    "dir",
+    "face",
+    "height",
+    "lang",
+    "nowrap",
+    "size",
+    "style",
+    "title",
+    "valign",
+    "width",
+];
+
+/// Sanitises an HTML body. `cid_images` maps a `Content-ID` (without `<>`, any case) to the
+/// `data:` URI of that part of the same message.
+pub fn sanitize_html(html: &str, cid_images: &HashMap<String, String>) -> SafeHtml {
+    let blocked = Arc::new(AtomicUsize::new(0));
+    let cids: HashMap<String, String> = cid_images
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .collect();
+    let counter = Arc::clone(&blocked);
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["font", "center", "big"])
+        .rm_tags(["data", "time"])
+        .add_generic_attributes(GENERIC_ATTRIBUTES)
+        .add_tag_attributes("table", ["background"])
+        .add_tag_attributes("td", ["background"])
+        .add_tag_attributes("th", ["background"])
+        .add_tag_attributes("tr", ["background"])
+        .add_tag_attributes("area", ["href", "alt", "shape", "coords"])
+        .filter_style_properties(STYLE_PROPERTIES.iter().copied().collect::<HashSet<_>>())
+        .url_schemes(["http", "https", "mailto", "cid", "data"].into())
+        // Relative URLs go, except the link fragments the filter below makes.
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(keep_link_fragment)))
+        .attribute_filter(move |element, attribute, value| {
+            filter_attribute(element, attribute, value, &cids, &counter)
+        });
+    let html = builder.clean(html).to_string();
+    SafeHtml {
+        html,
+        blocked_remote: blocked.load(Ordering::Relaxed),
+    }
+}
+
+/// The relative URLs kept: the link fragments [`filter_attribute`] makes.
+fn keep_link_fragment(url: &str) -> Option<Cow<'_, str>> {
+    url.starts_with(LINK_PREFIX).then_some(Cow::Borrowed(url))
+}
+
+fn filter_attribute<'u>(
+    element: &str,
+    attribute: &str,
+    value: &'u str,
+    cids: &HashMap<String, String>,
+    blocked: &AtomicUsize,
+) -> Option<Cow<'u, str>> {
+    match attribute {
+        "href" => {
+            let target = value.trim();
+            let lower = target.to_ascii_lowercase();
+            let allowed = matches!(element, "a" | "area")
+                && (lower.starts_with("http://")
+                    || lower.starts_with("https://")
+                    || lower.starts_with("mailto:"));
+            allowed.then(|| Cow::Owned(format!("{LINK_PREFIX}{target}")))
+        }
+        "src" | "background" => {
+            let source = value.trim();
+            let lower = source.to_ascii_lowercase();
+            if let Some(cid) = lower.strip_prefix("cid:") {
+                cids.get(cid.trim_matches(['<', '>']))
+                    .map(|uri| Cow::Owned(uri.clone()))
+            } else if is_data_image(&lower) {
+                Some(Cow::Borrowed(value))
+            } else {
+                if lower.starts_with("http:")
+                    || lower.starts_with("https:")
+                    || lower.starts_with("//")
+                {
+                    blocked.fetch_add(1, Ordering::Relaxed);
+                }
+                None
+            }
+        }
+        "style" => {
+            let (kept, removed) = without_remote_css(value);
+            if removed > 0 {
+                blocked.fetch_add(removed, Ordering::Relaxed);
+                Some(Cow::Owned(kept))
+            } else {
+                Some(Cow::Borrowed(value))
+            }
+        }
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// A `data:` URI of a raster image (not SVG, which is a document).
+fn is_data_image(lower: &str) -> bool {
+    ["png", "gif", "jpeg", "jpg", "webp", "bmp"]
+        .iter()
+        .any(|t| lower.starts_with(&format!("data:image/{t}")))
+}
+
+/// `style` without the declarations that could load something. Returns the kept text and how
+/// many were removed. Declarations are split at `;` outside strings and brackets, then read
+/// with CSS escapes and comments undone, so `\75 rl(` or `u/**/rl(` are caught like `url(`.
+fn without_remote_css(style: &str) -> (String, usize) {
+    let mut kept = String::with_capacity(style.len());
+    let mut removed = 0;
+    for declaration in split_declarations(style) {
+        let normalised = normalise_css(declaration);
+        let loads = [
+            "url(",
+            "image(",
+            "image-set(",
+            "cross-fade(",
+            "element(",
+            "expression(",
+        ]
+        .iter()
+        .any(|f| normalised.contains(f))
+            || normalised.contains("binding")
+            || normalised.contains("behavior")
+            || normalised.contains("@import")
+            || normalised.contains("src:");
+        if loads {
+            removed += 1;
+        } else if !declaration.trim().is_empty() {
+            kept.push_str(declaration.trim());
+            kept.push(';');
+        }
+    }
+    (kept, removed)
+}
+
+fn split_declarations(style: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut start = 0;
+    for (i, c) in style.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (_, '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (None, ';') if depth == 0 => {
+                out.push(style.get(start..i).unwrap_or_default());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(style.get(start..).unwrap_or_default());
+    out
+}
+
+/// Lower case, comments removed, escapes decoded, whitespace removed.
+fn normalise_css(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            '\\' => {
+                let mut hex = String::new();
+                while let Some(&h) = chars.peek() {
+                    if hex.len() < 6 && h.is_ascii_hexdigit() {
+                        hex.push(h);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if hex.is_empty() {
+                    if let Some(next) = chars.next() {
+                        out.extend(next.to_lowercase());
+                    }
+                } else {
+                    if chars.peek().is_some_and(|c| c.is_whitespace()) {
+                        chars.next();
+                    }
+                    let decoded = u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .unwrap_or('\u{fffd}');
+                    out.extend(decoded.to_lowercase());
+                }
+            }
+            c if c.is_whitespace() || c.is_control() => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// The complete document for the reading pane's iframe: the sanitised body under Orbit's own
+/// CSP (a `<meta>` first in `<head>`, before any content) and a no-referrer policy.
+pub fn render_document(body: &str, dark: bool) -> String {
+    let colours = if dark {
+        "color:#e6e6e6;background:#1e1f22"
+    } else {
+        "color:#1d1d1f;background:#ffffff"
+    };
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{MESSAGE_CSP}\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <style>html,body{{margin:0;padding:0}}\
+         body{{{colours};font:14px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;\
+         overflow-wrap:anywhere;padding:2px}}\
+         img{{max-width:100%;height:auto}}table{{max-width:100%}}\
+         a{{color:#2563eb;cursor:pointer}}pre{{white-space:pre-wrap}}\
+         blockquote{{margin:0 0 0 .5em;padding-left:.75em;border-left:3px solid #c7c7cc;color:#6e6e73}}\
+         details>summary{{cursor:pointer;color:#6e6e73;list-style:none}}</style>\
+         </head><body>{body}</body></html>"
+    )
+}
+
+/// Plain-text mail as safe HTML: escaped, web and mail addresses made into links (as
+/// [`LINK_PREFIX`] fragments), and quoted blocks (`>` lines) folded under "Show quoted text".
+pub fn text_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8 + 64);
+    out.push_str("<div style=\"white-space:pre-wrap\">");
+    let mut quote: Vec<&str> = Vec::new();
+    let flush_quote = |out: &mut String, quote: &mut Vec<&str>| {
+        if quote.is_empty() {
+            return;
+        }
+        out.push_str("<details><summary>Show quoted text</summary><blockquote>");
+        for line in quote.drain(..) {
+            let inner = line
+                .trim_start_matches('>')
+                .strip_prefix(' ')
+                .unwrap_or(line.trim_start_matches('>'));
+            linkify_into(out, inner);
+            out.push('\n');
+        }
+        out.push_str("</blockquote></details>");
+    };
+    for line in text.lines() {
+        if line.trim_start().starts_with('>') {
+            quote.push(line.trim_start());
+        } else {
+            flush_quote(&mut out, &mut quote);
+            linkify_into(&mut out, line);
+            out.push('\n');
+        }
+    }
+    flush_quote(&mut out, &mut quote);
+    out.push_str("</div>");
+    out
+}
+
+fn linkify_into(out: &mut String, line: &str) {
+    let mut rest = line;
+    while let Some(start) = find_link_start(rest) {
+        let (before, from) = rest.split_at(start);
+        escape_into(out, before);
+        let end = from
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+            .map_or(from.len(), |(i, _)| i);
+        let mut link = from.get(..end).unwrap_or(from);
+        // Trailing punctuation belongs to the sentence.
+        while link.ends_with(['.', ',', ';', ':', '!', '?', ')', '\'']) {
+            link = link.get(..link.len() - 1).unwrap_or(link);
+        }
+        out.push_str("<a href=\"");
+        escape_into(out, LINK_PREFIX);
+        escape_into(out, link);
+        out.push_str("\">");
+        escape_into(out, link);
+        out.push_str("</a>");
+        rest = from.get(link.len()..).unwrap_or_default();
+    }
+    escape_into(out, rest);
+}
+
+fn find_link_start(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    ["https://", "http://", "mailto:"]
+        .iter()
+        .filter_map(|p| lower.find(p))
+        .min()
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// A `data:` URI for `bytes` of type `mime_type`.
+pub fn data_uri(mime_type: &str, bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "data:{};base64,{}",
+        mime_type,
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
