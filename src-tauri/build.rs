@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "mail_list",
     "mail_show",
     "mail_thread",
+    "mail_render",
+    "open_link",
     "mail_sync",
     "mail_set_flags",
     "mail_archive",

@@ -132,6 +132,8 @@ pub fn run() {
             commands::mail::mail_list,
             commands::mail::mail_show,
             commands::mail::mail_thread,
+            commands::mail::mail_render,
+            commands::mail::open_link,
             commands::mail::mail_sync,
             commands::mail::mail_set_flags,
             commands::mail::mail_archive,

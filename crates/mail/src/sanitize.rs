@@ -445,6 +445,28 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
+/// The web or mail address a link in a rendered message points at, if it may be opened
+/// outside Orbit: `href` as found in the document (`#orbit-link:…`) or a bare address. Only
+/// `http`, `https` and `mailto` with no control characters or spaces pass; anything else
+/// (`javascript:`, `file:`, custom schemes) is `None`.
+pub fn link_target(href: &str) -> Option<String> {
+    let target = href.strip_prefix(LINK_PREFIX).unwrap_or(href).trim();
+    if target.is_empty() || target.len() > 8192 {
+        return None;
+    }
+    if target.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    let lower = target.to_ascii_lowercase();
+    let web = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && target
+            .split("//")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty());
+    let mail = lower.starts_with("mailto:") && target.len() > "mailto:".len();
+    (web || mail).then(|| target.to_owned())
+}
+
 /// A `data:` URI for `bytes` of type `mime_type`.
 pub fn data_uri(mime_type: &str, bytes: &[u8]) -> String {
     use base64::Engine as _;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use orbit_mail::sanitize::{
-    LINK_PREFIX, MESSAGE_CSP, render_document, sanitize_html, text_to_html,
+    LINK_PREFIX, MESSAGE_CSP, link_target, render_document, sanitize_html, text_to_html,
 };
 
 const CANARY: &str = "http://127.0.0.1:9/canary";
@@ -264,5 +264,32 @@ fn print_sanitised_corpus() {
             "== {name}\n{}\n",
             sanitize_html(&html, &HashMap::new()).html
         );
+    }
+}
+
+#[test]
+fn only_web_and_mail_links_may_be_opened() {
+    assert_eq!(
+        link_target("#orbit-link:https://example.com/a?b=1").as_deref(),
+        Some("https://example.com/a?b=1")
+    );
+    assert_eq!(
+        link_target("mailto:ann@example.com").as_deref(),
+        Some("mailto:ann@example.com")
+    );
+    for bad in [
+        "#orbit-link:javascript:alert(1)",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "#orbit-link:data:text/html,x",
+        "vbscript:x",
+        "https://",
+        "mailto:",
+        "https://exa mple.com",
+        "https://example.com/\u{0}",
+        "smb://host/share",
+        "",
+    ] {
+        assert_eq!(link_target(bad), None, "{bad}");
     }
 }

@@ -1,7 +1,8 @@
 //! Mail commands.
 
 use orbit_core::mail::{
-    Folder, ImportReport, MailFlag, Message, MessageSummary, SyncOptions, SyncReport,
+    Folder, ImportReport, MailFlag, Message, MessageSummary, RenderedMessage, SyncOptions,
+    SyncReport,
 };
 use orbit_core::{AccountId, Actor};
 use tauri::State;
@@ -39,6 +40,33 @@ pub async fn mail_show(state: State<'_, AppState>, id: i64) -> IpcResult<Message
 pub async fn mail_thread(state: State<'_, AppState>, thread_id: i64) -> IpcResult<Vec<Message>> {
     let core = state.core()?;
     blocking(move || core.mail_thread(thread_id)).await
+}
+
+/// A message made safe to show, for the reading pane's sandboxed iframe.
+#[tauri::command]
+pub async fn mail_render(
+    state: State<'_, AppState>,
+    id: i64,
+    dark: bool,
+) -> IpcResult<RenderedMessage> {
+    let core = state.core()?;
+    blocking(move || core.mail_render(id, dark)).await
+}
+
+/// Opens a link from a message in the system browser (or mail client for `mailto:`), after
+/// the user saw its real target. Anything but `http`, `https` and `mailto` is refused.
+#[tauri::command]
+pub async fn open_link(url: String) -> IpcResult<()> {
+    let target = orbit_core::mail::link_target(&url).ok_or_else(|| {
+        orbit_core::Error::invalid("Orbit only opens web (http, https) and mail (mailto) links")
+    })?;
+    open::that_detached(&target).map_err(|e| {
+        orbit_core::Error::new(
+            orbit_core::ErrorCode::Internal,
+            format!("Cannot open {target} in the system browser: {e}"),
+        )
+    })?;
+    Ok(())
 }
 
 #[tauri::command]

@@ -18,6 +18,7 @@ import type {
   Message,
   MessageSummary,
   ProviderId,
+  RenderedMessage,
   SettableFlag,
   SyncReport,
   ImportReport,
@@ -140,6 +141,16 @@ export function mailList(folderId: number, limit: number, offset: number): Promi
 
 export function mailShow(id: number): Promise<Message> {
   return call('mail_show', { id });
+}
+
+/** A message made safe to show in a sandboxed iframe. */
+export function mailRender(id: number, dark: boolean): Promise<RenderedMessage> {
+  return call('mail_render', { id, dark });
+}
+
+/** Opens a web or mail link in the system's browser or mail client (refused for any other scheme). */
+export async function openLink(url: string): Promise<void> {
+  await call('open_link', { url });
 }
 
 /** The messages of a conversation, oldest first. */

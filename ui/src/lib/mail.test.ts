@@ -160,3 +160,15 @@ describe('bodies', () => {
     expect(snippetOf('a '.repeat(100), 20)).toBe('a a a a a a a a a a…');
   });
 });
+
+describe('link hosts', () => {
+  it('reads the real host of a link and the host its text claims', async () => {
+    const { linkHost, shownHost } = await import('./mail');
+    expect(linkHost('https://www.Example.com/a?b')).toBe('example.com');
+    expect(linkHost('mailto:Ann@Example.com?subject=x')).toBe('ann@example.com');
+    expect(linkHost('javascript:alert(1)')).toBeNull();
+    expect(shownHost('https://bank.example/')).toBe('bank.example');
+    expect(shownHost('www.bank.example/login')).toBe('bank.example');
+    expect(shownHost('Read more')).toBeNull();
+  });
+});

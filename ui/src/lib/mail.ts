@@ -267,6 +267,28 @@ export function linkify(text: string): Inline[] {
   return out;
 }
 
+/** The host a web link goes to (lower case, without `www.`), or the address of a mailto link. */
+export function linkHost(target: string): string | null {
+  if (/^mailto:/i.test(target)) return target.slice('mailto:'.length).split('?')[0]?.toLowerCase() || null;
+  try {
+    const url = new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    return url.hostname.toLowerCase().replace(/^www\./, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The host a link's visible text claims, when the text itself looks like an address
+ *  ("https://bank.example/", "www.bank.example"); `null` for ordinary words. */
+export function shownHost(text: string): string | null {
+  const t = text.trim();
+  if (!t || /\s/.test(t)) return null;
+  if (/^https?:\/\//i.test(t)) return linkHost(t);
+  if (/^www\.[^/]+\.[a-z]{2,}/i.test(t)) return linkHost(`https://${t}`);
+  return null;
+}
+
 /** The first words of a body, for lists and previews. */
 export function snippetOf(text: string, max = 140): string {
   const own = splitQuotes(text)

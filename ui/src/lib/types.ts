@@ -201,6 +201,17 @@ export interface Message {
   folders: string[];
 }
 
+/** A message made safe to show (`mail_render`). */
+export interface RenderedMessage {
+  id: number;
+  /** A complete document with its own CSP, for a sandboxed iframe's `srcdoc`. */
+  html: string;
+  /** Whether it came from the HTML body (else from the text). */
+  from_html: boolean;
+  /** Remote images, backgrounds and CSS url()s left out. */
+  blocked_remote: number;
+}
+
 export interface SyncReport {
   account_id: number;
   folders: number;

@@ -7,6 +7,7 @@ import type {
   Account,
   AccountInput,
   Activity,
+  RenderedMessage,
   ActivityFilter,
   Actor,
   AiSettings,
@@ -165,6 +166,8 @@ const MAIL_CHANGES = new Set(['mail_set_flags', 'mail_archive', 'mail_delete', '
 
 export class FakeBackend {
   readonly calls: Call[] = [];
+  /** Links `open_link` was asked to open. */
+  readonly openedLinks: string[] = [];
   data: FakeData;
   #rejections = new Map<string, RejectWith | string>();
   #options: FakeOptions;
@@ -281,6 +284,18 @@ export class FakeBackend {
     const found = stored ?? (this.data.mail.bulk ? bulkMessageById(this.data.mail.bulk, id) : null);
     if (!found) throw { code: 'not_found', message: `There is no message ${id}` };
     return found;
+  }
+
+  /** Like the core's renderer: escaped text in a document under the same CSP. */
+  #render(m: FakeMessage, dark: boolean): RenderedMessage {
+    const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const linked = escape(m.text).replace(/https?:\/\/[^\s<]+/g, (u) => `<a href="#orbit-link:${u}">${u}</a>`);
+    const colours = dark ? 'color:#e6e6e6;background:#1e1f22' : 'color:#1d1d1f;background:#fff';
+    const html =
+      `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'">` +
+      `<style>body{margin:0;padding:2px;${colours};font:14px/1.5 system-ui,sans-serif}a{color:#2563eb}</style></head>` +
+      `<body><div style="white-space:pre-wrap">${linked}</div></body></html>`;
+    return { id: m.id, html, from_html: m.has_html, blocked_remote: m.has_html ? 2 : 0 };
   }
 
   #show(m: FakeMessage): Message {
@@ -480,6 +495,14 @@ export class FakeBackend {
         return this.#show(this.#message(args.id as number));
       case 'mail_thread':
         return this.#thread(args.threadId as number);
+      case 'mail_render':
+        return this.#render(this.#message(args.id as number), args.dark as boolean);
+      case 'open_link': {
+        const url = String(args.url ?? '');
+        if (!/^(https?:\/\/\S+|mailto:\S+)$/i.test(url)) throw { code: 'invalid_input', message: 'Orbit only opens web (http, https) and mail (mailto) links' };
+        this.openedLinks.push(url);
+        return null;
+      }
       case 'mail_sync':
         return this.#sync(args.accountId as number | null);
       case 'mail_open_sample':

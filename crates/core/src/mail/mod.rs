@@ -12,6 +12,7 @@ pub use changes::{FlushReport, MailFlag};
 pub use import::{ImportReport, LOCAL_EMAIL};
 pub use sync::{SyncOptions, SyncReport};
 
+pub use orbit_mail::sanitize::link_target;
 use orbit_store::mail as db;
 use serde::Serialize;
 

@@ -349,25 +349,27 @@ describe('inbox: the conversation', () => {
     expect(within(body).queryByTestId('quoted-text')).toBeNull();
   });
 
-  it('shows links as selectable text with a title, never as something that navigates', async () => {
+  it('shows links as buttons that ask before opening, never as something that navigates', async () => {
     const { user, backend } = await openInbox();
     await user.click(row(inboxIds(backend)[1]!)!);
     await waitFor(() => expect(screen.getAllByTestId('conversation-message')).toHaveLength(3));
     const conversation = screen.getByTestId('conversation');
     expect(conversation.querySelectorAll('a')).toHaveLength(0);
     const link = within(conversation).getByText('https://docs.lumen.studio/orbit-beta/week-1');
-    expect(link.tagName).toBe('SPAN');
+    expect(link.tagName).toBe('BUTTON');
     expect(link.getAttribute('title')).toContain('https://docs.lumen.studio/orbit-beta/week-1');
     const staging = within(conversation).getByText('https://builds.orbit.example/beta/0.4.2-rc1');
     expect(staging.parentElement?.textContent, 'the closing bracket stays text').toContain('(https://builds.orbit.example/beta/0.4.2-rc1) still works');
   });
 
-  it('says so when a message has only an HTML version', async () => {
+  it('shows an HTML message in the safe viewer, saying what remote content it left out', async () => {
     const { user, backend } = await openInbox();
     const figma = backend.data.mail.messages.find((m) => m.subject.startsWith('Config 2025'))!;
     await user.click(row(figma.id)!);
-    const body = await screen.findByTestId('message-body');
-    expect(body.textContent).toContain('This message has only an HTML version; safe HTML viewing is coming');
+    const frame = await screen.findByTestId('message-html');
+    expect(frame.getAttribute('sandbox')).toBe('allow-same-origin');
+    expect(screen.getByTestId('remote-blocked').textContent).toContain('blocked to protect your privacy');
+    expect(backend.callsOf('mail_render').at(-1)?.args).toMatchObject({ id: figma.id });
   });
 });
 
