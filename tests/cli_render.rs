@@ -127,7 +127,7 @@ fn html_mail_renders_with_its_own_images_and_without_remote_content() -> TestRes
         "the cid: image is inlined from the message itself: {html}"
     );
     assert!(
-        html.contains("href=\"#orbit-link:https://example.com/read\""),
+        html.contains("href=\"#orbit-link:https%3A%2F%2Fexample.com%2Fread\""),
         "{html}"
     );
     assert!(
@@ -145,7 +145,7 @@ fn html_mail_renders_with_its_own_images_and_without_remote_content() -> TestRes
         .run(&["mail", "render", &plain, "--html"], None)?
         .stdout;
     assert!(
-        html.contains("See &lt;<a href=\"#orbit-link:https://example.com/doc\">"),
+        html.contains("See &lt;<a href=\"#orbit-link:https%3A%2F%2Fexample.com%2Fdoc\">"),
         "{html}"
     );
     assert!(html.contains("&amp; reply."), "{html}");

@@ -27,17 +27,31 @@ fn open_core() -> Result<Arc<Orbit>, orbit_core::Error> {
 }
 
 /// A plugin that keeps the main webview on the app's own origin: any other navigation is
-/// refused (links are opened by the system browser through a command, never in the view).
+/// refused (links are opened by the system browser through a command, never in the view),
+/// and a click on a message's link (a navigation to `…#orbit-link:<target>`) is turned into a
+/// "link-activated" event for the app to ask about.
 fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
     tauri::plugin::Builder::new("navigation-guard")
-        .on_navigation(|_webview, url| {
+        .on_navigation(|webview, url| {
+            // A link clicked in a message frame (see orbit_mail::sanitize::link_href): never
+            // followed; the app shows its real target and opens it in the system browser if
+            // the user says so.
+            if url.fragment().is_some_and(|f| f.starts_with("orbit-link:")) {
+                if let Some(target) = orbit_core::mail::link_target(url.as_str()) {
+                    let _ = webview.emit("link-activated", serde_json::json!({ "target": target }));
+                }
+                return false;
+            }
+            // `about:srcdoc` is the reading pane's sandboxed message frame, whose content the
+            // app itself supplies (see ui/src/lib/views/mail/HtmlBody.svelte).
             let allowed = matches!(
                 (url.scheme(), url.host_str()),
                 ("tauri", Some("localhost")) | ("http" | "https", Some("tauri.localhost"))
-            ) || (cfg!(debug_assertions)
-                && url.scheme() == "http"
-                && url.host_str() == Some("localhost")
-                && url.port() == Some(5173));
+            ) || (url.scheme() == "about" && url.path() == "srcdoc")
+                || (cfg!(debug_assertions)
+                    && url.scheme() == "http"
+                    && url.host_str() == Some("localhost")
+                    && url.port() == Some(5173));
             if !allowed {
                 tracing::warn!(%url, "blocked a navigation away from the app");
             }

@@ -4,9 +4,13 @@
   mailbox.py seed PORT USER PASSWORD       empty INBOX and put three messages in it
   mailbox.py flags PORT USER PASSWORD ID   print the flags of the INBOX message with Message-ID ID
   mailbox.py append PORT USER PASSWORD ID  put a new message with Message-ID ID in INBOX
+  mailbox.py hostile PORT USER PASSWORD DIR URL
+                                           put every DIR/*.html (the hostile corpus) in INBOX
+                                           as an HTML mail, TRACKING_URL replaced by URL
 """
 
 import imaplib
+import os
 import sys
 import time
 
@@ -44,6 +48,29 @@ def main():
         mid = sys.argv[5]
         date = imaplib.Time2Internaldate(time.time())
         imap.append("INBOX", "", date, message(mid, "Amir Haddad <amir@example.org>", f"New: {mid}", "Just arrived."))
+    elif command == "hostile":
+        folder, url = sys.argv[5], sys.argv[6]
+        date = imaplib.Time2Internaldate(time.time())
+        for name in sorted(os.listdir(folder)):
+            if not name.endswith(".html"):
+                continue
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                html = f.read().replace("TRACKING_URL", url)
+            stem = name[: -len(".html")]
+            raw = (
+                f"Message-ID: <{stem}@hostile.example>\r\n"
+                "From: Mallory <mallory@hostile.example>\r\n"
+                "To: Alice <alice@example.com>\r\n"
+                f"Subject: hostile {stem}\r\n"
+                "Date: Wed, 25 Nov 2026 08:00:00 +0000\r\n"
+                "MIME-Version: 1.0\r\n"
+                "Content-Type: text/html; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                + html.replace("\r\n", "\n").replace("\n", "\r\n")
+                + "\r\n"
+            ).encode("utf-8")
+            imap.append("INBOX", "(\\Seen)", date, raw)
+        print(len([n for n in os.listdir(folder) if n.endswith(".html")]))
     elif command == "flags":
         wanted = sys.argv[5]
         typ, data = imap.search(None, "HEADER", "Message-ID", wanted)

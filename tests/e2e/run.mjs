@@ -269,6 +269,87 @@ try {
     if (count !== 1) throw new Error(`expected one notification within the minute, saw ${count}`);
   });
 
+  await step('hostile HTML mail renders inert: no script, no request, no navigation', async () => {
+    const hostileDir = join(here, '..', 'hostile');
+    const count = Number(mailbox('hostile', hostileDir, `${canaryUrl}/hostile`));
+    if (count < 40) throw new Error(`the hostile corpus has ${count} payloads`);
+    const total = 7 + count;
+    await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('[data-testid="mail-list-counts"]')?.textContent ?? '')).includes(`${total} messages`), {
+      timeout: 30000,
+      timeoutMsg: 'the hostile mail did not arrive',
+    });
+    const titleBefore = await browser.getTitle();
+    // The list is virtualised: walk it with j from the top, reading each conversation.
+    await (await browser.$$('[data-testid="mail-row"]'))[0].click();
+    const seen = new Set();
+    let checked = 0;
+    for (let i = 0; i < total; i++) {
+      if (i > 0) {
+        await browser.execute(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
+        await browser.keys(['j']);
+      }
+      const subject = await browser.waitUntil(async () => {
+        const now = await browser.execute(() => {
+          const id = document.querySelector('[data-testid="mail-row-selected"]')?.getAttribute('data-message-id');
+          const open = document.querySelector('[data-testid="conversation-message"].current')?.getAttribute('data-message-id');
+          const text = document.querySelector('[data-testid="conversation"] .subject')?.textContent ?? '';
+          return id && id === open ? { id, text } : null;
+        });
+        return now && !seen.has(now.id) ? now : false;
+      }, { timeout: 10000, timeoutMsg: `message ${i + 1} did not open` });
+      seen.add(subject.id);
+      const match = /^hostile (\d\d-[a-z0-9-]+)/.exec(subject.text);
+      if (!match) continue;
+      const name = match[1];
+      const frame = await browser.$('[data-testid="message-html"]');
+      await frame.waitForExist({ timeout: 10000, timeoutMsg: `${name}: no safe viewer` });
+      await browser.waitUntil(
+        async () => browser.execute((el) => el.dataset.ready === 'true' && el.contentDocument?.readyState === 'complete', frame),
+        { timeout: 10000, timeoutMsg: `${name}: the viewer did not load` },
+      ).catch(async (e) => {
+        const info = await browser.execute((el) => ({ href: el.contentWindow?.location.href, ready: el.contentDocument?.readyState, body: el.contentDocument?.body?.innerHTML?.slice(0, 200), srcdoc: el.srcdoc.length }), frame);
+        throw new Error(`${e.message}: ${JSON.stringify(info)}`);
+      });
+      await browser.pause(150);
+      const state = await browser.execute((el) => {
+        const doc = el.contentDocument;
+        return {
+          sandbox: el.getAttribute('sandbox'),
+          location: el.contentWindow?.location.href,
+          scripts: doc ? doc.querySelectorAll('script, iframe, object, embed, form, meta[http-equiv="Refresh" i], body base, base:not([href="about:srcdoc"])').length : -1,
+          handlers: doc ? [...doc.querySelectorAll('*')].filter((n) => [...n.attributes].some((a) => a.name.startsWith('on'))).length : -1,
+          pwned: Boolean(window.__pwned || el.contentWindow?.__pwned) || document.title === 'pwned' || (doc?.title ?? '') === 'pwned',
+        };
+      }, frame);
+      if (state.sandbox !== 'allow-same-origin') throw new Error(`${name}: sandbox is ${state.sandbox}`);
+      if (state.location !== 'about:srcdoc') throw new Error(`${name}: the viewer navigated to ${state.location}`);
+      if (state.scripts !== 0 || state.handlers !== 0) throw new Error(`${name}: ${state.scripts} active elements, ${state.handlers} handlers`);
+      if (state.pwned) throw new Error(`${name}: a script ran`);
+      if (canaryHits.length) throw new Error(`${name}: the viewer reached the network: ${canaryHits.join(', ')}`);
+      if (name === '28-css-url') await shot('hostile-css');
+      checked += 1;
+      if (name === '39-phishing-link') {
+        // A link inside the viewer asks first and shows where it really goes; nothing navigates.
+        await browser.switchToFrame(frame);
+        await (await browser.$('a')).click();
+        await browser.switchToParentFrame();
+        const target = await byTestId('link-target');
+        await target.waitForDisplayed({ timeout: 5000 });
+        if ((await target.getText()) !== 'https://evil.example/login') throw new Error(`the prompt shows ${await target.getText()}`);
+        await (await byTestId('link-mismatch')).waitForDisplayed({ timeout: 2000 });
+        await shot('link-prompt');
+        await (await byTestId('link-cancel')).click();
+        const location = await browser.execute((el) => el.contentWindow?.location.href, frame);
+        if (location !== 'about:srcdoc') throw new Error(`the viewer navigated to ${location}`);
+        // Give the keyboard back to the app (the click put focus inside the frame).
+        await (await browser.$('[data-testid="conversation"] .subject')).click();
+      }
+    }
+    if (checked !== count) throw new Error(`checked ${checked} of ${count} hostile messages`);
+    if ((await browser.getTitle()) !== titleBefore) throw new Error('the window title changed');
+    if (canaryHits.length) throw new Error(`the network was reached: ${canaryHits.join(', ')}`);
+  });
+
   await step('keyboard navigation reaches every area', async () => {
     for (const [keys, area] of [[['g', 'i'], 'inbox'], [['g', 's'], 'settings'], [['g', 'c'], 'calendar']]) {
       await browser.keys(keys);

@@ -10,9 +10,12 @@
 //!   escapes and comments;
 //! - `src` and `background` keep only `cid:` parts of the message itself (inlined as `data:`
 //!   URIs) and `data:` images; remote ones are removed and counted (`srcset` never passes);
-//! - links keep their target in a same-document fragment (`#orbit-link:<url>`, see
-//!   [`LINK_PREFIX`]) so a click can never leave the view; the app shows the real target and
-//!   opens it in the system browser;
+//! - links keep their target percent-encoded in a fragment (`#orbit-link:…`, see
+//!   [`link_href`]): a click makes the frame try to navigate to the app's own URL with that
+//!   fragment, which the shell refuses, handing the target to the app; the app shows it and
+//!   opens it in the system browser only if the user says so (WebKit runs no event handler,
+//!   not even the app's, in a script-less sandboxed frame, so navigation is where a click is
+//!   caught; other links navigate nowhere: their `href` is gone);
 //! - the document's CSP is `default-src 'none'` with `data:` images and fonts and inline styles
 //!   only, so anything that slipped through still could not load or run.
 
@@ -21,8 +24,40 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Where a link's real target is kept: `href="#orbit-link:https://…"`.
+/// What a link's real target is kept behind: `href="#orbit-link:https%3A%2F%2F…"`.
 pub const LINK_PREFIX: &str = "#orbit-link:";
+
+/// The `href` for a link to `target`: [`LINK_PREFIX`] and the target percent-encoded, so it
+/// stays one fragment whatever the target holds.
+pub fn link_href(target: &str) -> String {
+    let mut out = String::with_capacity(LINK_PREFIX.len() + target.len() * 3);
+    out.push_str(LINK_PREFIX);
+    for byte in target.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
 
 /// The Content-Security-Policy of a rendered message.
 pub const MESSAGE_CSP: &str = "default-src 'none'; img-src data:; font-src data:; \
@@ -160,7 +195,7 @@ pub fn sanitize_html(html: &str, cid_images: &HashMap<String, String>) -> SafeHt
         .add_tag_attributes("area", ["href", "alt", "shape", "coords"])
         .filter_style_properties(STYLE_PROPERTIES.iter().copied().collect::<HashSet<_>>())
         .url_schemes(["http", "https", "mailto", "cid", "data"].into())
-        // Relative URLs go, except the link fragments the filter below makes.
+        // Relative URLs go, except the link fragments the filter above makes.
         .url_relative(ammonia::UrlRelative::Custom(Box::new(keep_link_fragment)))
         .attribute_filter(move |element, attribute, value| {
             filter_attribute(element, attribute, value, &cids, &counter)
@@ -192,7 +227,7 @@ fn filter_attribute<'u>(
                 && (lower.starts_with("http://")
                     || lower.starts_with("https://")
                     || lower.starts_with("mailto:"));
-            allowed.then(|| Cow::Owned(format!("{LINK_PREFIX}{target}")))
+            allowed.then(|| Cow::Owned(link_href(target)))
         }
         "src" | "background" => {
             let source = value.trim();
@@ -365,7 +400,7 @@ pub fn render_document(body: &str, dark: bool) -> String {
 }
 
 /// Plain-text mail as safe HTML: escaped, web and mail addresses made into links (as
-/// [`LINK_PREFIX`] fragments), and quoted blocks (`>` lines) folded under "Show quoted text".
+/// [`link_href`]), and quoted blocks (`>` lines) folded under "Show quoted text".
 pub fn text_to_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8 + 64);
     out.push_str("<div style=\"white-space:pre-wrap\">");
@@ -414,8 +449,7 @@ fn linkify_into(out: &mut String, line: &str) {
             link = link.get(..link.len() - 1).unwrap_or(link);
         }
         out.push_str("<a href=\"");
-        escape_into(out, LINK_PREFIX);
-        escape_into(out, link);
+        escape_into(out, &link_href(link));
         out.push_str("\">");
         escape_into(out, link);
         out.push_str("</a>");
@@ -446,11 +480,17 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 /// The web or mail address a link in a rendered message points at, if it may be opened
-/// outside Orbit: `href` as found in the document (`#orbit-link:…`) or a bare address. Only
+/// outside Orbit: an `href` made by [`link_href`] (also as the fragment of a URL the frame
+/// tried to open: `tauri://localhost#orbit-link:…`), or a bare address. Only
 /// `http`, `https` and `mailto` with no control characters or spaces pass; anything else
 /// (`javascript:`, `file:`, custom schemes) is `None`.
 pub fn link_target(href: &str) -> Option<String> {
-    let target = href.strip_prefix(LINK_PREFIX).unwrap_or(href).trim();
+    let fragment = href.find(LINK_PREFIX).and_then(|at| href.get(at..));
+    let decoded = match fragment.and_then(|f| f.strip_prefix(LINK_PREFIX)) {
+        Some(encoded) => percent_decode(encoded)?,
+        None => href.to_owned(),
+    };
+    let target = decoded.trim();
     if target.is_empty() || target.len() > 8192 {
         return None;
     }

@@ -22,6 +22,7 @@ import type {
   SettableFlag,
   SyncReport,
   ImportReport,
+  LinkActivatedPayload,
 } from './types';
 import { EVENTS } from './types';
 
@@ -238,6 +239,11 @@ export function onMailChanged(handler: (payload: MailChangedPayload) => void): P
 /** New messages arrived in an account's inbox. */
 export function onMailArrived(handler: (payload: MailArrivedPayload) => void): Promise<Unsubscribe> {
   return subscribe(EVENTS.mailArrived, handler);
+}
+
+/** A link in a message's frame was clicked (the shell refused to follow it). */
+export function onLinkActivated(handler: (payload: LinkActivatedPayload) => void): Promise<Unsubscribe> {
+  return subscribe(EVENTS.linkActivated, handler);
 }
 
 /** The tray menu asks to show an area; the payload is an area id. */

@@ -118,6 +118,7 @@ export const EVENTS = {
   navigate: 'navigate',
   mailChanged: 'mail-changed',
   mailArrived: 'mail-arrived',
+  linkActivated: 'link-activated',
 } as const;
 
 export interface ActivityAddedPayload {
@@ -199,6 +200,11 @@ export interface Message {
   attachments: Attachment[];
   /** Names of the folders it is in. */
   folders: string[];
+}
+
+/** A link in a message was clicked: the shell refused the navigation and hands over its target. */
+export interface LinkActivatedPayload {
+  target: string;
 }
 
 /** A message made safe to show (`mail_render`). */

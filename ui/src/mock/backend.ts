@@ -289,7 +289,7 @@ export class FakeBackend {
   /** Like the core's renderer: escaped text in a document under the same CSP. */
   #render(m: FakeMessage, dark: boolean): RenderedMessage {
     const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-    const linked = escape(m.text).replace(/https?:\/\/[^\s<]+/g, (u) => `<a href="#orbit-link:${u}">${u}</a>`);
+    const linked = escape(m.text).replace(/https?:\/\/[^\s<]+/g, (u) => `<a href="#orbit-link:${encodeURIComponent(u)}">${u}</a>`);
     const colours = dark ? 'color:#e6e6e6;background:#1e1f22' : 'color:#1d1d1f;background:#fff';
     const html =
       `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'">` +

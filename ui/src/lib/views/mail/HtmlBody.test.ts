@@ -53,7 +53,7 @@ describe('safe HTML reading', () => {
     const backend = new FakeBackend(sampleData()).install();
     const user = userEvent.setup();
     let closed = false;
-    render(LinkPrompt, { href: '#orbit-link:https://evil.example/login', text: 'https://bank.example/', onclose: () => (closed = true) });
+    render(LinkPrompt, { props: { target: 'https://evil.example/login', text: 'https://bank.example/', onclose: () => (closed = true) } });
     expect(screen.getByTestId('link-target').textContent).toBe('https://evil.example/login');
     expect(screen.getByTestId('link-mismatch').textContent).toContain('bank.example');
     expect(screen.getByTestId('link-mismatch').textContent).toContain('evil.example');
