@@ -60,6 +60,21 @@ fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .build()
 }
 
+/// Sends queued mail whose undo window has passed, and retries what failed for a while, for as
+/// long as the app runs.
+fn send_outbox(core: &Arc<Orbit>) {
+    let core = Arc::clone(core);
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = core.outbox_process().await {
+                tracing::warn!(error = %e, "the outbox could not be processed");
+            }
+        }
+    });
+}
+
 fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
     let mut events = core.subscribe();
     let app = app.clone();
@@ -92,6 +107,7 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                     app.state::<sync::Watchers>().kick(account_id);
                     Ok(())
                 }
+                Event::OutboxChanged => app.emit("outbox-changed", ()),
                 Event::MailArrived { account_id, count } => {
                     app.state::<sync::NewMailNotifier>()
                         .arrived(&app, account_id, count);
@@ -161,6 +177,7 @@ pub fn run() {
             if let Ok(core) = &core {
                 forward_events(app.handle(), core);
                 app.state::<sync::Watchers>().refresh(app.handle(), core);
+                send_outbox(core);
             }
             let tray = tray::install(app.handle());
             app.manage(tray);

@@ -78,6 +78,13 @@ class MaildirHandler:
         return "%d.M%dP%dQ%d.%s" % (time.time(), time.time_ns() // 1000 % 1_000_000,
                                      os.getpid(), n, socket.gethostname() or "localhost")
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # A recipient the server refuses for good, for tests of permanent failures.
+        if address.lower().endswith("@rejected.example"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         body = envelope.original_content
         if body is None:

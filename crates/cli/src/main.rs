@@ -53,6 +53,58 @@ enum Command {
     Mail(MailCommand),
     /// Import mail without a server: a Maildir, an mbox file, an .eml file or a folder of them.
     Import(ImportArgs),
+    /// Mail on its way out: list, send now, retry or take back.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Args)]
+struct SendArgs {
+    /// The sending account (default: the only account with an SMTP server).
+    #[arg(long)]
+    account: Option<i64>,
+    /// A recipient (repeat for more).
+    #[arg(long, required_unless_present_any = ["cc", "bcc"])]
+    to: Vec<String>,
+    /// A copy to (repeat for more).
+    #[arg(long)]
+    cc: Vec<String>,
+    /// A blind copy to (repeat for more).
+    #[arg(long)]
+    bcc: Vec<String>,
+    /// The subject.
+    #[arg(long, default_value = "")]
+    subject: String,
+    /// A file to attach (repeat for more).
+    #[arg(long)]
+    attach: Vec<PathBuf>,
+    /// An HTML version of the text, from this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// The stored message this answers (sets In-Reply-To and References).
+    #[arg(long)]
+    reply_to: Option<i64>,
+    /// Seconds to wait before sending (an undo window: `orbit outbox cancel ID`); 0 sends now.
+    #[arg(long, default_value_t = 0)]
+    delay: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// List what is queued, sent, failed or taken back.
+    List,
+    /// Send every queued message whose time has come, now.
+    Send,
+    /// Put a failed message back in the queue and send it.
+    Retry {
+        /// Outbox id.
+        id: i64,
+    },
+    /// Take back a message that has not gone yet.
+    Cancel {
+        /// Outbox id.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +178,8 @@ enum MailCommand {
         #[arg(long)]
         dark: bool,
     },
+    /// Send a message; its text is read from standard input.
+    Send(SendArgs),
     /// Save an attachment (numbered as `orbit mail show` lists them).
     Attachment {
         /// The message id.
@@ -394,6 +448,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(command) => settings(&orbit, command, json),
         Command::Sync(args) => sync(&orbit, args, json),
         Command::Mail(command) => mail(&orbit, command, json),
+        Command::Outbox(command) => outbox(&orbit, command, json),
         Command::Import(args) => {
             let report = match &args.path {
                 Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,
@@ -507,8 +562,178 @@ fn sync(orbit: &Orbit, args: SyncArgs, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn send(orbit: &Orbit, args: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let account_id = match args.account {
+        Some(id) => id,
+        None => {
+            let senders: Vec<i64> = orbit
+                .account_list()?
+                .into_iter()
+                .filter(|a| a.smtp.is_some())
+                .map(|a| a.id.0)
+                .collect();
+            match senders.as_slice() {
+                [one] => *one,
+                [] => anyhow::bail!("No account can send mail: add one with an SMTP server"),
+                _ => anyhow::bail!("Several accounts can send: choose one with --account"),
+            }
+        }
+    };
+    let mut text = String::new();
+    if !std::io::stdin().is_terminal() {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("Cannot read the message text from standard input")?;
+    }
+    let html = match &args.html {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("Cannot read {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let mut files = Vec::new();
+    for path in &args.attach {
+        let data =
+            std::fs::read(path).with_context(|| format!("Cannot read {}", path.display()))?;
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "attachment".into());
+        files.push(orbit_core::mail::ComposeFile {
+            filename,
+            mime_type: String::new(),
+            data,
+        });
+    }
+    let queued = orbit.mail_queue(
+        &orbit_core::mail::Compose {
+            account_id,
+            to: args.to,
+            cc: args.cc,
+            bcc: args.bcc,
+            subject: args.subject,
+            text,
+            html,
+            files,
+            reply_to_message: args.reply_to,
+        },
+        std::time::Duration::from_secs(args.delay),
+    )?;
+    if args.delay > 0 {
+        if json {
+            print_json(&queued)?;
+        } else {
+            println!(
+                "Queued “{}” (outbox {}); it goes at {}. Take it back with: orbit outbox cancel {}",
+                queued.subject, queued.id, queued.send_after, queued.id
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    runtime()?.block_on(orbit.outbox_process())?;
+    let item = orbit
+        .outbox_list()?
+        .into_iter()
+        .find(|i| i.id == queued.id)
+        .unwrap_or(queued);
+    if json {
+        print_json(&item)?;
+    } else {
+        match item.state.as_str() {
+            "sent" => println!(
+                "Sent “{}” to {}{}.",
+                item.subject,
+                item.recipients.join(", "),
+                match item.sent_copy.as_str() {
+                    "appended" => "; a copy is in Sent",
+                    _ => "",
+                }
+            ),
+            "failed" => println!("Could not send “{}”: {}", item.subject, item.last_error),
+            _ => println!(
+                "“{}” is still in the outbox ({}); Orbit tries again at {}: {}",
+                item.subject, item.state, item.next_attempt_at, item.last_error
+            ),
+        }
+    }
+    Ok(if item.state == "sent" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn outbox(orbit: &Orbit, command: OutboxCommand, json: bool) -> anyhow::Result<ExitCode> {
+    let print_items = |items: &[orbit_core::mail::OutboxItem]| -> anyhow::Result<()> {
+        if json {
+            print_json(&items)?;
+        } else if items.is_empty() {
+            println!("The outbox is empty.");
+        } else {
+            for i in items {
+                println!(
+                    "{:>4}  {:<9}  {}  “{}” to {}{}",
+                    i.id,
+                    i.state,
+                    i.created_at,
+                    i.subject,
+                    i.recipients.join(", "),
+                    if i.last_error.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  ({})", i.last_error)
+                    }
+                );
+            }
+        }
+        Ok(())
+    };
+    match command {
+        OutboxCommand::List => print_items(&orbit.outbox_list()?)?,
+        OutboxCommand::Send => {
+            let report = runtime()?.block_on(orbit.outbox_process())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "Sent {}, failed {}, will retry {}{}",
+                    report.sent,
+                    report.failed,
+                    report.retrying,
+                    if report.errors.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", report.errors.join("; "))
+                    }
+                );
+            }
+        }
+        OutboxCommand::Retry { id } => {
+            orbit.outbox_retry(id)?;
+            runtime()?.block_on(orbit.outbox_process())?;
+            let items: Vec<_> = orbit
+                .outbox_list()?
+                .into_iter()
+                .filter(|i| i.id == id)
+                .collect();
+            print_items(&items)?;
+        }
+        OutboxCommand::Cancel { id } => {
+            let item = orbit.outbox_cancel(id)?;
+            if json {
+                print_json(&item)?;
+            } else {
+                println!("Took back “{}”; it will not be sent.", item.subject);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn mail(orbit: &Orbit, command: MailCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
+        MailCommand::Send(args) => return send(orbit, args, json),
         MailCommand::Folders { account } => {
             let folders = orbit.mail_folders(account.map(AccountId))?;
             if json {

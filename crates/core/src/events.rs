@@ -25,6 +25,8 @@ pub enum Event {
         /// The account.
         account_id: i64,
     },
+    /// Something was queued, sent, failed or taken back in the outbox.
+    OutboxChanged,
     /// New mail arrived in an account's inbox.
     MailArrived {
         /// The account.

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+pub mod compose;
+
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -77,6 +79,56 @@ pub fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executo
             .timeout(Some(config.timeout))
             .build(),
     )
+}
+
+/// How a send failed: worth trying again later, or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFailure {
+    /// The server refused for good (a 5xx answer: unknown recipient, failed login, message
+    /// refused); the reason is the server's.
+    Permanent(String),
+    /// Worth another try (no connection, timeout, a 4xx answer).
+    Transient(String),
+}
+
+/// Submits `message` (RFC 5322 bytes) from `from` to `recipients`.
+pub async fn send(
+    config: &SmtpConfig,
+    from: &str,
+    recipients: &[String],
+    message: &[u8],
+) -> Result<(), SendFailure> {
+    use lettre::AsyncTransport as _;
+    use lettre::address::{Address, Envelope};
+    let server = format!("{}:{}", config.host, config.port);
+    let parse = |a: &str| {
+        a.parse::<Address>()
+            .map_err(|e| SendFailure::Permanent(format!("{a} is not a mail address: {e}")))
+    };
+    let to = recipients
+        .iter()
+        .map(|r| parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope = Envelope::new(Some(parse(from)?), to)
+        .map_err(|e| SendFailure::Permanent(format!("No recipient to send to: {e}")))?;
+    let transport = transport(config).map_err(|e| SendFailure::Permanent(e.to_string()))?;
+    let outcome =
+        tokio::time::timeout(config.timeout * 6, transport.send_raw(&envelope, message)).await;
+    match outcome {
+        Err(_) => Err(SendFailure::Transient(format!(
+            "The SMTP server {server} did not finish within {} s",
+            (config.timeout * 6).as_secs()
+        ))),
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.is_permanent() => Err(SendFailure::Permanent(format!(
+            "The SMTP server {server} refused the message: {}",
+            error_chain(&e)
+        ))),
+        Ok(Err(e)) => Err(SendFailure::Transient(format!(
+            "Sending through {server} failed: {}",
+            error_chain(&e)
+        ))),
+    }
 }
 
 /// Connects, secures the connection, authenticates and quits: the connection test.

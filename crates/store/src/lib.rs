@@ -10,6 +10,7 @@ mod blobs;
 mod error;
 pub mod mail;
 mod migrate;
+pub mod outbox;
 pub mod settings;
 
 pub use accounts::{AccountRow, AccountWrite, Endpoint, LastTest};

@@ -508,6 +508,17 @@ pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, Stor
     Ok(conn.last_insert_rowid())
 }
 
+/// The References ids stored for a message (oldest first).
+pub fn message_refs(conn: &Connection, id: i64) -> Result<Vec<String>, StoreError> {
+    let refs: Option<String> = conn
+        .prepare_cached("SELECT refs FROM messages WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .map_err(err("Cannot read a message"))?;
+    Ok(refs
+        .and_then(|r| serde_json::from_str(&r).ok())
+        .unwrap_or_default())
+}
+
 /// Whether the account has any message stored.
 pub fn account_has_messages(conn: &Connection, account_id: i64) -> Result<bool, StoreError> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1)")

@@ -60,6 +60,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "mail_changes",
                 "message_locations",
                 "messages",
+                "outbox",
                 "packed_blobs",
                 "settings",
                 "thread_refs",

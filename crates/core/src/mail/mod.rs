@@ -5,11 +5,13 @@
 mod changes;
 mod import;
 mod ingest;
+mod outbox;
 pub mod plan;
 mod sync;
 
 pub use changes::{FlushReport, MailFlag};
 pub use import::{ImportReport, LOCAL_EMAIL};
+pub use outbox::{Compose, ComposeFile, OutboxItem, OutboxReport};
 pub use sync::{SyncOptions, SyncReport};
 
 pub use orbit_mail::sanitize::link_target;
