@@ -119,6 +119,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "message_locations_message_idx",
                 "messages_account_message_id_idx",
                 "messages_thread_date_idx",
+                "outbox_state_idx",
                 "thread_refs_thread_idx",
                 "threads_account_subject_idx"
             ]
