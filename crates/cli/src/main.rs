@@ -53,6 +53,9 @@ enum Command {
     Mail(MailCommand),
     /// Import mail without a server: a Maildir, an mbox file, an .eml file or a folder of them.
     Import(ImportArgs),
+    /// Drafts: write, list, send, discard.
+    #[command(subcommand)]
+    Drafts(DraftsCommand),
     /// Mail on its way out: list, send now, retry or take back.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -87,6 +90,64 @@ struct SendArgs {
     /// Seconds to wait before sending (an undo window: `orbit outbox cancel ID`); 0 sends now.
     #[arg(long, default_value_t = 0)]
     delay: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum DraftsCommand {
+    /// List drafts, most recently edited first.
+    List {
+        /// Only this account's.
+        #[arg(long)]
+        account: Option<i64>,
+    },
+    /// Start a draft (its text from standard input; for a reply it goes above the quote).
+    Create(DraftCreateArgs),
+    /// Show a draft.
+    Show {
+        /// Draft id.
+        id: i64,
+    },
+    /// Send a draft.
+    Send {
+        /// Draft id.
+        id: i64,
+        /// Seconds to wait before sending (an undo window); 0 sends now.
+        #[arg(long, default_value_t = 0)]
+        delay: u64,
+    },
+    /// Discard a draft.
+    Delete {
+        /// Draft id.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DraftCreateArgs {
+    /// The sending account (default: the only account with an SMTP server).
+    #[arg(long)]
+    account: Option<i64>,
+    /// Answer this stored message (to its sender).
+    #[arg(long, group = "start")]
+    reply: Option<i64>,
+    /// Answer this stored message to everyone on it.
+    #[arg(long, group = "start")]
+    reply_all: Option<i64>,
+    /// Forward this stored message (with its attachments).
+    #[arg(long, group = "start")]
+    forward: Option<i64>,
+    /// A recipient (added to the template's).
+    #[arg(long)]
+    to: Vec<String>,
+    /// A copy to.
+    #[arg(long)]
+    cc: Vec<String>,
+    /// The subject (replaces the template's).
+    #[arg(long)]
+    subject: Option<String>,
+    /// A file to attach.
+    #[arg(long)]
+    attach: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -449,6 +510,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync(&orbit, args, json),
         Command::Mail(command) => mail(&orbit, command, json),
         Command::Outbox(command) => outbox(&orbit, command, json),
+        Command::Drafts(command) => drafts(&orbit, command, json),
         Command::Import(args) => {
             let report = match &args.path {
                 Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,
@@ -562,8 +624,8 @@ fn sync(orbit: &Orbit, args: SyncArgs, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn send(orbit: &Orbit, args: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let account_id = match args.account {
+fn sending_account(orbit: &Orbit, chosen: Option<i64>) -> anyhow::Result<i64> {
+    Ok(match chosen {
         Some(id) => id,
         None => {
             let senders: Vec<i64> = orbit
@@ -578,7 +640,170 @@ fn send(orbit: &Orbit, args: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
                 _ => anyhow::bail!("Several accounts can send: choose one with --account"),
             }
         }
-    };
+    })
+}
+
+fn stdin_text() -> anyhow::Result<String> {
+    let mut text = String::new();
+    if !std::io::stdin().is_terminal() {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("Cannot read the message text from standard input")?;
+    }
+    Ok(text)
+}
+
+/// Sends what is due now and reports on outbox item `id`; success only when it went.
+fn send_now_and_report(
+    orbit: &Orbit,
+    queued: orbit_core::mail::OutboxItem,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(orbit.outbox_process())?;
+    let item = orbit
+        .outbox_list()?
+        .into_iter()
+        .find(|i| i.id == queued.id)
+        .unwrap_or(queued);
+    if json {
+        print_json(&item)?;
+    } else {
+        match item.state.as_str() {
+            "sent" => println!(
+                "Sent “{}” to {}{}.",
+                item.subject,
+                item.recipients.join(", "),
+                match item.sent_copy.as_str() {
+                    "appended" => "; a copy is in Sent",
+                    _ => "",
+                }
+            ),
+            "failed" => println!("Could not send “{}”: {}", item.subject, item.last_error),
+            _ => println!(
+                "“{}” is still in the outbox ({}); Orbit tries again at {}: {}",
+                item.subject, item.state, item.next_attempt_at, item.last_error
+            ),
+        }
+    }
+    Ok(if item.state == "sent" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_draft(d: &orbit_core::mail::Draft) {
+    println!(
+        "Draft {} ({}), saved {}\nTo:      {}\nCc:      {}\nSubject: {}",
+        d.id,
+        d.kind,
+        d.updated_at,
+        d.to.join(", "),
+        d.cc.join(", "),
+        d.subject
+    );
+    for a in &d.attachments {
+        println!(
+            "Attached: {} ({}, {} bytes)",
+            a.filename, a.mime_type, a.size
+        );
+    }
+    println!("\n{}", d.body);
+}
+
+fn drafts(orbit: &Orbit, command: DraftsCommand, json: bool) -> anyhow::Result<ExitCode> {
+    match command {
+        DraftsCommand::List { account } => {
+            let list = orbit.draft_list(account.map(AccountId))?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("No drafts.");
+            } else {
+                for d in &list {
+                    println!(
+                        "{:>4}  {}  {:<9}  “{}” to {}",
+                        d.id,
+                        d.updated_at,
+                        d.kind,
+                        d.subject,
+                        d.to.join(", ")
+                    );
+                }
+            }
+        }
+        DraftsCommand::Create(args) => {
+            let account_id = sending_account(orbit, args.account)?;
+            let text = stdin_text()?;
+            let mut input = match (args.reply, args.reply_all, args.forward) {
+                (Some(m), _, _) => orbit.mail_compose_template(account_id, "reply", m)?,
+                (_, Some(m), _) => orbit.mail_compose_template(account_id, "reply_all", m)?,
+                (_, _, Some(m)) => orbit.mail_compose_template(account_id, "forward", m)?,
+                _ => orbit_core::mail::DraftInput {
+                    account_id,
+                    kind: "new".into(),
+                    ..Default::default()
+                },
+            };
+            input.to.extend(args.to);
+            input.cc.extend(args.cc);
+            if let Some(subject) = args.subject {
+                input.subject = subject;
+            }
+            input.body = format!("{}{}", text.trim_end(), input.body);
+            let mut d = orbit.draft_save(&input)?;
+            for path in &args.attach {
+                let data = std::fs::read(path)
+                    .with_context(|| format!("Cannot read {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "attachment".into());
+                d = orbit.draft_attach(d.id, &name, "", &data)?;
+            }
+            if json {
+                print_json(&d)?;
+            } else {
+                print_draft(&d);
+            }
+        }
+        DraftsCommand::Show { id } => {
+            let d = orbit.draft_get(id)?;
+            if json {
+                print_json(&d)?;
+            } else {
+                print_draft(&d);
+            }
+        }
+        DraftsCommand::Send { id, delay } => {
+            let queued = orbit.draft_send(id, std::time::Duration::from_secs(delay))?;
+            if delay > 0 {
+                if json {
+                    print_json(&queued)?;
+                } else {
+                    println!(
+                        "Queued “{}” (outbox {}); it goes at {}.",
+                        queued.subject, queued.id, queued.send_after
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            return send_now_and_report(orbit, queued, json);
+        }
+        DraftsCommand::Delete { id } => {
+            orbit.draft_delete(id)?;
+            if json {
+                print_json(&serde_json::json!({ "ok": true, "id": id }))?;
+            } else {
+                println!("Discarded draft {id}.");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn send(orbit: &Orbit, args: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let account_id = sending_account(orbit, args.account)?;
     let mut text = String::new();
     if !std::io::stdin().is_terminal() {
         std::io::stdin()
@@ -631,37 +856,7 @@ fn send(orbit: &Orbit, args: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    runtime()?.block_on(orbit.outbox_process())?;
-    let item = orbit
-        .outbox_list()?
-        .into_iter()
-        .find(|i| i.id == queued.id)
-        .unwrap_or(queued);
-    if json {
-        print_json(&item)?;
-    } else {
-        match item.state.as_str() {
-            "sent" => println!(
-                "Sent “{}” to {}{}.",
-                item.subject,
-                item.recipients.join(", "),
-                match item.sent_copy.as_str() {
-                    "appended" => "; a copy is in Sent",
-                    _ => "",
-                }
-            ),
-            "failed" => println!("Could not send “{}”: {}", item.subject, item.last_error),
-            _ => println!(
-                "“{}” is still in the outbox ({}); Orbit tries again at {}: {}",
-                item.subject, item.state, item.next_attempt_at, item.last_error
-            ),
-        }
-    }
-    Ok(if item.state == "sent" {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    send_now_and_report(orbit, queued, json)
 }
 
 fn outbox(orbit: &Orbit, command: OutboxCommand, json: bool) -> anyhow::Result<ExitCode> {

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod activities;
 mod blobs;
+pub mod drafts;
 mod error;
 pub mod mail;
 mod migrate;

@@ -3,6 +3,7 @@
 //! conversation).
 
 mod changes;
+mod drafts;
 mod import;
 mod ingest;
 mod outbox;
@@ -10,6 +11,7 @@ pub mod plan;
 mod sync;
 
 pub use changes::{FlushReport, MailFlag};
+pub use drafts::{Draft, DraftAttachment, DraftInput};
 pub use import::{ImportReport, LOCAL_EMAIL};
 pub use outbox::{Compose, ComposeFile, OutboxItem, OutboxReport};
 pub use sync::{SyncOptions, SyncReport};

@@ -148,6 +148,18 @@ impl Orbit {
     /// is next processed ([`Orbit::outbox_process`]). Until then [`Orbit::outbox_cancel`] takes
     /// it back.
     pub fn mail_queue(&self, compose: &Compose, delay: Duration) -> Result<OutboxItem> {
+        self.queue(compose, delay, None, None)
+    }
+
+    /// [`Orbit::mail_queue`], giving the message `message_id` (a draft's) and deleting draft
+    /// `sent_draft` in the same transaction: a draft becomes an outgoing message exactly once.
+    pub(crate) fn queue(
+        &self,
+        compose: &Compose,
+        delay: Duration,
+        message_id: Option<&str>,
+        sent_draft: Option<i64>,
+    ) -> Result<OutboxItem> {
         let id = AccountId(compose.account_id);
         let account = self.account_row(id)?;
         if account.fields.smtp.is_none() {
@@ -161,7 +173,10 @@ impl Orbit {
             .rsplit_once('@')
             .map_or("orbit.invalid", |(_, d)| d)
             .to_owned();
-        let message_id = format!("{}@{domain}", uuid::Uuid::new_v4());
+        let message_id = message_id.map_or_else(
+            || format!("{}@{domain}", uuid::Uuid::new_v4()),
+            str::to_owned,
+        );
         let (in_reply_to, references) = match compose.reply_to_message {
             Some(parent) => {
                 let row = self
@@ -231,6 +246,9 @@ impl Orbit {
                     now: &now,
                 },
             )?;
+            if let Some(draft) = sent_draft {
+                orbit_store::drafts::delete(tx, draft)?;
+            }
             let activity = self.record(
                 tx,
                 &Record {

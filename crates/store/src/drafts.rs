@@ -1,0 +1,180 @@
+//! The drafts table (see migration 0007).
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::StoreError;
+
+fn err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::from_sqlite(e, context)
+}
+
+/// A draft's fields as the user edits them (lists and attachments as JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftFields {
+    /// Sending account.
+    pub account_id: i64,
+    /// new, reply, reply_all or forward.
+    pub kind: String,
+    /// The message answered or forwarded.
+    pub reply_to_message: Option<i64>,
+    /// JSON array of strings.
+    pub to: String,
+    /// JSON array of strings.
+    pub cc: String,
+    /// JSON array of strings.
+    pub bcc: String,
+    /// Subject.
+    pub subject: String,
+    /// Text.
+    pub body: String,
+    /// JSON array of attachments.
+    pub attachments: String,
+}
+
+/// A draft row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftRow {
+    /// Id.
+    pub id: i64,
+    /// Stable Message-ID.
+    pub message_id: String,
+    /// The fields.
+    pub fields: DraftFields,
+    /// Bumped by every save.
+    pub version: i64,
+    /// The version the server copy has.
+    pub synced_version: i64,
+    /// Why the last send or server save failed.
+    pub last_error: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, message_id, account_id, kind, reply_to_message, to_addrs, cc_addrs, \
+     bcc_addrs, subject, body, attachments, version, synced_version, last_error, created_at, \
+     updated_at";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<DraftRow> {
+    Ok(DraftRow {
+        id: r.get(0)?,
+        message_id: r.get(1)?,
+        fields: DraftFields {
+            account_id: r.get(2)?,
+            kind: r.get(3)?,
+            reply_to_message: r.get(4)?,
+            to: r.get(5)?,
+            cc: r.get(6)?,
+            bcc: r.get(7)?,
+            subject: r.get(8)?,
+            body: r.get(9)?,
+            attachments: r.get(10)?,
+        },
+        version: r.get(11)?,
+        synced_version: r.get(12)?,
+        last_error: r.get(13)?,
+        created_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+/// Creates a draft and returns its id.
+pub fn insert(
+    conn: &Connection,
+    message_id: &str,
+    f: &DraftFields,
+    now: &str,
+) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO drafts (message_id, account_id, kind, reply_to_message, to_addrs, cc_addrs,
+             bcc_addrs, subject, body, attachments, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        params![
+            message_id,
+            f.account_id,
+            f.kind,
+            f.reply_to_message,
+            f.to,
+            f.cc,
+            f.bcc,
+            f.subject,
+            f.body,
+            f.attachments,
+            now
+        ],
+    )
+    .map_err(err("Cannot save a draft"))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Saves new fields; false when there is no such draft.
+pub fn update(conn: &Connection, id: i64, f: &DraftFields, now: &str) -> Result<bool, StoreError> {
+    let changed = conn
+        .execute(
+            "UPDATE drafts SET account_id = ?2, kind = ?3, reply_to_message = ?4, to_addrs = ?5,
+                 cc_addrs = ?6, bcc_addrs = ?7, subject = ?8, body = ?9, attachments = ?10,
+                 version = version + 1, updated_at = ?11
+             WHERE id = ?1",
+            params![
+                id,
+                f.account_id,
+                f.kind,
+                f.reply_to_message,
+                f.to,
+                f.cc,
+                f.bcc,
+                f.subject,
+                f.body,
+                f.attachments,
+                now
+            ],
+        )
+        .map_err(err("Cannot save a draft"))?;
+    Ok(changed == 1)
+}
+
+/// One draft.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<DraftRow>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM drafts WHERE id = ?1"),
+        [id],
+        row,
+    )
+    .optional()
+    .map_err(err("Cannot read a draft"))
+}
+
+/// Drafts, most recently edited first (of one account, or all).
+pub fn list(conn: &Connection, account_id: Option<i64>) -> Result<Vec<DraftRow>, StoreError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM drafts WHERE ?1 IS NULL OR account_id = ?1
+             ORDER BY updated_at DESC, id DESC"
+        ))
+        .map_err(err("Cannot read drafts"))?;
+    let rows = stmt
+        .query_map([account_id], row)
+        .map_err(err("Cannot read drafts"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err("Cannot read drafts"))?;
+    Ok(rows)
+}
+
+/// Deletes a draft; false when there was none.
+pub fn delete(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    let n = conn
+        .execute("DELETE FROM drafts WHERE id = ?1", [id])
+        .map_err(err("Cannot delete a draft"))?;
+    Ok(n == 1)
+}
+
+/// Notes why sending or saving to the server failed.
+pub fn set_error(conn: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE drafts SET last_error = ?2 WHERE id = ?1",
+        params![id, error],
+    )
+    .map_err(err("Cannot update a draft"))?;
+    Ok(())
+}
