@@ -5,7 +5,7 @@
 // Each step below counts as one test; the run ends with "N passed, N failed".
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -348,6 +348,37 @@ try {
     if (checked !== count) throw new Error(`checked ${checked} of ${count} hostile messages`);
     if ((await browser.getTitle()) !== titleBefore) throw new Error('the window title changed');
     if (canaryHits.length) throw new Error(`the network was reached: ${canaryHits.join(', ')}`);
+  });
+
+  await step('c writes a message; Undo takes the send back; sent again it reaches the SMTP server', async () => {
+    const received = (subject) => {
+      const dir = join(process.env.ORBIT_TEST_STATE_DIR ?? '', 'smtp', 'maildir', 'new');
+      return readdirSync(dir).filter((f) => readFileSync(join(dir, f), 'utf8').includes(`Subject: ${subject}`)).length;
+    };
+    const subject = `E2E hello ${Date.now()}`;
+    await browser.execute(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
+    await browser.keys(['c']);
+    const compose = await byTestId('compose');
+    await compose.waitForDisplayed({ timeout: 5000 });
+    await (await byTestId('compose-to')).setValue('bob@example.com');
+    await (await byTestId('compose-subject')).setValue(subject);
+    await (await byTestId('compose-body')).setValue('Sent from the real window.\nSecond line.');
+    await browser.waitUntil(async () => (await (await byTestId('compose-status')).getText()) === 'Draft saved', { timeout: 5000, timeoutMsg: 'the draft was not saved' });
+    await shot('compose');
+    await browser.keys(['Control', 'Enter']);
+    await compose.waitForDisplayed({ reverse: true, timeout: 5000 });
+    const undo = await browser.$('button=Undo');
+    await undo.waitForDisplayed({ timeout: 5000 });
+    await shot('send-undo');
+    await undo.click();
+    const again = await byTestId('compose');
+    await again.waitForDisplayed({ timeout: 5000 });
+    if ((await (await byTestId('compose-subject')).getValue()) !== subject) throw new Error('Undo did not bring the message back');
+    await browser.pause(11000);
+    if (received(subject) !== 0) throw new Error('the message went although the send was taken back');
+    await (await byTestId('compose-send')).click();
+    await again.waitForDisplayed({ reverse: true, timeout: 5000 });
+    await browser.waitUntil(async () => received(subject) === 1, { timeout: 30000, timeoutMsg: 'the message did not reach the SMTP server' });
   });
 
   await step('keyboard navigation reaches every area', async () => {

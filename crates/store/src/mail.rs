@@ -519,6 +519,44 @@ pub fn message_refs(conn: &Connection, id: i64) -> Result<Vec<String>, StoreErro
         .unwrap_or_default())
 }
 
+/// People in recent mail whose name or address contains `query` (senders and To recipients
+/// of the newest 5,000 messages), most frequent first: `(name, address)`.
+pub fn contacts(
+    conn: &Connection,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let escaped: String = query
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = format!("%{escaped}%");
+    let mut stmt = conn
+        .prepare_cached(
+            "WITH recent AS (SELECT from_name, from_email, recipients FROM messages
+                             ORDER BY id DESC LIMIT 5000),
+                  people(name, email) AS (
+                      SELECT from_name, from_email FROM recent
+                      UNION ALL
+                      SELECT json_extract(value, '$.name'), json_extract(value, '$.email')
+                      FROM recent, json_each(recent.recipients, '$.to'))
+             SELECT max(coalesce(name, '')), lower(email), count(*) AS n FROM people
+             WHERE coalesce(email, '') <> ''
+               AND (email LIKE ?1 ESCAPE '\\' OR coalesce(name, '') LIKE ?1 ESCAPE '\\')
+             GROUP BY lower(email) ORDER BY n DESC, lower(email) LIMIT ?2",
+        )
+        .map_err(err("Cannot read contacts"))?;
+    let rows = stmt
+        .query_map(params![pattern, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(err("Cannot read contacts"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err("Cannot read contacts"))?;
+    Ok(rows)
+}
+
 /// Whether the account has any message stored.
 pub fn account_has_messages(conn: &Connection, account_id: i64) -> Result<bool, StoreError> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1)")

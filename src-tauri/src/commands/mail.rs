@@ -1,8 +1,8 @@
 //! Mail commands.
 
 use orbit_core::mail::{
-    Folder, ImportReport, MailFlag, Message, MessageSummary, RenderedMessage, SyncOptions,
-    SyncReport,
+    Draft, DraftInput, Folder, ImportReport, MailFlag, Message, MessageSummary, OutboxItem,
+    RenderedMessage, SyncOptions, SyncReport,
 };
 use orbit_core::{AccountId, Actor};
 use tauri::State;
@@ -112,4 +112,89 @@ pub async fn mail_move(state: State<'_, AppState>, ids: Vec<i64>, folder_id: i64
 pub async fn mail_open_sample(state: State<'_, AppState>) -> IpcResult<ImportReport> {
     let core = state.core()?;
     blocking(move || core.mail_import_sample()).await
+}
+
+/// A draft started from a message: reply, reply_all or forward (not saved yet).
+#[tauri::command]
+pub async fn mail_compose_template(
+    state: State<'_, AppState>,
+    account_id: i64,
+    kind: String,
+    message_id: i64,
+) -> IpcResult<DraftInput> {
+    let core = state.core()?;
+    blocking(move || core.mail_compose_template(account_id, &kind, message_id)).await
+}
+
+/// Saves a draft (creates it without an id).
+#[tauri::command]
+pub async fn draft_save(state: State<'_, AppState>, input: DraftInput) -> IpcResult<Draft> {
+    let core = state.core()?;
+    blocking(move || core.draft_save(&input)).await
+}
+
+/// Drafts, most recently edited first.
+#[tauri::command]
+pub async fn draft_list(
+    state: State<'_, AppState>,
+    account_id: Option<i64>,
+) -> IpcResult<Vec<Draft>> {
+    let core = state.core()?;
+    blocking(move || core.draft_list(account_id.map(AccountId))).await
+}
+
+/// Discards a draft.
+#[tauri::command]
+pub async fn draft_delete(state: State<'_, AppState>, id: i64) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.draft_delete(id)).await
+}
+
+/// Attaches a file (its bytes) to a draft.
+#[tauri::command]
+pub async fn draft_attach(
+    state: State<'_, AppState>,
+    id: i64,
+    filename: String,
+    mime_type: String,
+    data: Vec<u8>,
+) -> IpcResult<Draft> {
+    let core = state.core()?;
+    blocking(move || core.draft_attach(id, &filename, &mime_type, &data)).await
+}
+
+/// Sends a draft after `delay_secs` (the undo window).
+#[tauri::command]
+pub async fn draft_send(
+    state: State<'_, AppState>,
+    id: i64,
+    delay_secs: u64,
+) -> IpcResult<OutboxItem> {
+    let core = state.core()?;
+    blocking(move || core.draft_send(id, std::time::Duration::from_secs(delay_secs))).await
+}
+
+/// The outbox, newest first.
+#[tauri::command]
+pub async fn outbox_list(state: State<'_, AppState>) -> IpcResult<Vec<OutboxItem>> {
+    let core = state.core()?;
+    blocking(move || core.outbox_list()).await
+}
+
+/// Takes back a message that has not gone yet (Undo).
+#[tauri::command]
+pub async fn outbox_cancel(state: State<'_, AppState>, id: i64) -> IpcResult<OutboxItem> {
+    let core = state.core()?;
+    blocking(move || core.outbox_cancel(id)).await
+}
+
+/// Addresses for autocomplete.
+#[tauri::command]
+pub async fn mail_contacts(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> IpcResult<Vec<String>> {
+    let core = state.core()?;
+    blocking(move || core.mail_contacts(&query, limit)).await
 }

@@ -23,6 +23,10 @@ import type {
   SyncReport,
   ImportReport,
   LinkActivatedPayload,
+  Draft,
+  DraftInput,
+  DraftKind,
+  OutboxItem,
 } from './types';
 import { EVENTS } from './types';
 
@@ -152,6 +156,39 @@ export function mailRender(id: number, dark: boolean): Promise<RenderedMessage> 
 /** Opens a web or mail link in the system's browser or mail client (refused for any other scheme). */
 export async function openLink(url: string): Promise<void> {
   await call('open_link', { url });
+}
+
+/** A draft started from a message (reply, reply_all or forward); not saved yet. */
+export function mailComposeTemplate(accountId: number, kind: DraftKind, messageId: number): Promise<DraftInput> {
+  return call('mail_compose_template', { accountId, kind, messageId });
+}
+
+/** Saves a draft (creates it when `input.id` is null). */
+export function draftSave(input: DraftInput): Promise<Draft> {
+  return call('draft_save', { input });
+}
+
+export async function draftDelete(id: number): Promise<void> {
+  await call('draft_delete', { id });
+}
+
+export function draftAttach(id: number, filename: string, mimeType: string, data: number[]): Promise<Draft> {
+  return call('draft_attach', { id, filename, mimeType, data });
+}
+
+/** Sends a draft after `delaySecs` (the undo window). */
+export function draftSend(id: number, delaySecs: number): Promise<OutboxItem> {
+  return call('draft_send', { id, delaySecs });
+}
+
+/** Takes back a message that has not gone yet. */
+export function outboxCancel(id: number): Promise<OutboxItem> {
+  return call('outbox_cancel', { id });
+}
+
+/** Addresses for autocomplete, most frequent first. */
+export function mailContacts(query: string, limit = 8): Promise<string[]> {
+  return call('mail_contacts', { query, limit });
 }
 
 /** The messages of a conversation, oldest first. */

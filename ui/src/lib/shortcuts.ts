@@ -4,7 +4,7 @@
 import { areaByKey, type AreaId } from './areas';
 
 /** Single keys handed to the current area (Gmail's mail keys). */
-export const AREA_KEYS = ['j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/'] as const;
+export const AREA_KEYS = ['j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/', 'c', 'r', 'a', 'f'] as const;
 export type AreaKey = (typeof AREA_KEYS)[number];
 
 export type ShortcutAction = { type: 'go'; area: AreaId } | { type: 'help' } | { type: 'escape' } | { type: 'key'; key: AreaKey };

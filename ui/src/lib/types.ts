@@ -187,6 +187,7 @@ export interface Attachment {
 
 export interface Message {
   id: number;
+  account_id: number;
   message_id: string;
   thread_id: number;
   subject: string;
@@ -200,6 +201,53 @@ export interface Message {
   attachments: Attachment[];
   /** Names of the folders it is in. */
   folders: string[];
+}
+
+export type DraftKind = 'new' | 'reply' | 'reply_all' | 'forward';
+
+export interface DraftAttachment {
+  filename: string;
+  mime_type: string;
+  size: number;
+  blob: string;
+}
+
+/** What the compose view saves (`id` null creates the draft). */
+export interface DraftInput {
+  id: number | null;
+  account_id: number;
+  kind: DraftKind;
+  reply_to_message: number | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body: string;
+  attachments: DraftAttachment[];
+}
+
+export interface Draft extends Omit<DraftInput, 'id'> {
+  id: number;
+  message_id: string;
+  version: number;
+  last_error: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OutboxItem {
+  id: number;
+  account_id: number;
+  message_id: string;
+  subject: string;
+  recipients: string[];
+  state: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  send_after: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string;
+  sent_copy: string;
+  created_at: string;
 }
 
 /** A link in a message was clicked: the shell refused the navigation and hands over its target. */

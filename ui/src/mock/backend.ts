@@ -8,6 +8,10 @@ import type {
   AccountInput,
   Activity,
   RenderedMessage,
+  Draft,
+  DraftInput,
+  DraftKind,
+  OutboxItem,
   ActivityFilter,
   Actor,
   AiSettings,
@@ -168,6 +172,11 @@ export class FakeBackend {
   readonly calls: Call[] = [];
   /** Links `open_link` was asked to open. */
   readonly openedLinks: string[] = [];
+  /** Saved drafts, by id. */
+  readonly drafts = new Map<number, Draft>();
+  /** The outbox. */
+  readonly outbox: OutboxItem[] = [];
+  #nextDraft = 1;
   data: FakeData;
   #rejections = new Map<string, RejectWith | string>();
   #options: FakeOptions;
@@ -300,8 +309,10 @@ export class FakeBackend {
 
   #show(m: FakeMessage): Message {
     const names = this.data.mail.folders.filter((f) => m.folder_ids.includes(f.id)).map((f) => f.name);
+    const accountId = this.data.mail.folders.find((f) => m.folder_ids.includes(f.id))?.account_id ?? 0;
     return {
       id: m.id,
+      account_id: accountId,
       message_id: m.message_id,
       thread_id: m.thread_id,
       subject: m.subject,
@@ -502,6 +513,63 @@ export class FakeBackend {
         if (!/^(https?:\/\/\S+|mailto:\S+)$/i.test(url)) throw { code: 'invalid_input', message: 'Orbit only opens web (http, https) and mail (mailto) links' };
         this.openedLinks.push(url);
         return null;
+      }
+      case 'mail_compose_template': {
+        const m = this.#message(args.messageId as number);
+        const kind = args.kind as DraftKind;
+        const input: DraftInput = { id: null, account_id: args.accountId as number, kind, reply_to_message: m.id, to: [], cc: [], bcc: [], subject: '', body: '', attachments: [] };
+        if (kind === 'forward') {
+          input.subject = `Fwd: ${m.subject}`;
+          input.body = `\n\n---------- Forwarded message ----------\nFrom: ${m.from}\n\n${m.text}`;
+        } else {
+          input.to = [m.from];
+          input.subject = /^re:/i.test(m.subject) ? m.subject : `Re: ${m.subject}`;
+          input.body = `\n\nOn ${m.date}, ${m.from} wrote:\n${m.text.split('\n').map((l) => `> ${l}`).join('\n')}\n`;
+        }
+        return input;
+      }
+      case 'draft_save': {
+        const input = args.input as DraftInput;
+        const id = input.id ?? this.#nextDraft++;
+        const previous = this.drafts.get(id);
+        const now = new Date().toISOString();
+        const draft: Draft = { ...input, id, message_id: previous?.message_id ?? `draft-${id}@mock`, version: (previous?.version ?? 0) + 1, last_error: '', created_at: previous?.created_at ?? now, updated_at: now };
+        this.drafts.set(id, draft);
+        return structuredClone(draft);
+      }
+      case 'draft_delete':
+        this.drafts.delete(args.id as number);
+        return null;
+      case 'draft_attach': {
+        const draft = this.drafts.get(args.id as number);
+        if (!draft) throw { code: 'not_found', message: `There is no draft ${String(args.id)}` };
+        draft.attachments.push({ filename: args.filename as string, mime_type: (args.mimeType as string) || 'application/octet-stream', size: (args.data as number[]).length, blob: `blob-${draft.attachments.length}` });
+        return structuredClone(draft);
+      }
+      case 'draft_send': {
+        const draft = this.drafts.get(args.id as number);
+        if (!draft) throw { code: 'not_found', message: `There is no draft ${String(args.id)}` };
+        if (draft.to.length + draft.cc.length + draft.bcc.length === 0) throw { code: 'invalid_input', message: 'The message has no recipient' };
+        this.drafts.delete(draft.id);
+        const now = new Date();
+        const item: OutboxItem = {
+          id: this.outbox.length + 1, account_id: draft.account_id, message_id: draft.message_id, subject: draft.subject, recipients: [...draft.to, ...draft.cc, ...draft.bcc],
+          state: 'queued', send_after: new Date(now.getTime() + (args.delaySecs as number) * 1000).toISOString(), attempts: 0, next_attempt_at: now.toISOString(), last_error: '', sent_copy: '', created_at: now.toISOString(),
+        };
+        this.outbox.push(item);
+        return structuredClone(item);
+      }
+      case 'outbox_cancel': {
+        const item = this.outbox.find((o) => o.id === args.id);
+        if (!item || item.state !== 'queued') throw { code: 'invalid_input', message: 'It cannot be taken back' };
+        item.state = 'cancelled';
+        return structuredClone(item);
+      }
+      case 'mail_contacts': {
+        const q = String(args.query ?? '').toLowerCase();
+        const people = new Set<string>();
+        for (const m of this.data.mail.messages) if (m.from.toLowerCase().includes(q)) people.add(m.from);
+        return [...people].slice(0, (args.limit as number) ?? 8);
       }
       case 'mail_sync':
         return this.#sync(args.accountId as number | null);

@@ -277,6 +277,28 @@ impl Orbit {
         })
     }
 
+    /// Addresses for autocomplete: people in the user's mail whose name or address contains
+    /// `query`, most frequent first, as `Name <address>`.
+    pub fn mail_contacts(&self, query: &str, limit: u32) -> Result<Vec<String>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .read(|c| db::contacts(c, query, limit.clamp(1, 50)))?
+            .into_iter()
+            .map(|(name, email)| {
+                let name = name.trim().replace(['<', '>', '"'], "");
+                if name.is_empty() || name.eq_ignore_ascii_case(&email) {
+                    email
+                } else {
+                    format!("{name} <{email}>")
+                }
+            })
+            .collect())
+    }
+
     /// A message's raw bytes as received (RFC 5322), e.g. to save it as `.eml`.
     pub fn mail_raw(&self, id: i64) -> Result<Vec<u8>> {
         let row = self

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { FakeBackend, sampleData } from '../../../mock/backend';
+import { renderApp } from '../../../test/render';
+import Compose from './Compose.svelte';
+import type { DraftInput } from '../../types';
+
+const rows = () => screen.queryAllByTestId('mail-row');
+
+async function inbox() {
+  const ctx = await renderApp(sampleData());
+  await waitFor(() => expect(rows().length).toBeGreaterThan(5));
+  return { ...ctx, user: userEvent.setup() };
+}
+
+function blank(over: Partial<DraftInput> = {}): DraftInput {
+  return { id: null, account_id: 1, kind: 'new', reply_to_message: null, to: [], cc: [], bcc: [], subject: '', body: '', attachments: [], ...over };
+}
+
+describe('compose', () => {
+  it('c opens a new message; typing saves a draft; Ctrl+Enter sends with an undo that brings it back', async () => {
+    const { backend, user } = await inbox();
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('c');
+    const compose = await screen.findByTestId('compose');
+    await user.type(screen.getByTestId('compose-to'), 'jordan@example.com');
+    await user.type(screen.getByTestId('compose-subject'), 'Lunch');
+    await user.type(screen.getByTestId('compose-body'), 'Noon at the usual place?');
+    await waitFor(
+      () => {
+        const saved = [...backend.drafts.values()];
+        expect(saved).toHaveLength(1);
+        expect(saved[0]).toMatchObject({ to: ['jordan@example.com'], subject: 'Lunch', body: 'Noon at the usual place?' });
+      },
+      { timeout: 3000 },
+    );
+    await waitFor(() => expect(screen.getByTestId('compose-status').textContent).toBe('Draft saved'));
+
+    await fireEvent.keyDown(compose, { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(screen.queryByTestId('compose')).toBeNull());
+    expect(backend.callsOf('draft_send').at(-1)?.args).toMatchObject({ delaySecs: 10 });
+    expect(backend.outbox[0]?.state).toBe('queued');
+    const toast = await screen.findByText('Sending “Lunch”');
+    const undo = within(toast.closest('[data-testid^="toast"]') ?? document.body).getByRole('button', { name: 'Undo' });
+    await user.click(undo);
+    await waitFor(() => expect(backend.outbox[0]?.state).toBe('cancelled'));
+    const back = await screen.findByTestId('compose');
+    expect((within(back).getByTestId('compose-subject') as HTMLInputElement).value).toBe('Lunch');
+    expect((within(back).getByTestId('compose-body') as HTMLTextAreaElement).value).toBe('Noon at the usual place?');
+  });
+
+  it('r, a and f start from the selected message', async () => {
+    const { backend, user } = await inbox();
+    await user.click(rows()[1]!);
+    await waitFor(() => expect(screen.getAllByTestId('conversation-message').length).toBeGreaterThan(0));
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('r');
+    const compose = await screen.findByTestId('compose');
+    const subject = (within(compose).getByTestId('compose-subject') as HTMLInputElement).value;
+    expect(subject.startsWith('Re: ')).toBe(true);
+    expect((within(compose).getByTestId('compose-to') as HTMLInputElement).value).not.toBe('');
+    expect(backend.callsOf('mail_compose_template').at(-1)?.args).toMatchObject({ kind: 'reply' });
+    await fireEvent.keyDown(compose, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByTestId('compose')).toBeNull());
+    expect(backend.drafts.size, 'closing keeps the draft').toBe(1);
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('f');
+    await waitFor(() => expect(backend.callsOf('mail_compose_template').at(-1)?.args).toMatchObject({ kind: 'forward' }));
+    const forward = await screen.findByTestId('compose');
+    expect((within(forward).getByTestId('compose-subject') as HTMLInputElement).value.startsWith('Fwd: ')).toBe(true);
+    await user.click(within(forward).getByTestId('compose-discard'));
+    await waitFor(() => expect(screen.queryByTestId('compose')).toBeNull());
+    expect(backend.drafts.size, 'discard deletes the draft').toBe(1);
+  });
+
+  it('suggests people from the mail as the address is typed', async () => {
+    const backend = new FakeBackend(sampleData()).install();
+    const user = userEvent.setup();
+    render(Compose, { props: { initial: blank(), onclose: () => {}, onsent: () => {}, onerror: () => {} } });
+    const sender = backend.data.mail.messages[0]!.from;
+    const part = sender.replace(/[<>"]/g, '').slice(0, 4);
+    await user.type(screen.getByTestId('compose-to'), part);
+    const list = await screen.findByTestId('compose-suggestions');
+    expect(list.textContent).toContain(sender);
+    await user.keyboard('{Enter}');
+    expect((screen.getByTestId('compose-to') as HTMLInputElement).value).toContain(sender);
+  });
+
+  it('warns when the attachments are too large for most servers, and will not send without a recipient', async () => {
+    new FakeBackend(sampleData()).install();
+    const errors: string[] = [];
+    const user = userEvent.setup();
+    render(Compose, {
+      props: {
+        initial: blank({ attachments: [{ filename: 'video.mov', mime_type: 'video/quicktime', size: 26 * 1024 * 1024, blob: 'b1' }] }),
+        onclose: () => {},
+        onsent: () => {},
+        onerror: (title: string) => errors.push(title),
+      },
+    });
+    expect(screen.getByTestId('compose-size-warning').textContent).toContain('many mail servers refuse');
+    await user.click(screen.getByTestId('compose-send'));
+    expect(errors).toContain('Add a recipient first');
+  });
+});
