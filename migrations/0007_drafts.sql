@@ -20,3 +20,11 @@ CREATE TABLE drafts (
 ) STRICT;
 
 CREATE INDEX drafts_account_idx ON drafts (account_id, updated_at);
+
+-- Server copies of drafts that were sent or discarded, to remove from the Drafts folder at
+-- the next sync (written in the same transaction as the send or the discard).
+CREATE TABLE draft_removals (
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE, -- the account
+    message_id  TEXT    NOT NULL,                    -- the draft's Message-ID
+    PRIMARY KEY (account_id, message_id)
+) STRICT, WITHOUT ROWID;

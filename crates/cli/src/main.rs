@@ -107,6 +107,17 @@ enum DraftsCommand {
         /// Draft id.
         id: i64,
     },
+    /// Change a draft (its text from standard input, when given).
+    Edit {
+        /// Draft id.
+        id: i64,
+        /// New recipients (replace the old ones).
+        #[arg(long)]
+        to: Vec<String>,
+        /// New subject.
+        #[arg(long)]
+        subject: Option<String>,
+    },
     /// Send a draft.
     Send {
         /// Draft id.
@@ -773,6 +784,27 @@ fn drafts(orbit: &Orbit, command: DraftsCommand, json: bool) -> anyhow::Result<E
                 print_json(&d)?;
             } else {
                 print_draft(&d);
+            }
+        }
+        DraftsCommand::Edit { id, to, subject } => {
+            let d = orbit.draft_get(id)?;
+            let text = stdin_text()?;
+            let saved = orbit.draft_save(&orbit_core::mail::DraftInput {
+                id: Some(id),
+                account_id: d.account_id,
+                kind: d.kind,
+                reply_to_message: d.reply_to_message,
+                to: if to.is_empty() { d.to } else { to },
+                cc: d.cc,
+                bcc: d.bcc,
+                subject: subject.unwrap_or(d.subject),
+                body: if text.is_empty() { d.body } else { text },
+                attachments: d.attachments,
+            })?;
+            if json {
+                print_json(&saved)?;
+            } else {
+                print_draft(&saved);
             }
         }
         DraftsCommand::Send { id, delay } => {

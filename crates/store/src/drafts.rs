@@ -178,3 +178,66 @@ pub fn set_error(conn: &Connection, id: i64, error: &str) -> Result<(), StoreErr
     .map_err(err("Cannot update a draft"))?;
     Ok(())
 }
+
+/// Drafts of an account whose server copy is older than the draft.
+pub fn unsynced(conn: &Connection, account_id: i64) -> Result<Vec<DraftRow>, StoreError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM drafts WHERE account_id = ?1 AND version > synced_version
+             ORDER BY id"
+        ))
+        .map_err(err("Cannot read drafts"))?;
+    let rows = stmt
+        .query_map([account_id], row)
+        .map_err(err("Cannot read drafts"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err("Cannot read drafts"))?;
+    Ok(rows)
+}
+
+/// Notes that the server has version `version` of a draft.
+pub fn set_synced(conn: &Connection, id: i64, version: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE drafts SET synced_version = max(synced_version, ?2) WHERE id = ?1",
+        params![id, version],
+    )
+    .map_err(err("Cannot update a draft"))?;
+    Ok(())
+}
+
+/// Queues the removal of a draft's server copies.
+pub fn add_removal(conn: &Connection, account_id: i64, message_id: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO draft_removals (account_id, message_id) VALUES (?1, ?2)",
+        params![account_id, message_id],
+    )
+    .map_err(err("Cannot queue a draft removal"))?;
+    Ok(())
+}
+
+/// Message-IDs whose server copies are to be removed.
+pub fn removals(conn: &Connection, account_id: i64) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT message_id FROM draft_removals WHERE account_id = ?1")
+        .map_err(err("Cannot read draft removals"))?;
+    let rows = stmt
+        .query_map([account_id], |r| r.get(0))
+        .map_err(err("Cannot read draft removals"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err("Cannot read draft removals"))?;
+    Ok(rows)
+}
+
+/// The removal of a draft's server copies is done.
+pub fn removal_done(
+    conn: &Connection,
+    account_id: i64,
+    message_id: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM draft_removals WHERE account_id = ?1 AND message_id = ?2",
+        params![account_id, message_id],
+    )
+    .map_err(err("Cannot update draft removals"))?;
+    Ok(())
+}

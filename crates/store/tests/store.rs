@@ -56,6 +56,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "accounts",
                 "activities",
                 "attachments",
+                "draft_removals",
                 "drafts",
                 "folders",
                 "mail_changes",

@@ -162,6 +162,50 @@ fn prefixed(subject: &str, prefix: &str, known: &[&str]) -> String {
     }
 }
 
+fn network(e: orbit_net::NetError) -> Error {
+    Error::new(crate::ErrorCode::Network, e.to_string())
+}
+
+/// Removes the copies of draft `message_id` from `folder` (all, or all but the newest), by UID.
+/// Without UIDPLUS nothing is removed: a plain EXPUNGE could take others' deletions with it.
+async fn remove_copies(
+    session: &mut orbit_imap::Session,
+    folder: &str,
+    message_id: &str,
+    keep_newest: bool,
+    uidplus: bool,
+) -> Result<()> {
+    use orbit_imap::mailbox;
+    if !uidplus {
+        return Ok(());
+    }
+    mailbox::select(session, folder, None, false)
+        .await
+        .map_err(network)?;
+    let found = mailbox::uid_search(session, &format!("HEADER Message-ID \"<{message_id}>\""))
+        .await
+        .map_err(network)?;
+    let newest = found.iter().copied().max();
+    let doomed: Vec<u32> = found
+        .into_iter()
+        .filter(|u| !(keep_newest && Some(*u) == newest))
+        .collect();
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    let set = mailbox::uid_set(&doomed);
+    mailbox::run(
+        session,
+        &format!("UID STORE {set} +FLAGS.SILENT (\\Deleted)"),
+    )
+    .await
+    .map_err(network)?;
+    mailbox::run(session, &format!("UID EXPUNGE {set}"))
+        .await
+        .map_err(network)?;
+    Ok(())
+}
+
 impl Orbit {
     fn draft_fields(&self, input: &DraftInput) -> Result<DraftFields> {
         if !["new", "reply", "reply_all", "forward"].contains(&input.kind.as_str()) {
@@ -292,6 +336,7 @@ impl Orbit {
             let row = dr::get(tx, id)?
                 .ok_or_else(|| Error::not_found(format!("There is no draft {id}")))?;
             dr::delete(tx, id)?;
+            dr::add_removal(tx, row.fields.account_id, &row.message_id)?;
             self.record(
                 tx,
                 &Record {
@@ -465,6 +510,82 @@ impl Orbit {
             }
         }
         Ok(input)
+    }
+
+    /// Brings the server's Drafts folder up to date: each draft changed since its last copy is
+    /// appended (flags `\Draft \Seen`, the draft's own Message-ID) and its older copies are
+    /// removed by UID (UID EXPUNGE, never a plain EXPUNGE); copies of drafts sent or discarded
+    /// go too. A draft without any recipient waits (a message needs one). Returns the copies
+    /// written.
+    pub(crate) async fn drafts_push(
+        &self,
+        account: AccountId,
+        session: &mut orbit_imap::Session,
+        uidplus: bool,
+    ) -> Result<usize> {
+        let folder = self
+            .store
+            .read(|c| db::folders(c, account.0))?
+            .into_iter()
+            .find(|f| f.role == "drafts" && f.present && f.selectable);
+        let Some(folder) = folder else {
+            return Ok(0);
+        };
+        let pending = self.store.read(|c| dr::unsynced(c, account.0))?;
+        let removals = self.store.read(|c| dr::removals(c, account.0))?;
+        if pending.is_empty() && removals.is_empty() {
+            return Ok(0);
+        }
+        let account_row = self.account_row(account)?;
+        let email = account_row.fields.email.clone();
+        let mut written = 0;
+        for d in pending {
+            let draft = draft(d);
+            if draft.to.len() + draft.cc.len() + draft.bcc.len() == 0 {
+                continue;
+            }
+            let mut files = Vec::new();
+            for a in &draft.attachments {
+                files.push(orbit_smtp::compose::OutgoingFile {
+                    filename: a.filename.clone(),
+                    mime_type: a.mime_type.clone(),
+                    data: self.blob_bytes(&a.blob)?,
+                });
+            }
+            let built = orbit_smtp::compose::build(&orbit_smtp::compose::Outgoing {
+                from: email.clone(),
+                to: draft.to.clone(),
+                cc: draft.cc.clone(),
+                bcc: draft.bcc.clone(),
+                subject: draft.subject.clone(),
+                text: draft.body.clone(),
+                html: None,
+                files,
+                message_id: draft.message_id.clone(),
+                in_reply_to: None,
+                references: Vec::new(),
+                date: std::time::SystemTime::from(self.clock.now()),
+            });
+            let Ok(built) = built else {
+                continue;
+            };
+            session
+                .append(&folder.name, Some("(\\Draft \\Seen)"), None, &built.raw)
+                .await
+                .map_err(|e| Error::new(crate::ErrorCode::Network, e.to_string()))?;
+            // The newest copy stays; older ones go.
+            remove_copies(session, &folder.name, &draft.message_id, true, uidplus).await?;
+            let (id, version) = (draft.id, draft.version);
+            self.store
+                .write(|tx| Ok::<_, Error>(dr::set_synced(tx, id, version)?))?;
+            written += 1;
+        }
+        for message_id in removals {
+            remove_copies(session, &folder.name, &message_id, false, uidplus).await?;
+            self.store
+                .write(|tx| Ok::<_, Error>(dr::removal_done(tx, account.0, &message_id)?))?;
+        }
+        Ok(written)
     }
 
     /// The bytes of a blob: from its pack when packed, else its file.

@@ -248,6 +248,7 @@ impl Orbit {
             )?;
             if let Some(draft) = sent_draft {
                 orbit_store::drafts::delete(tx, draft)?;
+                orbit_store::drafts::add_removal(tx, compose.account_id, &message_id)?;
             }
             let activity = self.record(
                 tx,

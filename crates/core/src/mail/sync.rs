@@ -58,6 +58,8 @@ pub struct SyncReport {
     pub changes_sent: usize,
     /// Local flag changes the server had changed meanwhile (both sides kept).
     pub conflicts: usize,
+    /// Drafts copied to the server's Drafts folder.
+    pub drafts_saved: usize,
     /// Folders that failed, with why (the others still synced).
     pub errors: Vec<String>,
     /// How long the sync took (login excluded), in milliseconds.
@@ -152,6 +154,12 @@ impl Orbit {
             conflicts: flushed.conflicts,
             ..SyncReport::default()
         };
+        // Drafts written here go to the server's Drafts folder before it is read.
+        let uidplus = ext.caps.iter().any(|c| c == "UIDPLUS");
+        match self.drafts_push(id, session, uidplus).await {
+            Ok(n) => report.drafts_saved = n,
+            Err(e) => report.errors.push(format!("Drafts: {}", e.message())),
+        }
         for folder in folders.iter().filter(|f| f.selectable && f.present) {
             match self
                 .sync_folder(session, folder, ext, options, &mut report)
