@@ -306,6 +306,22 @@ fn a_refused_recipient_fails_with_the_servers_reason() -> TestResult {
     );
     let listed = profile.run(&["--json", "outbox", "list"], None)?.json()?;
     assert_eq!(listed[0]["state"], "failed");
+    // The message is back in the drafts with the reason, to fix and send again.
+    let drafts = profile.run(&["--json", "drafts", "list"], None)?.json()?;
+    assert_eq!(drafts.as_array().map(Vec::len), Some(1), "{drafts}");
+    assert_eq!(drafts[0]["subject"], "Bounce");
+    assert_eq!(
+        drafts[0]["to"],
+        serde_json::json!(["nobody@rejected.example"])
+    );
+    assert!(drafts[0]["body"].as_str().unwrap_or("").contains("Hello?"));
+    assert!(
+        drafts[0]["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Recipient address rejected"),
+        "{drafts}"
+    );
     Ok(())
 }
 

@@ -383,8 +383,15 @@ impl Orbit {
                     ("mail.sent", format!("Sent “{}”", row.subject), "sent")
                 }
                 Err(orbit_smtp::SendFailure::Permanent(reason)) => {
+                    // Refused for good: back to the drafts, with the reason, to fix and resend.
+                    let returned = self.returned_draft(&row, reason)?;
                     self.store.write(|tx| {
-                        Ok::<_, Error>(ob::record_failure(tx, row.id, "failed", 0, reason, &now)?)
+                        ob::record_failure(tx, row.id, "failed", 0, reason, &now)?;
+                        if let Some((fields, message_id)) = &returned {
+                            let draft = orbit_store::drafts::insert(tx, message_id, fields, &now)?;
+                            orbit_store::drafts::set_error(tx, draft, reason)?;
+                        }
+                        Ok::<_, Error>(())
                     })?;
                     report.failed += 1;
                     report.errors.push(format!("{}: {reason}", row.subject));
@@ -457,6 +464,72 @@ impl Orbit {
             self.emit(Event::OutboxChanged);
         }
         Ok(report)
+    }
+
+    /// A draft holding what a refused message said (recipients, subject, text, attachments),
+    /// under the same Message-ID.
+    fn returned_draft(
+        &self,
+        row: &ob::OutboxRow,
+        _reason: &str,
+    ) -> Result<Option<(orbit_store::drafts::DraftFields, String)>> {
+        let Some(raw) = self.store.read(|c| ob::raw(c, row.id))? else {
+            return Ok(None);
+        };
+        let parsed = orbit_mail::parse(&raw);
+        let show = |list: &[orbit_mail::Address]| -> Vec<String> {
+            list.iter()
+                .map(
+                    |a| match a.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                        Some(name) => {
+                            format!("{} <{}>", name.replace(['<', '>', '"'], ""), a.email)
+                        }
+                        None => a.email.clone(),
+                    },
+                )
+                .collect()
+        };
+        let to = show(&parsed.to);
+        let cc = show(&parsed.cc);
+        let envelope: Vec<String> = serde_json::from_str(&row.recipients).unwrap_or_default();
+        let bcc: Vec<String> = envelope
+            .into_iter()
+            .filter(|r| {
+                !parsed
+                    .to
+                    .iter()
+                    .chain(&parsed.cc)
+                    .any(|a| a.email.eq_ignore_ascii_case(r))
+            })
+            .collect();
+        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let mut attachments = Vec::new();
+        for a in parsed.attachments.iter().filter(|a| !a.inline) {
+            let key = blobs
+                .put(&a.data)
+                .map_err(|e| Error::internal(format!("Cannot keep an attachment: {e}")))?;
+            attachments.push(super::drafts::DraftAttachment {
+                filename: a.filename.clone().unwrap_or_else(|| "attachment".into()),
+                mime_type: a.mime_type.clone(),
+                size: i64::try_from(a.data.len()).unwrap_or(i64::MAX),
+                blob: key,
+            });
+        }
+        let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        Ok(Some((
+            orbit_store::drafts::DraftFields {
+                account_id: row.account_id,
+                kind: "new".into(),
+                reply_to_message: None,
+                to: json(&to),
+                cc: json(&cc),
+                bcc: json(&bcc),
+                subject: parsed.subject.clone(),
+                body: parsed.text.clone(),
+                attachments: serde_json::to_string(&attachments).unwrap_or_else(|_| "[]".into()),
+            },
+            row.message_id.clone(),
+        )))
     }
 
     async fn submit(
