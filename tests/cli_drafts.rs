@@ -4,43 +4,16 @@
 
 #![allow(clippy::indexing_slicing)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use orbit_tests::{Profile, ServerMailbox, Servers, TestResult, servers};
+use orbit_tests::{
+    Profile, ServerMailbox, Servers, TestResult, base64_lines, sending_profile, servers,
+    smtp_received,
+};
 use serde_json::Value;
 
 fn add_account(s: &Servers) -> Result<Profile, Box<dyn std::error::Error>> {
-    let profile = Profile::new(s)?;
-    let run = profile.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Alice Example",
-            "--email",
-            "alice@example.com",
-            "--username",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &s.imap_port.to_string(),
-            "--imap-security",
-            "none",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &s.smtp_port.to_string(),
-            "--smtp-security",
-            "none",
-            "--password-stdin",
-        ],
-        Some(&s.password),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
-    Ok(profile)
+    Ok(sending_profile(s, s.smtp_port)?.0)
 }
 
 /// Puts `raw` in alice's INBOX, syncs, and returns the stored message's id.
@@ -250,110 +223,9 @@ fn killing_the_process_while_saving_never_leaves_a_broken_draft() -> TestResult 
 }
 
 fn received(message_id: &str) -> Option<Vec<u8>> {
-    let dir = PathBuf::from(std::env::var("ORBIT_TEST_STATE_DIR").unwrap_or_default())
-        .join("smtp/maildir/new");
-    let needle = format!("Message-ID: <{message_id}>");
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path()).ok())
-        .find(|bytes| String::from_utf8_lossy(bytes).contains(&needle))
+    smtp_received(message_id)
 }
 
 fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (n, chunk) in bytes.chunks(3).enumerate() {
-        if n > 0 && n % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((v >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[test]
-fn a_draft_is_kept_once_in_the_servers_drafts_folder_and_leaves_when_sent() -> TestResult {
-    let Some(s) = servers()? else { return Ok(()) };
-    let profile = add_account(&s)?;
-    assert!(profile.run(&["--json", "sync"], None)?.ok);
-    let subject = unique("draft-subject");
-    let d = profile
-        .run(
-            &[
-                "--json",
-                "drafts",
-                "create",
-                "--to",
-                "bob@example.com",
-                "--subject",
-                &subject,
-            ],
-            Some("First words."),
-        )?
-        .json()?;
-    let message_id = d["message_id"].as_str().unwrap_or_default().to_owned();
-    let copies =
-        |server: &mut ServerMailbox| -> Result<Vec<Vec<String>>, Box<dyn std::error::Error>> {
-            Ok(server
-                .contents("Drafts")?
-                .into_iter()
-                .filter(|(id, _)| id == &message_id)
-                .map(|(_, flags)| flags)
-                .collect())
-        };
-    let mut server = ServerMailbox::login(&s, "alice", &s.password)?;
-
-    let report = profile.run(&["--json", "sync"], None)?.json()?;
-    assert_eq!(report["drafts_saved"], 1, "{report}");
-    let found = copies(&mut server)?;
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].iter().any(|f| f == "\\Draft"), "{found:?}");
-
-    // An edit replaces the server copy: still one.
-    let edited = profile.run(
-        &[
-            "--json",
-            "drafts",
-            "edit",
-            &d["id"].to_string(),
-            "--subject",
-            &format!("{subject} v2"),
-        ],
-        Some("Better words."),
-    )?;
-    assert!(edited.ok, "{}", edited.stderr);
-    let report = profile.run(&["--json", "sync"], None)?.json()?;
-    assert_eq!(report["drafts_saved"], 1, "{report}");
-    assert_eq!(
-        copies(&mut server)?.len(),
-        1,
-        "the previous version is replaced"
-    );
-    // Nothing changed: nothing written.
-    let report = profile.run(&["--json", "sync"], None)?.json()?;
-    assert_eq!(report["drafts_saved"], 0, "{report}");
-
-    // Sent: the draft's server copy goes at the next sync.
-    let sent = profile.run(&["--json", "drafts", "send", &d["id"].to_string()], None)?;
-    assert!(sent.ok, "{} {}", sent.stdout, sent.stderr);
-    assert!(profile.run(&["--json", "sync"], None)?.ok);
-    assert_eq!(
-        copies(&mut server)?.len(),
-        0,
-        "no copy of a sent draft stays in Drafts"
-    );
-    Ok(())
+    base64_lines(bytes)
 }

@@ -6,63 +6,22 @@
 
 #![allow(clippy::indexing_slicing)]
 
-use std::path::PathBuf;
-
-use orbit_tests::{Profile, ServerMailbox, Servers, TestResult, message, servers};
+use orbit_tests::{
+    Profile, ServerMailbox, Servers, TestResult, message, sending_profile, servers, smtp_received,
+};
 use serde_json::Value;
 
 const USER: &str = "alice";
 
-fn smtp_maildir() -> PathBuf {
-    PathBuf::from(std::env::var("ORBIT_TEST_STATE_DIR").unwrap_or_default())
-        .join("smtp/maildir/new")
-}
-
-/// The message the SMTP server received with this Message-ID, if any.
 fn received(message_id: &str) -> Option<Vec<u8>> {
-    let needle = format!("Message-ID: <{message_id}>");
-    std::fs::read_dir(smtp_maildir())
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path()).ok())
-        .find(|bytes| String::from_utf8_lossy(bytes).contains(&needle))
+    smtp_received(message_id)
 }
 
 fn add_account(
     s: &Servers,
     smtp_port: u16,
 ) -> Result<(Profile, String), Box<dyn std::error::Error>> {
-    let profile = Profile::new(s)?;
-    let run = profile.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Alice Example",
-            "--email",
-            "alice@example.com",
-            "--username",
-            USER,
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &s.imap_port.to_string(),
-            "--imap-security",
-            "none",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp_port.to_string(),
-            "--smtp-security",
-            "none",
-            "--password-stdin",
-        ],
-        Some(&s.password),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
-    let id = run.json()?["id"].to_string();
-    Ok((profile, id))
+    sending_profile(s, smtp_port)
 }
 
 fn send(

@@ -421,3 +421,83 @@ pub fn message(
         body.replace('\n', "\r\n")
     )
 }
+
+/// A profile with alice's account on the test servers, IMAP and SMTP (plain, loopback), the
+/// SMTP server on `smtp_port`. Returns the profile and the account id.
+pub fn sending_profile(
+    s: &Servers,
+    smtp_port: u16,
+) -> Result<(Profile, String), Box<dyn std::error::Error>> {
+    let profile = Profile::new(s)?;
+    let imap = s.imap_port.to_string();
+    let smtp = smtp_port.to_string();
+    let run = profile.run(
+        &[
+            "--json",
+            "account",
+            "add",
+            "--name",
+            "Alice Example",
+            "--email",
+            "alice@example.com",
+            "--username",
+            "alice",
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &imap,
+            "--imap-security",
+            "none",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp,
+            "--smtp-security",
+            "none",
+            "--password-stdin",
+        ],
+        Some(&s.password),
+    )?;
+    if !run.ok {
+        return Err(format!("account add failed: {}", run.stderr).into());
+    }
+    let id = run.json()?["id"].to_string();
+    Ok((profile, id))
+}
+
+/// The message the SMTP test server received with this Message-ID (its Maildir under
+/// `ORBIT_TEST_STATE_DIR`), if any.
+pub fn smtp_received(message_id: &str) -> Option<Vec<u8>> {
+    let dir = PathBuf::from(std::env::var("ORBIT_TEST_STATE_DIR").unwrap_or_default())
+        .join("smtp/maildir/new");
+    let needle = format!("Message-ID: <{message_id}>");
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .find(|bytes| String::from_utf8_lossy(bytes).contains(&needle))
+}
+
+/// Base64 (RFC 2045 alphabet), lines of 76 characters, for building MIME test messages.
+pub fn base64_lines(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (n, chunk) in bytes.chunks(3).enumerate() {
+        if n > 0 && n % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let b0 = chunk.first().copied().unwrap_or(0);
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let v = (u32::from(b0) << 16) | (u32::from(b1) << 8) | u32::from(b2);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let index = usize::try_from((v >> (18 - 6 * i)) & 63).unwrap_or(0);
+                out.push(char::from(T.get(index).copied().unwrap_or(b'A')));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
