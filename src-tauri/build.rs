@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "outbox_list",
     "outbox_cancel",
     "mail_contacts",
+    "mail_allow_remote",
     "mail_sync",
     "mail_set_flags",
     "mail_archive",

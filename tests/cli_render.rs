@@ -209,3 +209,122 @@ fn every_hostile_payload_renders_inert_from_the_store() -> TestResult {
     }
     Ok(())
 }
+
+/// The request heads a test server received.
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// A tiny HTTP server on loopback that answers every request with `body` of `content_type`
+/// and keeps each request's head, to check what the fetcher sent.
+fn image_server(
+    routes: Vec<(&'static str, &'static str, Vec<u8>)>,
+) -> Result<(u16, Requests), Box<dyn std::error::Error>> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            if let Ok(mut l) = log.lock() {
+                l.push(head);
+            }
+            let (kind, body) = routes
+                .iter()
+                .find(|(p, _, _)| *p == path)
+                .map(|(_, k, b)| (*k, b.clone()))
+                .unwrap_or(("text/plain", b"missing".to_vec()));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nSet-Cookie: tracker=1\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    Ok((port, seen))
+}
+
+#[test]
+fn remote_images_load_only_when_asked_fetched_by_orbit_without_cookies_or_referer() -> TestResult {
+    let (port, seen) = image_server(vec![
+        ("/pixel.png", "image/png", PNG.to_vec()),
+        ("/bg.png", "image/png", PNG.to_vec()),
+        (
+            "/vector.svg",
+            "image/svg+xml",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+        ),
+    ])?;
+    let base = format!("http://127.0.0.1:{port}");
+    let source = tempfile::tempdir()?;
+    std::fs::write(
+        source.path().join("promo.eml"),
+        html_mail(
+            "promo-1@example.com",
+            "Promo",
+            &format!(
+                "<p>Hi</p><img src=\"{base}/pixel.png\" alt=\"pixel\"><div style=\"background:url('{base}/bg.png')\">x</div><img src=\"{base}/vector.svg\">"
+            ),
+        ),
+    )?;
+    let profile = Profile::bare()?;
+    import(&profile, source.path())?;
+    let id = messages(&profile)?
+        .into_iter()
+        .find(|m| m["subject"] == "Promo")
+        .map(|m| m["id"].to_string())
+        .ok_or("not imported")?;
+
+    // Blocked by default: nothing is fetched.
+    let blocked = profile
+        .run(&["--json", "mail", "render", &id], None)?
+        .json()?;
+    assert_eq!(blocked["blocked_remote"], 3, "{blocked}");
+    assert_eq!(
+        seen.lock().map(|s| s.len()).unwrap_or(99),
+        0,
+        "no request without asking"
+    );
+
+    // Asked for: Orbit fetches them, raster images only, and inlines them.
+    let loaded = profile
+        .run(&["--json", "mail", "render", &id, "--remote"], None)?
+        .json()?;
+    assert_eq!(loaded["remote_loaded"], 2, "the SVG is left out: {loaded}");
+    let html = loaded["html"].as_str().unwrap_or_default();
+    let body = html.split("<body>").nth(1).unwrap_or_default();
+    assert_eq!(
+        body.matches("data:image/png;base64,").count(),
+        2,
+        "the pixel and the background: {body}"
+    );
+    assert!(
+        !body.contains(&base),
+        "no remote address is left for the view to load: {body}"
+    );
+    let requests = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for head in &requests {
+        let lower = head.to_ascii_lowercase();
+        assert!(!lower.contains("\ncookie:"), "no cookie: {head}");
+        assert!(!lower.contains("\nreferer:"), "no referer: {head}");
+    }
+
+    // Always for this sender: loads without asking.
+    let allowed = profile.run(
+        &["--json", "mail", "allow-remote", "news@example.com"],
+        None,
+    )?;
+    assert!(allowed.ok, "{}", allowed.stderr);
+    let again = profile
+        .run(&["--json", "mail", "render", &id], None)?
+        .json()?;
+    assert_eq!(again["remote_loaded"], 2, "{again}");
+    assert_eq!(again["remote_allowed"], true);
+    Ok(())
+}

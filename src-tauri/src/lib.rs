@@ -173,6 +173,7 @@ pub fn run() {
             commands::mail::outbox_list,
             commands::mail::outbox_cancel,
             commands::mail::mail_contacts,
+            commands::mail::mail_allow_remote,
             commands::mail::mail_sync,
             commands::mail::mail_set_flags,
             commands::mail::mail_archive,

@@ -249,6 +249,17 @@ enum MailCommand {
         /// Render for a dark theme.
         #[arg(long)]
         dark: bool,
+        /// Load its remote images (fetched by Orbit, without cookies or Referer).
+        #[arg(long)]
+        remote: bool,
+    },
+    /// Always load remote images in mail from a sender (or stop, with --off).
+    AllowRemote {
+        /// The sender's address.
+        sender: String,
+        /// Stop loading them.
+        #[arg(long)]
+        off: bool,
     },
     /// Send a message; its text is read from standard input.
     Send(SendArgs),
@@ -1018,8 +1029,23 @@ fn mail(orbit: &Orbit, command: MailCommand, json: bool) -> anyhow::Result<ExitC
                 .and_then(|()| out.flush())
                 .context("Cannot write the message to standard output")?;
         }
-        MailCommand::Render { id, html, dark } => {
-            let rendered = orbit.mail_render(id, dark)?;
+        MailCommand::AllowRemote { sender, off } => {
+            let list = orbit.mail_allow_remote(&sender, !off)?;
+            if json {
+                print_json(&list)?;
+            } else if off {
+                println!("Remote images from {sender} are blocked again.");
+            } else {
+                println!("Remote images from {sender} will load.");
+            }
+        }
+        MailCommand::Render {
+            id,
+            html,
+            dark,
+            remote,
+        } => {
+            let rendered = runtime()?.block_on(orbit.mail_render_remote(id, dark, remote))?;
             if html {
                 println!("{}", rendered.html);
             } else if json {

@@ -174,14 +174,58 @@ const GENERIC_ATTRIBUTES: &[&str] = &[
     "width",
 ];
 
+/// What a message's HTML may show beside its own markup.
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    /// `Content-ID` (without `<>`, any case) → `data:` URI of that part of the same message.
+    pub cids: HashMap<String, String>,
+    /// Remote URL → `data:` URI of what the core fetched for it (when the user allowed remote
+    /// content). A remote URL not in here is left out.
+    pub remote: HashMap<String, String>,
+}
+
 /// Sanitises an HTML body. `cid_images` maps a `Content-ID` (without `<>`, any case) to the
 /// `data:` URI of that part of the same message.
 pub fn sanitize_html(html: &str, cid_images: &HashMap<String, String>) -> SafeHtml {
+    sanitize_with(
+        html,
+        &Resources {
+            cids: cid_images.clone(),
+            remote: HashMap::new(),
+        },
+    )
+}
+
+/// The remote URLs an HTML body would load (images, backgrounds, CSS `url()`), in order, each
+/// once: what the core fetches when the user allows remote content.
+pub fn remote_urls(html: &str) -> Vec<String> {
+    let found = Arc::new(std::sync::Mutex::new(Vec::new()));
+    clean(html, &Resources::default(), Some(Arc::clone(&found)));
+    let list = found.lock().map(|l| l.clone()).unwrap_or_default();
+    let mut unique: Vec<String> = Vec::new();
+    for url in list {
+        if !unique.contains(&url) {
+            unique.push(url);
+        }
+    }
+    unique
+}
+
+/// [`sanitize_html`] with remote content resolved from `resources.remote`.
+pub fn sanitize_with(html: &str, resources: &Resources) -> SafeHtml {
+    clean(html, resources, None)
+}
+
+type Found = Arc<std::sync::Mutex<Vec<String>>>;
+
+fn clean(html: &str, resources: &Resources, found: Option<Found>) -> SafeHtml {
     let blocked = Arc::new(AtomicUsize::new(0));
-    let cids: HashMap<String, String> = cid_images
+    let cids: HashMap<String, String> = resources
+        .cids
         .iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
         .collect();
+    let remote = resources.remote.clone();
     let counter = Arc::clone(&blocked);
     let mut builder = ammonia::Builder::default();
     builder
@@ -198,7 +242,13 @@ pub fn sanitize_html(html: &str, cid_images: &HashMap<String, String>) -> SafeHt
         // Relative URLs go, except the link fragments the filter above makes.
         .url_relative(ammonia::UrlRelative::Custom(Box::new(keep_link_fragment)))
         .attribute_filter(move |element, attribute, value| {
-            filter_attribute(element, attribute, value, &cids, &counter)
+            let context = Context {
+                cids: &cids,
+                remote: &remote,
+                blocked: &counter,
+                found: found.as_ref(),
+            };
+            filter_attribute(element, attribute, value, &context)
         });
     let html = builder.clean(html).to_string();
     SafeHtml {
@@ -212,12 +262,35 @@ fn keep_link_fragment(url: &str) -> Option<Cow<'_, str>> {
     url.starts_with(LINK_PREFIX).then_some(Cow::Borrowed(url))
 }
 
+/// What the attribute filter resolves against.
+struct Context<'a> {
+    cids: &'a HashMap<String, String>,
+    remote: &'a HashMap<String, String>,
+    blocked: &'a AtomicUsize,
+    found: Option<&'a Found>,
+}
+
+impl Context<'_> {
+    /// A remote URL: its fetched `data:` URI, else noted as found and blocked.
+    fn remote(&self, url: &str) -> Option<String> {
+        if let Some(found) = self.found
+            && let Ok(mut list) = found.lock()
+        {
+            list.push(url.to_owned());
+        }
+        let resolved = self.remote.get(url).cloned();
+        if resolved.is_none() {
+            self.blocked.fetch_add(1, Ordering::Relaxed);
+        }
+        resolved
+    }
+}
+
 fn filter_attribute<'u>(
     element: &str,
     attribute: &str,
     value: &'u str,
-    cids: &HashMap<String, String>,
-    blocked: &AtomicUsize,
+    cx: &Context<'_>,
 ) -> Option<Cow<'u, str>> {
     match attribute {
         "href" => {
@@ -233,24 +306,23 @@ fn filter_attribute<'u>(
             let source = value.trim();
             let lower = source.to_ascii_lowercase();
             if let Some(cid) = lower.strip_prefix("cid:") {
-                cids.get(cid.trim_matches(['<', '>']))
+                cx.cids
+                    .get(cid.trim_matches(['<', '>']))
                     .map(|uri| Cow::Owned(uri.clone()))
             } else if is_data_image(&lower) {
                 Some(Cow::Borrowed(value))
+            } else if lower.starts_with("http:") || lower.starts_with("https:") {
+                cx.remote(source).map(Cow::Owned)
             } else {
-                if lower.starts_with("http:")
-                    || lower.starts_with("https:")
-                    || lower.starts_with("//")
-                {
-                    blocked.fetch_add(1, Ordering::Relaxed);
+                if lower.starts_with("//") {
+                    cx.blocked.fetch_add(1, Ordering::Relaxed);
                 }
                 None
             }
         }
         "style" => {
-            let (kept, removed) = without_remote_css(value);
-            if removed > 0 {
-                blocked.fetch_add(removed, Ordering::Relaxed);
+            let (kept, changed) = without_remote_css(value, cx);
+            if changed {
                 Some(Cow::Owned(kept))
             } else {
                 Some(Cow::Borrowed(value))
@@ -267,14 +339,38 @@ fn is_data_image(lower: &str) -> bool {
         .any(|t| lower.starts_with(&format!("data:image/{t}")))
 }
 
-/// `style` without the declarations that could load something. Returns the kept text and how
-/// many were removed. Declarations are split at `;` outside strings and brackets, then read
-/// with CSS escapes and comments undone, so `\75 rl(` or `u/**/rl(` are caught like `url(`.
-fn without_remote_css(style: &str) -> (String, usize) {
+/// `style` without the declarations that could load something, except a plain `url(…)` of a
+/// remote image the core fetched, which points at its `data:` URI instead. Returns the text and
+/// whether anything changed. Declarations are split at `;` outside strings and brackets, then
+/// read with CSS escapes and comments undone, so `\75 rl(` or `u/**/rl(` are caught like `url(`.
+fn without_remote_css(style: &str, cx: &Context<'_>) -> (String, bool) {
     let mut kept = String::with_capacity(style.len());
-    let mut removed = 0;
+    let mut changed = false;
     for declaration in split_declarations(style) {
         let normalised = normalise_css(declaration);
+        if let Some(url) = plain_url(declaration)
+            && normalised.matches("url(").count() == 1
+            && ![
+                "image(",
+                "image-set(",
+                "cross-fade(",
+                "element(",
+                "expression(",
+                "binding",
+                "behavior",
+                "@import",
+                "src:",
+            ]
+            .iter()
+            .any(|f| normalised.contains(f))
+        {
+            if let Some(data) = cx.remote(&url) {
+                kept.push_str(&declaration.trim().replacen(&url, &data, 1));
+                kept.push(';');
+            }
+            changed = true;
+            continue;
+        }
         let loads = [
             "url(",
             "image(",
@@ -290,13 +386,27 @@ fn without_remote_css(style: &str) -> (String, usize) {
             || normalised.contains("@import")
             || normalised.contains("src:");
         if loads {
-            removed += 1;
+            cx.blocked.fetch_add(1, Ordering::Relaxed);
+            changed = true;
         } else if !declaration.trim().is_empty() {
             kept.push_str(declaration.trim());
             kept.push(';');
         }
     }
-    (kept, removed)
+    (kept, changed)
+}
+
+/// The web address in a declaration's `url(…)`, when written plainly (no escapes): `url(x)`,
+/// `url('x')` or `url("x")` with an http(s) address.
+fn plain_url(declaration: &str) -> Option<String> {
+    let lower = declaration.to_ascii_lowercase();
+    let start = lower.find("url(")? + 4;
+    let rest = declaration.get(start..)?;
+    let end = rest.find(')')?;
+    let inner = rest.get(..end)?.trim().trim_matches(['\'', '"']).trim();
+    let l = inner.to_ascii_lowercase();
+    ((l.starts_with("http://") || l.starts_with("https://")) && !inner.contains('\\'))
+        .then(|| inner.to_owned())
 }
 
 fn split_declarations(style: &str) -> Vec<&str> {

@@ -5,6 +5,8 @@
 //!
 //! Architecture invariant: this crate knows no protocol and no storage.
 
+pub mod fetch;
+
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;

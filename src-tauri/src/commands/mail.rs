@@ -42,15 +42,28 @@ pub async fn mail_thread(state: State<'_, AppState>, thread_id: i64) -> IpcResul
     blocking(move || core.mail_thread(thread_id)).await
 }
 
-/// A message made safe to show, for the reading pane's sandboxed iframe.
+/// A message made safe to show, for the reading pane's sandboxed iframe; with `remote`, or for
+/// a sender the user allowed, its remote images fetched by the core.
 #[tauri::command]
 pub async fn mail_render(
     state: State<'_, AppState>,
     id: i64,
     dark: bool,
+    remote: bool,
 ) -> IpcResult<RenderedMessage> {
     let core = state.core()?;
-    blocking(move || core.mail_render(id, dark)).await
+    Ok(core.mail_render_remote(id, dark, remote).await?)
+}
+
+/// Always (or no longer) load remote images from `sender`.
+#[tauri::command]
+pub async fn mail_allow_remote(
+    state: State<'_, AppState>,
+    sender: String,
+    allow: bool,
+) -> IpcResult<Vec<String>> {
+    let core = state.core()?;
+    blocking(move || core.mail_allow_remote(&sender, allow)).await
 }
 
 /// Opens a link from a message in the system browser (or mail client for `mailto:`), after

@@ -149,8 +149,13 @@ export function mailShow(id: number): Promise<Message> {
 }
 
 /** A message made safe to show in a sandboxed iframe. */
-export function mailRender(id: number, dark: boolean): Promise<RenderedMessage> {
-  return call('mail_render', { id, dark });
+export function mailRender(id: number, dark: boolean, remote = false): Promise<RenderedMessage> {
+  return call('mail_render', { id, dark, remote });
+}
+
+/** Always (or no longer) load remote images from `sender`. */
+export function mailAllowRemote(sender: string, allow: boolean): Promise<string[]> {
+  return call('mail_allow_remote', { sender, allow });
 }
 
 /** Opens a web or mail link in the system's browser or mail client (refused for any other scheme). */

@@ -264,6 +264,12 @@ export interface RenderedMessage {
   from_html: boolean;
   /** Remote images, backgrounds and CSS url()s left out. */
   blocked_remote: number;
+  /** Remote images fetched by the core and shown. */
+  remote_loaded: number;
+  /** Remote content was asked for (this once, or for the sender). */
+  remote_allowed: boolean;
+  /** The sender's address. */
+  sender: string;
 }
 
 export interface SyncReport {

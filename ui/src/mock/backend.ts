@@ -168,8 +168,16 @@ function defaultChecks(account: Account): Check[] {
 
 const MAIL_CHANGES = new Set(['mail_set_flags', 'mail_archive', 'mail_delete', 'mail_move']);
 
+/** The address in "Name <address>" (lower case). */
+function parseMailbox(from: string): string {
+  const m = /<([^>]+)>/.exec(from);
+  return (m?.[1] ?? from).trim().toLowerCase();
+}
+
 export class FakeBackend {
   readonly calls: Call[] = [];
+  /** Senders whose remote images load without asking. */
+  readonly remoteSenders: string[] = [];
   /** Links `open_link` was asked to open. */
   readonly openedLinks: string[] = [];
   /** Saved drafts, by id. */
@@ -296,7 +304,7 @@ export class FakeBackend {
   }
 
   /** Like the core's renderer: escaped text in a document under the same CSP. */
-  #render(m: FakeMessage, dark: boolean): RenderedMessage {
+  #render(m: FakeMessage, dark: boolean, remote = false): RenderedMessage {
     const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
     const linked = escape(m.text).replace(/https?:\/\/[^\s<]+/g, (u) => `<a href="#orbit-link:${encodeURIComponent(u)}">${u}</a>`);
     const colours = dark ? 'color:#e6e6e6;background:#1e1f22' : 'color:#1d1d1f;background:#fff';
@@ -304,7 +312,8 @@ export class FakeBackend {
       `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'">` +
       `<style>body{margin:0;padding:2px;${colours};font:14px/1.5 system-ui,sans-serif}a{color:#2563eb}</style></head>` +
       `<body><div style="white-space:pre-wrap">${linked}</div></body></html>`;
-    return { id: m.id, html, from_html: m.has_html, blocked_remote: m.has_html ? 2 : 0 };
+    const remoteCount = m.has_html ? 2 : 0;
+    return { id: m.id, html, from_html: m.has_html, blocked_remote: remote ? 0 : remoteCount, remote_loaded: remote ? remoteCount : 0, remote_allowed: remote, sender: parseMailbox(m.from) };
   }
 
   #show(m: FakeMessage): Message {
@@ -507,7 +516,14 @@ export class FakeBackend {
       case 'mail_thread':
         return this.#thread(args.threadId as number);
       case 'mail_render':
-        return this.#render(this.#message(args.id as number), args.dark as boolean);
+        return this.#render(this.#message(args.id as number), args.dark as boolean, (args.remote as boolean) || this.remoteSenders.includes(parseMailbox(this.#message(args.id as number).from)));
+      case 'mail_allow_remote': {
+        const sender = String(args.sender).toLowerCase();
+        const list = this.remoteSenders.filter((s) => s !== sender);
+        if (args.allow) list.push(sender);
+        this.remoteSenders.splice(0, this.remoteSenders.length, ...list);
+        return [...list];
+      }
       case 'open_link': {
         const url = String(args.url ?? '');
         if (!/^(https?:\/\/\S+|mailto:\S+)$/i.test(url)) throw { code: 'invalid_input', message: 'Orbit only opens web (http, https) and mail (mailto) links' };

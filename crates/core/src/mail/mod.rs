@@ -17,6 +17,8 @@ pub use outbox::{Compose, ComposeFile, OutboxItem, OutboxReport};
 pub use sync::{SyncOptions, SyncReport};
 
 pub use orbit_mail::sanitize::link_target;
+use std::time::Duration;
+
 use orbit_store::mail as db;
 use serde::Serialize;
 
@@ -82,6 +84,18 @@ pub struct AttachmentView {
     pub inline: bool,
 }
 
+/// Image types shown inline (SVG is a document, not shown).
+const RASTER: [&str; 5] = [
+    "image/png",
+    "image/gif",
+    "image/jpeg",
+    "image/webp",
+    "image/bmp",
+];
+
+/// The settings key of the senders whose remote content loads without asking.
+const REMOTE_SENDERS: &str = "mail.remote_senders";
+
 /// Inline (`cid:`) images are inlined up to this many bytes per message.
 const MAX_INLINE_IMAGES: usize = 25 * 1024 * 1024;
 
@@ -96,6 +110,12 @@ pub struct RenderedMessage {
     pub from_html: bool,
     /// Remote images, backgrounds and CSS `url()`s left out.
     pub blocked_remote: usize,
+    /// Remote images fetched by the core and shown.
+    pub remote_loaded: usize,
+    /// Whether remote content was asked for (this once, or for the sender).
+    pub remote_allowed: bool,
+    /// The sender's address (for "always load from …").
+    pub sender: String,
 }
 
 /// A whole message as shown (plain text; the HTML is kept for the safe viewer).
@@ -325,8 +345,73 @@ impl Orbit {
 
     /// A message made safe to show: the complete document for the reading pane's sandboxed
     /// iframe (see `orbit_mail::sanitize`), from its HTML body when it has one, else from its
-    /// text. Its own `cid:` images are inlined; remote content is left out and counted.
+    /// text. Its own `cid:` images are inlined; remote content is left out and counted (see
+    /// [`Orbit::mail_render_remote`] to load it).
     pub fn mail_render(&self, id: i64, dark: bool) -> Result<RenderedMessage> {
+        self.render(id, dark, &std::collections::HashMap::new(), false)
+    }
+
+    /// [`Orbit::mail_render`] with the message's remote images fetched by the core (no cookies,
+    /// no Referer; raster images only, at most 40 of 5 MB each) and inlined — when `load` is
+    /// true or the sender is on the user's allow-list ([`Orbit::mail_allow_remote`]).
+    pub async fn mail_render_remote(
+        &self,
+        id: i64,
+        dark: bool,
+        load: bool,
+    ) -> Result<RenderedMessage> {
+        let row = self
+            .store
+            .read(|c| db::message(c, id))?
+            .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
+        let allowed = load
+            || self
+                .mail_remote_senders()?
+                .contains(&row.from_email.to_lowercase());
+        if !allowed || row.body_html.trim().is_empty() {
+            return self.mail_render(id, dark);
+        }
+        let urls: Vec<String> = orbit_mail::sanitize::remote_urls(&row.body_html)
+            .into_iter()
+            .take(40)
+            .collect();
+        let fetcher =
+            orbit_net::fetch::RemoteFetcher::new(Duration::from_secs(10), 5 * 1024 * 1024)
+                .map_err(|e| Error::new(crate::ErrorCode::Network, e.to_string()))?;
+        let mut fetched = std::collections::HashMap::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for url in urls {
+            let fetcher = fetcher.clone();
+            tasks.spawn(async move {
+                let result = fetcher.get(&url).await;
+                (url, result)
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            let Ok((url, result)) = done else { continue };
+            match result {
+                Ok(f) if RASTER.contains(&f.content_type.as_str()) => {
+                    fetched.insert(
+                        url,
+                        orbit_mail::sanitize::data_uri(&f.content_type, &f.bytes),
+                    );
+                }
+                Ok(f) => {
+                    tracing::debug!(%url, kind = %f.content_type, "remote content that is not an image: left out")
+                }
+                Err(e) => tracing::debug!(%url, error = %e, "remote content not loaded"),
+            }
+        }
+        self.render(id, dark, &fetched, true)
+    }
+
+    fn render(
+        &self,
+        id: i64,
+        dark: bool,
+        remote: &std::collections::HashMap<String, String>,
+        remote_allowed: bool,
+    ) -> Result<RenderedMessage> {
         let (row, attachments) = self.store.read(|c| -> Result<_> {
             let row = db::message(c, id)?
                 .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
@@ -339,19 +424,15 @@ impl Orbit {
                 html: orbit_mail::sanitize::render_document(&body, dark),
                 from_html: false,
                 blocked_remote: 0,
+                remote_loaded: 0,
+                remote_allowed,
+                sender: row.from_email,
             });
         }
         let mut cids = std::collections::HashMap::new();
         let mut inlined = 0usize;
         for (ordinal, _, mime_type, content_id, _, size, _) in attachments {
-            let image = [
-                "image/png",
-                "image/gif",
-                "image/jpeg",
-                "image/webp",
-                "image/bmp",
-            ]
-            .contains(&mime_type.as_str());
+            let image = RASTER.contains(&mime_type.as_str());
             let size = usize::try_from(size).unwrap_or(usize::MAX);
             if content_id.is_empty() || !image || inlined.saturating_add(size) > MAX_INLINE_IMAGES {
                 continue;
@@ -369,13 +450,74 @@ impl Orbit {
                 }
             }
         }
-        let safe = orbit_mail::sanitize::sanitize_html(&row.body_html, &cids);
+        let safe = orbit_mail::sanitize::sanitize_with(
+            &row.body_html,
+            &orbit_mail::sanitize::Resources {
+                cids,
+                remote: remote.clone(),
+            },
+        );
         Ok(RenderedMessage {
             id,
             html: orbit_mail::sanitize::render_document(&safe.html, dark),
             from_html: true,
             blocked_remote: safe.blocked_remote,
+            remote_loaded: remote.len(),
+            remote_allowed,
+            sender: row.from_email,
         })
+    }
+
+    /// Senders whose remote content loads without asking (lower-case addresses).
+    pub fn mail_remote_senders(&self) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .read(|c| orbit_store::settings::get(c, REMOTE_SENDERS))?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+
+    /// Always (or no longer) load remote content in mail from `sender`.
+    pub fn mail_allow_remote(&self, sender: &str, allow: bool) -> Result<Vec<String>> {
+        let sender = sender.trim().to_lowercase();
+        if !sender.contains('@') {
+            return Err(Error::invalid(format!("{sender} is not a mail address")));
+        }
+        let now = self.now_stamp();
+        let (list, activity) = self.store.write(|tx| -> Result<_> {
+            let mut list: Vec<String> = orbit_store::settings::get(tx, REMOTE_SENDERS)?
+                .and_then(|v| serde_json::from_str(&v).ok())
+                .unwrap_or_default();
+            list.retain(|s| s != &sender);
+            if allow {
+                list.push(sender.clone());
+            }
+            list.sort();
+            let value = serde_json::to_string(&list)
+                .map_err(|e| Error::internal(format!("Cannot encode the sender list: {e}")))?;
+            orbit_store::settings::set(tx, REMOTE_SENDERS, &value, &now)?;
+            let activity = self.record(
+                tx,
+                &crate::activity::Record {
+                    actor: crate::activity::Actor::User,
+                    action: if allow {
+                        "mail.remote_allowed"
+                    } else {
+                        "mail.remote_blocked"
+                    },
+                    target: format!("sender:{sender}"),
+                    summary: if allow {
+                        format!("Always load remote content from {sender}")
+                    } else {
+                        format!("Stopped loading remote content from {sender}")
+                    },
+                    details: serde_json::json!({}),
+                },
+            )?;
+            Ok((list, activity))
+        })?;
+        self.emit(crate::Event::ActivityAdded { id: activity });
+        Ok(list)
     }
 
     /// The bytes of attachment `ordinal` of message `id`, with its description.

@@ -62,3 +62,27 @@ describe('safe HTML reading', () => {
     expect(backend.openedLinks).toEqual([]);
   });
 });
+
+describe('remote content', () => {
+  it('stays blocked until asked; then loads for this message, or always for the sender', async () => {
+    const backend = new FakeBackend(sampleData()).install();
+    const user = userEvent.setup();
+    const id = messageIdBySubject(backend, 'Config 2025');
+    render(HtmlBody, { id, dark: false, onlink: () => {} });
+    await screen.findByTestId('remote-blocked');
+    expect(backend.callsOf('mail_render').at(-1)?.args).toMatchObject({ remote: false });
+    await user.click(screen.getByTestId('remote-load'));
+    await waitFor(() => expect(backend.callsOf('mail_render').at(-1)?.args).toMatchObject({ remote: true }));
+    await waitFor(() => expect(screen.queryByTestId('remote-blocked')).toBeNull());
+  });
+
+  it('"Always for" remembers the sender', async () => {
+    const backend = new FakeBackend(sampleData()).install();
+    const user = userEvent.setup();
+    const id = messageIdBySubject(backend, 'Config 2025');
+    render(HtmlBody, { id, dark: false, onlink: () => {} });
+    await user.click(await screen.findByTestId('remote-always'));
+    await waitFor(() => expect(backend.remoteSenders).toEqual(['hello@figma.com']));
+    await waitFor(() => expect(screen.queryByTestId('remote-blocked')).toBeNull());
+  });
+});
