@@ -314,6 +314,9 @@ service stats {
     user = $SVC_USER
   }
 }
+# IDLE notices new mail within a second even when inotify cannot watch the mailbox (watch
+# limits on a busy machine); the default fallback is 30 s.
+mailbox_idle_check_interval = 1 secs
 protocol imap {
   mail_max_userip_connections = 50
   imap_idle_notify_interval = 30 secs
