@@ -4,6 +4,7 @@
   mailbox.py seed PORT USER PASSWORD       empty INBOX and put three messages in it
   mailbox.py flags PORT USER PASSWORD ID   print the flags of the INBOX message with Message-ID ID
   mailbox.py append PORT USER PASSWORD ID  put a new message with Message-ID ID in INBOX
+  mailbox.py newsletter PORT USER PASSWORD ID  put a 200 KB HTML newsletter with Message-ID ID in INBOX
   mailbox.py hostile PORT USER PASSWORD DIR URL
                                            put every DIR/*.html (the hostile corpus) in INBOX
                                            as an HTML mail, TRACKING_URL replaced by URL
@@ -48,6 +49,30 @@ def main():
         mid = sys.argv[5]
         date = imaplib.Time2Internaldate(time.time())
         imap.append("INBOX", "", date, message(mid, "Amir Haddad <amir@example.org>", f"New: {mid}", "Just arrived."))
+    elif command == "newsletter":
+        mid = sys.argv[5]
+        rows = []
+        i = 0
+        while sum(len(r) for r in rows) < 200 * 1024:
+            rows.append(
+                f'<tr><td align="center" style="padding:16px 24px;font-family:Arial,sans-serif;'
+                f'font-size:15px;line-height:22px;color:#333333;background:#ffffff">'
+                f'<table width="600" style="border-collapse:collapse"><tr><td width="180">'
+                f'<img src="https://cdn.example.com/img/{i}.jpg" width="180" alt="Story {i}" style="display:block;border:0"></td>'
+                f'<td style="padding-left:16px"><h2 style="margin:0 0 8px;font-size:20px">Story number {i}</h2>'
+                f'<p style="margin:0">Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor '
+                f'incididunt ut labore et dolore magna aliqua.</p><a href="https://example.com/s/{i}" style="color:#0066cc">Read more</a>'
+                f'</td></tr></table></td></tr>'
+            )
+            i += 1
+        html = '<table width="100%" bgcolor="#f4f4f4">' + "".join(rows) + "</table>"
+        raw = (
+            f"Message-ID: <{mid}>\r\nFrom: Weekly News <news@example.com>\r\nTo: Alice <alice@example.com>\r\n"
+            "Subject: The weekly newsletter\r\nDate: Thu, 26 Nov 2026 07:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n"
+        ).encode()
+        imap.append("INBOX", "", imaplib.Time2Internaldate(time.time()), raw)
+        print(len(raw))
     elif command == "hostile":
         folder, url = sys.argv[5], sys.argv[6]
         date = imaplib.Time2Internaldate(time.time())

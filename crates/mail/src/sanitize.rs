@@ -501,7 +501,8 @@ pub fn render_document(body: &str, dark: bool) -> String {
          <style>html,body{{margin:0;padding:0}}\
          body{{{colours};font:14px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;\
          overflow-wrap:anywhere;padding:2px}}\
-         img{{max-width:100%;height:auto}}table{{max-width:100%}}\
+         img{{max-width:100%!important;height:auto!important}}\
+         table{{max-width:100%!important}}html{{overflow-x:auto}}\
          a{{color:#2563eb;cursor:pointer}}pre{{white-space:pre-wrap}}\
          blockquote{{margin:0 0 0 .5em;padding-left:.75em;border-left:3px solid #c7c7cc;color:#6e6e73}}\
          details>summary{{cursor:pointer;color:#6e6e73;list-style:none}}</style>\
