@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "outbox_cancel",
     "mail_contacts",
     "mail_allow_remote",
+    "outbox_retry",
     "mail_sync",
     "mail_set_flags",
     "mail_archive",

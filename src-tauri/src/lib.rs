@@ -174,6 +174,7 @@ pub fn run() {
             commands::mail::outbox_cancel,
             commands::mail::mail_contacts,
             commands::mail::mail_allow_remote,
+            commands::mail::outbox_retry,
             commands::mail::mail_sync,
             commands::mail::mail_set_flags,
             commands::mail::mail_archive,

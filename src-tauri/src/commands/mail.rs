@@ -211,3 +211,16 @@ pub async fn mail_contacts(
     let core = state.core()?;
     blocking(move || core.mail_contacts(&query, limit)).await
 }
+
+/// Sends a failed or waiting message again now.
+#[tauri::command]
+pub async fn outbox_retry(state: State<'_, AppState>, id: i64) -> IpcResult<OutboxItem> {
+    let core = state.core()?;
+    let item = blocking({
+        let core = core.clone();
+        move || core.outbox_retry(id)
+    })
+    .await?;
+    let _ = core.outbox_process().await;
+    Ok(item)
+}

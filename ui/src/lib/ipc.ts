@@ -186,6 +186,21 @@ export function draftSend(id: number, delaySecs: number): Promise<OutboxItem> {
   return call('draft_send', { id, delaySecs });
 }
 
+/** The outbox, newest first. */
+export function outboxList(): Promise<OutboxItem[]> {
+  return call('outbox_list');
+}
+
+/** Sends a failed or waiting message again now. */
+export function outboxRetry(id: number): Promise<OutboxItem> {
+  return call('outbox_retry', { id });
+}
+
+/** The outbox changed (queued, sent, failed, taken back). */
+export function onOutboxChanged(handler: () => void): Promise<Unsubscribe> {
+  return subscribe(EVENTS.outboxChanged, handler);
+}
+
 /** Takes back a message that has not gone yet. */
 export function outboxCancel(id: number): Promise<OutboxItem> {
   return call('outbox_cancel', { id });

@@ -119,6 +119,7 @@ export const EVENTS = {
   mailChanged: 'mail-changed',
   mailArrived: 'mail-arrived',
   linkActivated: 'link-activated',
+  outboxChanged: 'outbox-changed',
 } as const;
 
 export interface ActivityAddedPayload {

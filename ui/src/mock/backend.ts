@@ -575,6 +575,15 @@ export class FakeBackend {
         this.outbox.push(item);
         return structuredClone(item);
       }
+      case 'outbox_list':
+        return structuredClone([...this.outbox].reverse());
+      case 'outbox_retry': {
+        const item = this.outbox.find((o) => o.id === args.id);
+        if (!item) throw { code: 'not_found', message: 'There is no such message' };
+        item.state = 'sent';
+        item.attempts += 1;
+        return structuredClone(item);
+      }
       case 'outbox_cancel': {
         const item = this.outbox.find((o) => o.id === args.id);
         if (!item || item.state !== 'queued') throw { code: 'invalid_input', message: 'It cannot be taken back' };

@@ -104,3 +104,24 @@ describe('compose', () => {
     expect(errors).toContain('Add a recipient first');
   });
 });
+
+describe('outbox trouble', () => {
+  it('shows a message that is waiting after a failed try, and Try now sends it', async () => {
+    const backend = new FakeBackend(sampleData()).install();
+    backend.outbox.push({
+      id: 7, account_id: 1, message_id: 'm7@x', subject: 'Offline note', recipients: ['a@x'], state: 'queued',
+      send_after: new Date().toISOString(), attempts: 1, next_attempt_at: new Date(Date.now() + 30_000).toISOString(),
+      last_error: 'Connection refused', sent_copy: '', created_at: new Date().toISOString(),
+    });
+    const user = userEvent.setup();
+    // The whole app, with this backend already installed.
+    const App = (await import('../../../App.svelte')).default;
+    render(App);
+    const banner = await screen.findByTestId('outbox-trouble', {}, { timeout: 3000 });
+    expect(banner.textContent).toContain('Offline note');
+    expect(banner.textContent).toContain('Connection refused');
+    await user.click(within(banner).getByTestId('outbox-retry'));
+    await waitFor(() => expect(backend.callsOf('outbox_retry')).toHaveLength(1));
+    await waitFor(() => expect(screen.queryByTestId('outbox-trouble')).toBeNull());
+  });
+});
