@@ -324,3 +324,38 @@ fn without_a_server_the_message_waits_and_goes_on_retry() -> TestResult {
     assert!(received(item["message_id"].as_str().unwrap_or_default()).is_some());
     Ok(())
 }
+
+#[test]
+fn when_the_server_files_sent_mail_itself_orbit_adds_no_copy() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let (profile, account) = add_account(&s, s.smtp_port)?;
+    assert!(profile.run(&["--json", "sync"], None)?.ok);
+    let set = profile.run(&["--json", "mail", "sent-copy", &account, "server"], None)?;
+    assert!(set.ok, "{}", set.stderr);
+    assert_eq!(
+        set.json()?["server_saves_sent"],
+        serde_json::json!([account.parse::<i64>()?])
+    );
+    let (ok, item) = send(
+        &profile,
+        &["--to", "bob@example.com", "--subject", "No copy"],
+        "Hi.",
+    )?;
+    assert!(ok, "{item}");
+    assert_eq!(item["sent_copy"], "none", "{item}");
+    let id = item["message_id"].as_str().unwrap_or_default().to_owned();
+    let mut server = ServerMailbox::login(&s, USER, &s.password)?;
+    assert!(!server.contents("Sent")?.iter().any(|(mid, _)| mid == &id));
+    // The undo window is a setting too, within limits.
+    let too_long = profile.run(&["--json", "mail", "undo-send", "500"], None)?;
+    assert!(
+        !too_long.ok && too_long.stderr.contains("at most 120"),
+        "{}",
+        too_long.stderr
+    );
+    let undo = profile
+        .run(&["--json", "mail", "undo-send", "30"], None)?
+        .json()?;
+    assert_eq!(undo["undo_send_secs"], 30);
+    Ok(())
+}

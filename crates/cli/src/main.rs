@@ -253,6 +253,20 @@ enum MailCommand {
         #[arg(long)]
         remote: bool,
     },
+    /// Show or set how many seconds a sent message waits, during which it can be taken back.
+    UndoSend {
+        /// New value, 0 to 120 (default 10).
+        secs: Option<u64>,
+    },
+    /// Say who files the copy of sent mail for an account: `server` (Gmail and others do it
+    /// themselves) or `orbit` (Orbit appends it to Sent; the default).
+    SentCopy {
+        /// The account id.
+        account: i64,
+        /// server or orbit.
+        #[arg(value_parser = ["server", "orbit"])]
+        by: String,
+    },
     /// Always load remote images in mail from a sender (or stop, with --off).
     AllowRemote {
         /// The sender's address.
@@ -1028,6 +1042,27 @@ fn mail(orbit: &Orbit, command: MailCommand, json: bool) -> anyhow::Result<ExitC
             out.write_all(&bytes)
                 .and_then(|()| out.flush())
                 .context("Cannot write the message to standard output")?;
+        }
+        MailCommand::UndoSend { secs } => {
+            let prefs = match secs {
+                Some(secs) => orbit.mail_set_undo_send(secs)?,
+                None => orbit.mail_prefs()?,
+            };
+            if json {
+                print_json(&prefs)?;
+            } else {
+                println!("Sent mail waits {} s before it goes.", prefs.undo_send_secs);
+            }
+        }
+        MailCommand::SentCopy { account, by } => {
+            let prefs = orbit.mail_set_server_saves_sent(AccountId(account), by == "server")?;
+            if json {
+                print_json(&prefs)?;
+            } else if by == "server" {
+                println!("Account {account}: the server keeps sent mail; Orbit adds no copy.");
+            } else {
+                println!("Account {account}: Orbit saves a copy of sent mail in Sent.");
+            }
         }
         MailCommand::AllowRemote { sender, off } => {
             let list = orbit.mail_allow_remote(&sender, !off)?;

@@ -1,8 +1,8 @@
 //! Mail commands.
 
 use orbit_core::mail::{
-    Draft, DraftInput, Folder, ImportReport, MailFlag, Message, MessageSummary, OutboxItem,
-    RenderedMessage, SyncOptions, SyncReport,
+    Draft, DraftInput, Folder, ImportReport, MailFlag, MailPrefs, Message, MessageSummary,
+    OutboxItem, RenderedMessage, SyncOptions, SyncReport,
 };
 use orbit_core::{AccountId, Actor};
 use tauri::State;
@@ -223,4 +223,29 @@ pub async fn outbox_retry(state: State<'_, AppState>, id: i64) -> IpcResult<Outb
     .await?;
     let _ = core.outbox_process().await;
     Ok(item)
+}
+
+/// Mail preferences (undo window; accounts whose server files sent mail).
+#[tauri::command]
+pub async fn mail_prefs(state: State<'_, AppState>) -> IpcResult<MailPrefs> {
+    let core = state.core()?;
+    blocking(move || core.mail_prefs()).await
+}
+
+/// Sets the undo window in seconds.
+#[tauri::command]
+pub async fn mail_set_undo_send(state: State<'_, AppState>, secs: u64) -> IpcResult<MailPrefs> {
+    let core = state.core()?;
+    blocking(move || core.mail_set_undo_send(secs)).await
+}
+
+/// Sets whether an account's server files sent mail itself.
+#[tauri::command]
+pub async fn mail_set_server_saves_sent(
+    state: State<'_, AppState>,
+    account_id: i64,
+    saves: bool,
+) -> IpcResult<MailPrefs> {
+    let core = state.core()?;
+    blocking(move || core.mail_set_server_saves_sent(AccountId(account_id), saves)).await
 }

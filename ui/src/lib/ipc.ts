@@ -27,6 +27,7 @@ import type {
   DraftInput,
   DraftKind,
   OutboxItem,
+  MailPrefs,
 } from './types';
 import { EVENTS } from './types';
 
@@ -184,6 +185,18 @@ export function draftAttach(id: number, filename: string, mimeType: string, data
 /** Sends a draft after `delaySecs` (the undo window). */
 export function draftSend(id: number, delaySecs: number): Promise<OutboxItem> {
   return call('draft_send', { id, delaySecs });
+}
+
+export function mailPrefs(): Promise<MailPrefs> {
+  return call('mail_prefs');
+}
+
+export function mailSetUndoSend(secs: number): Promise<MailPrefs> {
+  return call('mail_set_undo_send', { secs });
+}
+
+export function mailSetServerSavesSent(accountId: number, saves: boolean): Promise<MailPrefs> {
+  return call('mail_set_server_saves_sent', { accountId, saves });
 }
 
 /** The outbox, newest first. */

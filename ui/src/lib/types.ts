@@ -236,6 +236,13 @@ export interface Draft extends Omit<DraftInput, 'id'> {
   updated_at: string;
 }
 
+export interface MailPrefs {
+  /** Seconds a sent message waits, during which Undo takes it back. */
+  undo_send_secs: number;
+  /** Accounts whose server files sent mail itself. */
+  server_saves_sent: number[];
+}
+
 export interface OutboxItem {
   id: number;
   account_id: number;

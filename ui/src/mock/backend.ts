@@ -12,6 +12,7 @@ import type {
   DraftInput,
   DraftKind,
   OutboxItem,
+  MailPrefs,
   ActivityFilter,
   Actor,
   AiSettings,
@@ -176,6 +177,8 @@ function parseMailbox(from: string): string {
 
 export class FakeBackend {
   readonly calls: Call[] = [];
+  /** Mail preferences. */
+  readonly mailPrefs: MailPrefs = { undo_send_secs: 10, server_saves_sent: [] };
   /** Senders whose remote images load without asking. */
   readonly remoteSenders: string[] = [];
   /** Links `open_link` was asked to open. */
@@ -574,6 +577,20 @@ export class FakeBackend {
         };
         this.outbox.push(item);
         return structuredClone(item);
+      }
+      case 'mail_prefs':
+        return structuredClone(this.mailPrefs);
+      case 'mail_set_undo_send': {
+        const secs = args.secs as number;
+        if (secs < 0 || secs > 120) throw { code: 'invalid_input', message: 'The undo window is at most 120 seconds' };
+        this.mailPrefs.undo_send_secs = secs;
+        return structuredClone(this.mailPrefs);
+      }
+      case 'mail_set_server_saves_sent': {
+        const id = args.accountId as number;
+        this.mailPrefs.server_saves_sent = this.mailPrefs.server_saves_sent.filter((a) => a !== id);
+        if (args.saves) this.mailPrefs.server_saves_sent.push(id);
+        return structuredClone(this.mailPrefs);
       }
       case 'outbox_list':
         return structuredClone([...this.outbox].reverse());

@@ -8,12 +8,14 @@ mod import;
 mod ingest;
 mod outbox;
 pub mod plan;
+mod prefs;
 mod sync;
 
 pub use changes::{FlushReport, MailFlag};
 pub use drafts::{Draft, DraftAttachment, DraftInput};
 pub use import::{ImportReport, LOCAL_EMAIL};
 pub use outbox::{Compose, ComposeFile, OutboxItem, OutboxReport};
+pub use prefs::{DEFAULT_UNDO_SECS, MAX_UNDO_SECS, MailPrefs};
 pub use sync::{SyncOptions, SyncReport};
 
 pub use orbit_mail::sanitize::link_target;

@@ -579,6 +579,10 @@ impl Orbit {
         let Ok(folders) = self.store.read(|c| db::folders(c, row.account_id)) else {
             return "failed";
         };
+        if self.server_saves_sent(id).unwrap_or(false) {
+            // The server files it itself (Gmail and others): a copy would be a duplicate.
+            return "none";
+        }
         let Some(sent) = folders.into_iter().find(|f| f.role == "sent" && f.present) else {
             return "none";
         };

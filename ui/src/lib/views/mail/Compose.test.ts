@@ -125,3 +125,26 @@ describe('outbox trouble', () => {
     await waitFor(() => expect(screen.queryByTestId('outbox-trouble')).toBeNull());
   });
 });
+
+describe('sending preferences', () => {
+  it('the undo time chosen in Settings is the one a send waits', async () => {
+    const { backend, user } = await inbox();
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('gs');
+    const select = (await screen.findByTestId('pref-undo-send')) as HTMLSelectElement;
+    await user.selectOptions(select, '30');
+    await waitFor(() => expect(backend.mailPrefs.undo_send_secs).toBe(30));
+    const saves = screen.getByTestId('pref-server-saves-sent-1') as HTMLInputElement;
+    await user.click(saves);
+    await waitFor(() => expect(backend.mailPrefs.server_saves_sent).toEqual([1]));
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('gi');
+    await waitFor(() => expect(rows().length).toBeGreaterThan(5));
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('c');
+    const compose = await screen.findByTestId('compose');
+    await user.type(screen.getByTestId('compose-to'), 'jordan@example.com');
+    await fireEvent.keyDown(compose, { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(backend.callsOf('draft_send').at(-1)?.args).toMatchObject({ delaySecs: 30 }));
+  });
+});
