@@ -150,6 +150,21 @@ fn a_forwarded_attachment_goes_out_byte_for_byte_and_the_draft_is_gone() -> Test
     let received =
         received(item["message_id"].as_str().unwrap_or_default()).ok_or("not received")?;
     let parsed = orbit_mail::parse(&received);
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        text.contains("multipart/alternative"),
+        "text plus an HTML alternative: {text}"
+    );
+    assert!(
+        parsed
+            .html
+            .as_deref()
+            .unwrap_or("")
+            .contains("For the books."),
+        "{:?}",
+        parsed.html
+    );
+    assert!(parsed.text.contains("For the books."));
     assert_eq!(parsed.attachments.len(), 1);
     assert_eq!(parsed.attachments[0].data, pdf);
     assert_eq!(parsed.attachments[0].mime_type, "application/pdf");
@@ -228,4 +243,77 @@ fn received(message_id: &str) -> Option<Vec<u8>> {
 
 fn base64(bytes: &[u8]) -> String {
     base64_lines(bytes)
+}
+#[test]
+fn a_draft_is_kept_once_in_the_servers_drafts_folder_and_leaves_when_sent() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let profile = add_account(&s)?;
+    assert!(profile.run(&["--json", "sync"], None)?.ok);
+    let subject = unique("draft-subject");
+    let d = profile
+        .run(
+            &[
+                "--json",
+                "drafts",
+                "create",
+                "--to",
+                "bob@example.com",
+                "--subject",
+                &subject,
+            ],
+            Some("First words."),
+        )?
+        .json()?;
+    let message_id = d["message_id"].as_str().unwrap_or_default().to_owned();
+    let copies =
+        |server: &mut ServerMailbox| -> Result<Vec<Vec<String>>, Box<dyn std::error::Error>> {
+            Ok(server
+                .contents("Drafts")?
+                .into_iter()
+                .filter(|(id, _)| id == &message_id)
+                .map(|(_, flags)| flags)
+                .collect())
+        };
+    let mut server = ServerMailbox::login(&s, "alice", &s.password)?;
+
+    let report = profile.run(&["--json", "sync"], None)?.json()?;
+    assert_eq!(report["drafts_saved"], 1, "{report}");
+    let found = copies(&mut server)?;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].iter().any(|f| f == "\\Draft"), "{found:?}");
+
+    // An edit replaces the server copy: still one.
+    let edited = profile.run(
+        &[
+            "--json",
+            "drafts",
+            "edit",
+            &d["id"].to_string(),
+            "--subject",
+            &format!("{subject} v2"),
+        ],
+        Some("Better words."),
+    )?;
+    assert!(edited.ok, "{}", edited.stderr);
+    let report = profile.run(&["--json", "sync"], None)?.json()?;
+    assert_eq!(report["drafts_saved"], 1, "{report}");
+    assert_eq!(
+        copies(&mut server)?.len(),
+        1,
+        "the previous version is replaced"
+    );
+    // Nothing changed: nothing written.
+    let report = profile.run(&["--json", "sync"], None)?.json()?;
+    assert_eq!(report["drafts_saved"], 0, "{report}");
+
+    // Sent: the draft's server copy goes at the next sync.
+    let sent = profile.run(&["--json", "drafts", "send", &d["id"].to_string()], None)?;
+    assert!(sent.ok, "{} {}", sent.stdout, sent.stderr);
+    assert!(profile.run(&["--json", "sync"], None)?.ok);
+    assert_eq!(
+        copies(&mut server)?.len(),
+        0,
+        "no copy of a sent draft stays in Drafts"
+    );
+    Ok(())
 }

@@ -618,6 +618,63 @@ pub fn link_target(href: &str) -> Option<String> {
     (web || mail).then(|| target.to_owned())
 }
 
+/// The HTML alternative of a message the user wrote as text: escaped, web and mail addresses
+/// as real links, quoted lines (`>`) as nested blockquotes, line breaks kept. For outgoing
+/// mail (the reading pane uses [`text_to_html`]).
+pub fn outgoing_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 5 / 4 + 64);
+    out.push_str("<div style=\"font-family:sans-serif;white-space:pre-wrap\">");
+    let mut depth = 0usize;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let level = trimmed
+            .chars()
+            .take_while(|&c| c == '>' || c == ' ')
+            .filter(|&c| c == '>')
+            .count();
+        while depth < level {
+            out.push_str("<blockquote style=\"margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex\">");
+            depth += 1;
+        }
+        while depth > level {
+            out.push_str("</blockquote>");
+            depth -= 1;
+        }
+        let content = if level > 0 {
+            trimmed.trim_start_matches(['>', ' '])
+        } else {
+            line
+        };
+        let mut rest = content;
+        while let Some(start) = find_link_start(rest) {
+            let (before, from) = rest.split_at(start);
+            escape_into(&mut out, before);
+            let end = from
+                .char_indices()
+                .find(|(_, c)| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+                .map_or(from.len(), |(i, _)| i);
+            let mut link = from.get(..end).unwrap_or(from);
+            while link.ends_with(['.', ',', ';', ':', '!', '?', ')', '\'']) {
+                link = link.get(..link.len() - 1).unwrap_or(link);
+            }
+            out.push_str("<a href=\"");
+            escape_into(&mut out, link);
+            out.push_str("\">");
+            escape_into(&mut out, link);
+            out.push_str("</a>");
+            rest = from.get(link.len()..).unwrap_or_default();
+        }
+        escape_into(&mut out, rest);
+        out.push('\n');
+    }
+    while depth > 0 {
+        out.push_str("</blockquote>");
+        depth -= 1;
+    }
+    out.push_str("</div>");
+    out
+}
+
 /// A `data:` URI for `bytes` of type `mime_type`.
 pub fn data_uri(mime_type: &str, bytes: &[u8]) -> String {
     use base64::Engine as _;

@@ -313,3 +313,22 @@ fn only_web_and_mail_links_may_be_opened() {
         assert_eq!(link_target(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn outgoing_html_escapes_links_and_quotes() {
+    let html = orbit_mail::sanitize::outgoing_html(
+        "Hi <team> & all,\nsee https://example.com/a?b=1&c=2.\n\n> earlier\n>> older\nBye",
+    );
+    assert!(html.contains("Hi &lt;team&gt; &amp; all,"), "{html}");
+    assert!(
+        html.contains(
+            "<a href=\"https://example.com/a?b=1&amp;c=2\">https://example.com/a?b=1&amp;c=2</a>."
+        ),
+        "{html}"
+    );
+    assert_eq!(html.matches("<blockquote").count(), 2, "{html}");
+    assert!(html.contains("earlier") && html.contains("older") && html.ends_with("</div>"));
+    // What Orbit sends passes its own sanitiser without losing the text.
+    let safe = sanitize_html(&html, &HashMap::new()).html;
+    assert!(safe.contains("Bye") && safe.contains("older"));
+}

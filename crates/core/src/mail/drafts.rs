@@ -371,7 +371,8 @@ impl Orbit {
             bcc: d.bcc.clone(),
             subject: d.subject.clone(),
             text: d.body.clone(),
-            html: None,
+            // Plain text plus an HTML alternative of the same words.
+            html: Some(orbit_mail::sanitize::outgoing_html(&d.body)),
             files,
             reply_to_message: d.reply_to_message,
         };
