@@ -148,3 +148,19 @@ describe('sending preferences', () => {
     await waitFor(() => expect(backend.callsOf('draft_send').at(-1)?.args).toMatchObject({ delaySecs: 30 }));
   });
 });
+
+describe('attachments', () => {
+  it('a file dropped on the compose panel is attached to the draft', async () => {
+    const backend = new FakeBackend(sampleData()).install();
+    render(Compose, { props: { initial: blank({ to: ['a@example.com'] }), onclose: () => {}, onsent: () => {}, onerror: () => {} } });
+    const panel = screen.getByTestId('compose');
+    const file = new File(['hello, world'], 'notes.txt', { type: 'text/plain' });
+    await fireEvent.dragOver(panel, { dataTransfer: { files: [file] } });
+    await fireEvent.drop(panel, { dataTransfer: { files: [file] } });
+    await waitFor(() => expect(backend.callsOf('draft_attach').at(-1)?.args).toMatchObject({ filename: 'notes.txt', mimeType: 'text/plain' }));
+    const chip = await screen.findByTestId('compose-attachment');
+    expect(chip.textContent).toContain('notes.txt');
+    const draft = [...backend.drafts.values()][0];
+    expect(draft?.attachments[0]).toMatchObject({ filename: 'notes.txt', size: 12 });
+  });
+});
