@@ -287,7 +287,7 @@ impl Orbit {
         mime_type: &str,
         data: &[u8],
     ) -> Result<Draft> {
-        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let blobs = self.blobs();
         let key = blobs
             .put(data)
             .map_err(|e| Error::internal(format!("Cannot store the attachment: {e}")))?;
@@ -587,20 +587,5 @@ impl Orbit {
                 .write(|tx| Ok::<_, Error>(dr::removal_done(tx, account.0, &message_id)?))?;
         }
         Ok(written)
-    }
-
-    /// The bytes of a blob: from its pack when packed, else its file.
-    pub(crate) fn blob_bytes(&self, key: &str) -> Result<Vec<u8>> {
-        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
-        let packed = self.store.read(|c| db::packed_blob(c, key))?;
-        let read = match packed {
-            Some((pack, offset, len)) => blobs.get_packed(
-                &pack,
-                u64::try_from(offset).unwrap_or(u64::MAX),
-                u64::try_from(len).unwrap_or(0),
-            ),
-            None => blobs.get(key),
-        };
-        read.map_err(|e| Error::internal(format!("Cannot read blob {key}: {e}")))
     }
 }

@@ -128,7 +128,7 @@ impl Orbit {
 
     fn store_found(&self, found: Vec<Found>, action: &str, summary: &str) -> Result<ImportReport> {
         let account_id = self.local_account()?;
-        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let blobs = self.blobs();
         let mut report = ImportReport {
             account_id,
             read: found.len(),

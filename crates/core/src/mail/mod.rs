@@ -321,13 +321,28 @@ impl Orbit {
             .collect())
     }
 
+    /// The bytes of a blob: from its pack when packed, else its file.
+    pub(crate) fn blob_bytes(&self, key: &str) -> Result<Vec<u8>> {
+        let blobs = self.blobs();
+        let packed = self.store.read(|c| db::packed_blob(c, key))?;
+        let read = match packed {
+            Some((pack, offset, len)) => blobs.get_packed(
+                &pack,
+                u64::try_from(offset).unwrap_or(u64::MAX),
+                u64::try_from(len).unwrap_or(0),
+            ),
+            None => blobs.get(key),
+        };
+        read.map_err(|e| Error::internal(format!("Cannot read blob {key}: {e}")))
+    }
+
     /// A message's raw bytes as received (RFC 5322), e.g. to save it as `.eml`.
     pub fn mail_raw(&self, id: i64) -> Result<Vec<u8>> {
         let row = self
             .store
             .read(|c| db::message(c, id))?
             .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
-        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let blobs = self.blobs();
         let read = if row.raw_pack.is_empty() {
             blobs.get(&row.raw_blob)
         } else {
@@ -524,31 +539,14 @@ impl Orbit {
 
     /// The bytes of attachment `ordinal` of message `id`, with its description.
     pub fn mail_attachment(&self, id: i64, ordinal: i64) -> Result<(AttachmentView, Vec<u8>)> {
-        let (row, packed) = self.store.read(|c| -> Result<_> {
-            let row = db::attachments(c, id)?
-                .into_iter()
-                .find(|a| a.0 == ordinal)
-                .ok_or_else(|| {
-                    Error::not_found(format!("Message {id} has no attachment {ordinal}"))
-                })?;
-            let packed = db::packed_blob(c, &row.6)?;
-            Ok((row, packed))
-        })?;
+        let row = self
+            .store
+            .read(|c| db::attachments(c, id))?
+            .into_iter()
+            .find(|a| a.0 == ordinal)
+            .ok_or_else(|| Error::not_found(format!("Message {id} has no attachment {ordinal}")))?;
         let (ordinal, filename, mime_type, _, inline, size, key) = row;
-        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
-        let read = match packed {
-            Some((pack, offset, len)) => blobs.get_packed(
-                &pack,
-                u64::try_from(offset).unwrap_or(u64::MAX),
-                u64::try_from(len).unwrap_or(0),
-            ),
-            None => blobs.get(&key),
-        };
-        let bytes = read.map_err(|e| {
-            Error::internal(format!(
-                "Cannot read attachment {ordinal} of message {id} from the blob store: {e}"
-            ))
-        })?;
+        let bytes = self.blob_bytes(&key)?;
         Ok((
             AttachmentView {
                 ordinal,

@@ -502,7 +502,7 @@ impl Orbit {
                     .any(|a| a.email.eq_ignore_ascii_case(r))
             })
             .collect();
-        let blobs = orbit_store::BlobStore::new(self.data_dir.join("blobs"));
+        let blobs = self.blobs();
         let mut attachments = Vec::new();
         for a in parsed.attachments.iter().filter(|a| !a.inline) {
             let key = blobs

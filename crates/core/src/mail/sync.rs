@@ -75,7 +75,8 @@ struct Extensions {
 }
 
 impl Orbit {
-    fn blobs(&self) -> orbit_store::BlobStore {
+    /// The profile's blob store (raw messages, attachments, draft files).
+    pub(crate) fn blobs(&self) -> orbit_store::BlobStore {
         orbit_store::BlobStore::new(self.data_dir.join("blobs"))
     }
 
@@ -870,7 +871,7 @@ mod tests {
                         synced_at: String::new(),
                     },
                 )?;
-                let blobs = orbit_store::BlobStore::new(orbit.data_dir.join("blobs"));
+                let blobs = orbit.blobs();
                 let mut batch = blobs.batch();
                 for uid in 1..=3u32 {
                     let raw = format!(
