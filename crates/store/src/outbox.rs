@@ -222,11 +222,22 @@ pub fn requeue(conn: &Connection, id: i64, at: i64, now: &str) -> Result<bool, S
     Ok(changed == 1)
 }
 
-/// Items left `sending` by a crash go back to the queue (sending twice beats losing mail).
-pub fn recover_sending(conn: &Connection, now: &str) -> Result<usize, StoreError> {
+/// Items left `sending` since before `stale_before` (RFC 3339) by a crash go back to the queue
+/// (sending twice beats losing mail).
+pub fn recover_sending(conn: &Connection, stale_before: &str) -> Result<usize, StoreError> {
     conn.execute(
-        "UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'",
-        [now],
+        "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND updated_at < ?1",
+        [stale_before],
     )
     .map_err(err("Cannot update the outbox"))
+}
+
+/// Whether anything is queued or being sent.
+pub fn has_work(conn: &Connection) -> Result<bool, StoreError> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('queued', 'sending'))",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(err("Cannot read the outbox"))
 }

@@ -341,26 +341,12 @@ impl Orbit {
     pub async fn outbox_process(&self) -> Result<OutboxReport> {
         let now_ms = self.now_ms();
         let stale = ms_to_stamp(now_ms - 10 * 60 * 1000);
-        let idle = self.store.read(|c| -> Result<bool> {
-            let waiting: i64 = c
-                .query_row(
-                    "SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sending')",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(|e| Error::internal(format!("Cannot read the outbox: {e}")))?;
-            Ok(waiting == 0)
-        })?;
-        if idle {
+        if !self.store.read(ob::has_work)? {
             return Ok(OutboxReport::default());
         }
         let due = self.store.write(|tx| -> Result<_> {
             // A send cut off by a crash long ago goes again: sending twice beats losing mail.
-            tx.execute(
-                "UPDATE outbox SET state = 'queued' WHERE state = 'sending' AND updated_at < ?1",
-                [&stale],
-            )
-            .map_err(|e| Error::internal(format!("Cannot update the outbox: {e}")))?;
+            ob::recover_sending(tx, &stale)?;
             Ok(ob::due(tx, now_ms)?)
         })?;
         let mut report = OutboxReport::default();
@@ -384,7 +370,7 @@ impl Orbit {
                 }
                 Err(orbit_smtp::SendFailure::Permanent(reason)) => {
                     // Refused for good: back to the drafts, with the reason, to fix and resend.
-                    let returned = self.returned_draft(&row, reason)?;
+                    let returned = self.returned_draft(&row)?;
                     self.store.write(|tx| {
                         ob::record_failure(tx, row.id, "failed", 0, reason, &now)?;
                         if let Some((fields, message_id)) = &returned {
@@ -471,7 +457,6 @@ impl Orbit {
     fn returned_draft(
         &self,
         row: &ob::OutboxRow,
-        _reason: &str,
     ) -> Result<Option<(orbit_store::drafts::DraftFields, String)>> {
         let Some(raw) = self.store.read(|c| ob::raw(c, row.id))? else {
             return Ok(None);
