@@ -472,45 +472,34 @@ impl Orbit {
         next: Cursor,
         nothing_known: bool,
     ) -> Result<Fetched> {
-        let summaries: FetchOutcome<HeaderSummary> = if nothing_known {
-            // An account without mail yet (the first folder of a first sync): every message
-            // is new, so skip the round trip that asks for Message-IDs.
-            FetchOutcome {
-                items: batch
-                    .iter()
-                    .map(|&uid| HeaderSummary {
-                        uid,
-                        flags: Vec::new(),
-                        modseq: None,
-                        internal_date: None,
-                        size: 0,
-                        message_id_header: Vec::new(),
-                    })
-                    .collect(),
-                ..FetchOutcome::default()
-            }
-        } else {
-            mailbox::fetch_summaries(session, batch, ext.condstore)
-                .await
-                .map_err(network)?
-        };
-        let summaries_vanished = summaries.vanished.clone();
         let mut known: Vec<(HeaderSummary, i64)> = Vec::new();
         let mut unknown: Vec<u32> = Vec::new();
-        self.store.read(|c| -> Result<()> {
-            for summary in summaries.items {
-                let parsed = orbit_mail::parse(&summary.message_id_header);
-                let existing = match parsed.message_id.as_deref().filter(|id| !id.is_empty()) {
-                    Some(id) => db::message_by_message_id(c, folder.account_id, id)?,
-                    None => None,
-                };
-                match existing {
-                    Some(message) => known.push((summary, message)),
-                    None => unknown.push(summary.uid),
+        let mut summaries_vanished = BTreeSet::new();
+        if nothing_known {
+            // An account without mail yet (the first folder of a first sync): every message
+            // is new, so skip the round trip that asks for Message-IDs.
+            unknown = batch.to_vec();
+        } else {
+            let summaries: FetchOutcome<HeaderSummary> =
+                mailbox::fetch_summaries(session, batch, ext.condstore)
+                    .await
+                    .map_err(network)?;
+            summaries_vanished = summaries.vanished;
+            self.store.read(|c| -> Result<()> {
+                for summary in summaries.items {
+                    let parsed = orbit_mail::parse(&summary.message_id_header);
+                    let existing = match parsed.message_id.as_deref().filter(|id| !id.is_empty()) {
+                        Some(id) => db::message_by_message_id(c, folder.account_id, id)?,
+                        None => None,
+                    };
+                    match existing {
+                        Some(message) => known.push((summary, message)),
+                        None => unknown.push(summary.uid),
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })?;
+        }
         let fetched = mailbox::fetch_messages(session, &unknown, ext.condstore)
             .await
             .map_err(network)?;
