@@ -526,7 +526,7 @@ pub fn text_to_html(text: &str) -> String {
                 .trim_start_matches('>')
                 .strip_prefix(' ')
                 .unwrap_or(line.trim_start_matches('>'));
-            linkify_into(out, inner);
+            linkify_into(out, inner, link_href);
             out.push('\n');
         }
         out.push_str("</blockquote></details>");
@@ -536,7 +536,7 @@ pub fn text_to_html(text: &str) -> String {
             quote.push(line.trim_start());
         } else {
             flush_quote(&mut out, &mut quote);
-            linkify_into(&mut out, line);
+            linkify_into(&mut out, line, link_href);
             out.push('\n');
         }
     }
@@ -545,7 +545,8 @@ pub fn text_to_html(text: &str) -> String {
     out
 }
 
-fn linkify_into(out: &mut String, line: &str) {
+/// `line` escaped into `out`, each web or mail address a link whose `href` is `href(address)`.
+fn linkify_into(out: &mut String, line: &str, href: fn(&str) -> String) {
     let mut rest = line;
     while let Some(start) = find_link_start(rest) {
         let (before, from) = rest.split_at(start);
@@ -560,7 +561,7 @@ fn linkify_into(out: &mut String, line: &str) {
             link = link.get(..link.len() - 1).unwrap_or(link);
         }
         out.push_str("<a href=\"");
-        escape_into(out, &link_href(link));
+        escape_into(out, &href(link));
         out.push_str("\">");
         escape_into(out, link);
         out.push_str("</a>");
@@ -645,26 +646,7 @@ pub fn outgoing_html(text: &str) -> String {
         } else {
             line
         };
-        let mut rest = content;
-        while let Some(start) = find_link_start(rest) {
-            let (before, from) = rest.split_at(start);
-            escape_into(&mut out, before);
-            let end = from
-                .char_indices()
-                .find(|(_, c)| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
-                .map_or(from.len(), |(i, _)| i);
-            let mut link = from.get(..end).unwrap_or(from);
-            while link.ends_with(['.', ',', ';', ':', '!', '?', ')', '\'']) {
-                link = link.get(..link.len() - 1).unwrap_or(link);
-            }
-            out.push_str("<a href=\"");
-            escape_into(&mut out, link);
-            out.push_str("\">");
-            escape_into(&mut out, link);
-            out.push_str("</a>");
-            rest = from.get(link.len()..).unwrap_or_default();
-        }
-        escape_into(&mut out, rest);
+        linkify_into(&mut out, content, str::to_owned);
         out.push('\n');
     }
     while depth > 0 {

@@ -263,17 +263,6 @@ fn plain_text_is_escaped_linked_and_quotes_fold() {
 }
 
 #[test]
-#[ignore = "prints the sanitised corpus for inspection: cargo test -p orbit-mail --test hostile -- --ignored --nocapture"]
-fn print_sanitised_corpus() {
-    for (name, html) in corpus() {
-        println!(
-            "== {name}\n{}\n",
-            sanitize_html(&html, &HashMap::new()).html
-        );
-    }
-}
-
-#[test]
 fn only_web_and_mail_links_may_be_opened() {
     assert_eq!(
         link_target(&link_href("https://example.com/a?b=1#c")).as_deref(),
