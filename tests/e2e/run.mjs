@@ -44,6 +44,11 @@ async function step(name, body) {
   } catch (err) {
     results.push({ name, ok: false });
     console.log(`test ${name} ... FAILED (${Date.now() - started} ms)\n${err?.stack ?? err}`);
+    // What the window showed, for a failure on a machine whose screenshots are gone.
+    const text = await browser
+      ?.execute(() => document.body?.innerText ?? '')
+      .catch((e) => `(page text unavailable: ${e})`);
+    if (text !== undefined) console.log(`--- window text at failure ---\n${String(text).slice(0, 2000)}\n---`);
     throw err;
   }
 }
@@ -525,7 +530,12 @@ try {
   await step('a new user opens the sample workspace offline from onboarding', async () => {
     browser = await openSession();
     await (await byTestId('onboarding-sample')).waitForDisplayed({ timeout: 30000 });
+    // The click is taken once onboarding gives way (to the inbox, or to an error toast).
     await (await byTestId('onboarding-sample')).click();
+    await browser.waitUntil(async () => !(await (await byTestId('onboarding')).isExisting()), {
+      timeout: 20000,
+      timeoutMsg: 'onboarding stayed after clicking “Open the sample workspace”',
+    });
     await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length >= 10, {
       timeout: 20000,
       timeoutMsg: 'the sample mailbox did not appear in the inbox',

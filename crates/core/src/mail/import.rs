@@ -123,6 +123,12 @@ impl Orbit {
         let mut report =
             self.store_found(found, "mail.sample_opened", "Opened the sample workspace")?;
         report.errors.extend(errors);
+        tracing::info!(
+            imported = report.imported,
+            duplicates = report.duplicates,
+            errors = report.errors.len(),
+            "sample workspace opened"
+        );
         Ok(report)
     }
 
