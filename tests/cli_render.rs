@@ -189,7 +189,6 @@ fn every_hostile_payload_renders_inert_from_the_store() -> TestResult {
             "<link",
             "<svg",
             "<math",
-            "<style",
             "<video",
             "<audio",
             "srcset",
@@ -205,6 +204,13 @@ fn every_hostile_payload_renders_inert_from_the_store() -> TestResult {
                 .filter_map(|t| t.split('>').next())
                 .any(|tag| format!("<{tag}").contains(banned));
             assert!(!in_markup, "{}: {banned} in {body}", m["subject"]);
+        }
+        // Style sheets may stay, with nothing in them that loads.
+        for sheet in body.split("<style>").skip(1) {
+            let css = sheet.split("</style>").next().unwrap_or_default();
+            for banned in ["url(", "@import", "image-set(", "<"] {
+                assert!(!css.contains(banned), "{}: {banned} in {css}", m["subject"]);
+            }
         }
     }
     Ok(())
@@ -326,5 +332,78 @@ fn remote_images_load_only_when_asked_fetched_by_orbit_without_cookies_or_refere
         .json()?;
     assert_eq!(again["remote_loaded"], 2, "{again}");
     assert_eq!(again["remote_allowed"], true);
+    Ok(())
+}
+
+#[test]
+fn style_sheets_srcset_posters_and_web_fonts_are_fetched_by_orbit_when_allowed() -> TestResult {
+    let woff2 = b"wOF2\0\x01\0\0fake-font-bytes".to_vec();
+    let (port, seen) = image_server(vec![
+        ("/hero.png", "image/png", PNG.to_vec()),
+        ("/a2.png", "image/png", PNG.to_vec()),
+        ("/poster.png", "image/png", PNG.to_vec()),
+        // Served with a useless type, as font hosts often do: told by its bytes.
+        ("/brand.woff2", "application/octet-stream", woff2),
+    ])?;
+    let base = format!("http://127.0.0.1:{port}");
+    let source = tempfile::tempdir()?;
+    std::fs::write(
+        source.path().join("news.eml"),
+        html_mail(
+            "news-2@example.com",
+            "Newsletter",
+            &format!(
+                "<style>@import url({base}/x.css);@font-face{{font-family:Brand;src:url({base}/brand.woff2) format('woff2')}}\
+                 .hero{{background:url('{base}/hero.png') no-repeat;font-family:Brand}}</style>\
+                 <div class=\"hero\">Sale</div><img srcset=\"{base}/a2.png 2x\" alt=\"a\">\
+                 <video poster=\"{base}/poster.png\" src=\"{base}/v.mp4\"></video>"
+            ),
+        ),
+    )?;
+    let profile = Profile::bare()?;
+    import(&profile, source.path())?;
+    let id = messages(&profile)?
+        .into_iter()
+        .find(|m| m["subject"] == "Newsletter")
+        .map(|m| m["id"].to_string())
+        .ok_or("not imported")?;
+
+    let blocked = profile
+        .run(&["--json", "mail", "render", &id], None)?
+        .json()?;
+    assert_eq!(blocked["blocked_remote"], 4, "{blocked}");
+    assert_eq!(seen.lock().map(|s| s.len()).unwrap_or(99), 0);
+
+    let loaded = profile
+        .run(&["--json", "mail", "render", &id, "--remote"], None)?
+        .json()?;
+    assert_eq!(loaded["remote_loaded"], 4, "{loaded}");
+    let html = loaded["html"].as_str().unwrap_or_default();
+    let body = html.split("<body>").nth(1).unwrap_or_default();
+    assert!(body.contains("src:url(\"data:font/woff2;base64,"), "{body}");
+    assert!(
+        body.contains("background:url(\"data:image/png;base64,"),
+        "{body}"
+    );
+    assert!(body.contains("srcset=\"data:image/png;base64,"), "{body}");
+    assert!(
+        body.contains("<video poster=\"data:image/png;base64,"),
+        "{body}"
+    );
+    assert!(
+        !body.contains(&base),
+        "nothing left for the view to load: {body}"
+    );
+    let paths: Vec<String> = seen
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|h| h.split_whitespace().nth(1).map(str::to_owned))
+        .collect();
+    assert!(
+        !paths.iter().any(|p| p == "/x.css" || p == "/v.mp4"),
+        "no style sheet import or video is fetched: {paths:?}"
+    );
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! result and human-readable notes in [`ParsedMessage::defects`].
 
 mod address;
+mod css;
 mod html;
 mod ids;
 mod message;

@@ -3,13 +3,16 @@
 //! with its own Content-Security-Policy. [`text_to_html`] does the same for plain-text mail.
 //!
 //! What comes out can run no script, load nothing from the network and navigate nowhere:
-//! - tags and attributes are an allow-list (layout tables, fonts, images, inline styles); script,
-//!   `style` blocks, forms, frames, objects, media, `meta`, `base`, `link` and SVG/MathML go;
+//! - tags and attributes are an allow-list (layout tables, fonts, images, inline styles, style
+//!   sheets); script, forms, frames, objects, audio, `meta`, `base`, `link` and SVG/MathML go;
 //! - inline styles keep only listed properties, and any declaration that could fetch something
 //!   (`url()`, `image-set()`, `image()`, `expression()`, bindings) is removed, after undoing CSS
-//!   escapes and comments;
-//! - `src` and `background` keep only `cid:` parts of the message itself (inlined as `data:`
-//!   URIs) and `data:` images; remote ones are removed and counted (`srcset` never passes);
+//!   escapes and comments; `<style>` sheets are rewritten token by token (`crate::css`): no
+//!   `@import`, every `url()` resolved or `none`;
+//! - `src`, `srcset`, `background`, `poster` and CSS `url()`s keep only `cid:` parts of the
+//!   message itself (inlined as `data:` URIs), `data:` images, and — when the user allowed
+//!   remote content — what the core fetched, as `data:` URIs; other remote ones are removed and
+//!   counted. A `<video>` stays only as its poster, with nothing it could play;
 //! - links keep their target percent-encoded in a fragment (`#orbit-link:…`, see
 //!   [`link_href`]): a click makes the frame try to navigate to the app's own URL with that
 //!   fragment, which the shell refuses, handing the target to the app; the app shows it and
@@ -20,7 +23,7 @@
 //!   only, so anything that slipped through still could not load or run.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -74,12 +77,16 @@ pub struct SafeHtml {
     pub blocked_remote: usize,
 }
 
-/// CSS properties kept in `style` attributes: layout, box, text and colour. Nothing that takes
-/// an image or a URL (`background-image`, `list-style-image`, `content`, `cursor`, `src`, …);
-/// `background` stays for colours, and its `url()`s are removed like any other.
+/// CSS properties kept in `style` attributes: layout, box, text, colour and backgrounds (whose
+/// `url()`s load only the message's own parts or what the core fetched when remote content is
+/// allowed). Not `list-style-image`, `content`, `cursor`, `src` or `position`.
 const STYLE_PROPERTIES: &[&str] = &[
     "background",
     "background-color",
+    "background-image",
+    "background-position",
+    "background-repeat",
+    "background-size",
     "border",
     "border-bottom",
     "border-bottom-color",
@@ -154,13 +161,16 @@ const STYLE_PROPERTIES: &[&str] = &[
     "word-wrap",
 ];
 
-/// Attributes mail layouts use, on any allowed tag.
+/// Attributes mail layouts use, on any allowed tag. `class` is what style sheets select on;
+/// `id` and `name` stay out (they clobber the frame's `document` properties the reading pane
+/// reads).
 const GENERIC_ATTRIBUTES: &[&str] = &[
     "align",
     "bgcolor",
     "border",
     "cellpadding",
     "cellspacing",
+    "class",
     "color",
     "dir",
     "face",
@@ -220,40 +230,153 @@ type Found = Arc<std::sync::Mutex<Vec<String>>>;
 
 fn clean(html: &str, resources: &Resources, found: Option<Found>) -> SafeHtml {
     let blocked = Arc::new(AtomicUsize::new(0));
-    let cids: HashMap<String, String> = resources
-        .cids
-        .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-        .collect();
-    let remote = resources.remote.clone();
-    let counter = Arc::clone(&blocked);
+    let cids: Arc<HashMap<String, String>> = Arc::new(
+        resources
+            .cids
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
+    );
+    let remote = Arc::new(resources.remote.clone());
+    let (filter_cids, filter_remote, counter, filter_found) = (
+        Arc::clone(&cids),
+        Arc::clone(&remote),
+        Arc::clone(&blocked),
+        found.clone(),
+    );
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags(["font", "center", "big"])
+        .add_tags(["font", "center", "big", "style", "video"])
+        .rm_clean_content_tags(["style"])
         .rm_tags(["data", "time"])
         .add_generic_attributes(GENERIC_ATTRIBUTES)
+        .add_tag_attributes("img", ["srcset"])
+        .add_tag_attributes("video", ["poster"])
         .add_tag_attributes("table", ["background"])
         .add_tag_attributes("td", ["background"])
         .add_tag_attributes("th", ["background"])
         .add_tag_attributes("tr", ["background"])
         .add_tag_attributes("area", ["href", "alt", "shape", "coords"])
-        .filter_style_properties(STYLE_PROPERTIES.iter().copied().collect::<HashSet<_>>())
         .url_schemes(["http", "https", "mailto", "cid", "data"].into())
         // Relative URLs go, except the link fragments the filter above makes.
         .url_relative(ammonia::UrlRelative::Custom(Box::new(keep_link_fragment)))
         .attribute_filter(move |element, attribute, value| {
             let context = Context {
-                cids: &cids,
-                remote: &remote,
+                cids: &filter_cids,
+                remote: &filter_remote,
                 blocked: &counter,
-                found: found.as_ref(),
+                found: filter_found.as_ref(),
             };
-            filter_attribute(element, attribute, value, &context)
+            // No `<` in any attribute value, so in the serialised markup every `<` outside a
+            // `<style>` element starts a tag (see `rewrite_serialised`).
+            filter_attribute(element, attribute, value, &context).map(|v| {
+                if v.contains('<') {
+                    Cow::Owned(v.replace('<', "\u{FF1C}"))
+                } else {
+                    v
+                }
+            })
         });
     let html = builder.clean(html).to_string();
+    let context = Context {
+        cids: &cids,
+        remote: &remote,
+        blocked: &blocked,
+        found: found.as_ref(),
+    };
+    let html = rewrite_serialised(&html, &context);
     SafeHtml {
         html,
         blocked_remote: blocked.load(Ordering::Relaxed),
+    }
+}
+
+/// The second pass, over ammonia's serialised output (where text is escaped, attribute values
+/// hold no `<` and comments are gone, so a `<` starts a tag unless it is inside a `<style>`):
+/// - each `<style>` element's text is rewritten by [`crate::css::sanitize_stylesheet`], its
+///   URLs resolved like images' (and the result holds no `<`);
+/// - a `<video>` is kept only for a poster that resolved (a still picture: nothing it could
+///   play is left); without one its tags go and its fallback content shows, as in clients
+///   that play no video.
+fn rewrite_serialised(html: &str, cx: &Context<'_>) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut videos: Vec<bool> = Vec::new();
+    while let Some(at) = rest.find('<') {
+        let (text, tag) = rest.split_at(at);
+        out.push_str(text);
+        let Some(end) = tag_end(tag) else {
+            out.push_str(tag);
+            return out;
+        };
+        let (head, after) = tag.split_at(end);
+        rest = after;
+        let closing = head.starts_with("</");
+        let name: String = head
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        match (closing, name.as_str()) {
+            (false, "style") => {
+                out.push_str(head);
+                let close = find_ignore_case(after, "</style").unwrap_or(after.len());
+                let (css, after_css) = after.split_at(close);
+                out.push_str(&crate::css::sanitize_stylesheet(css, &mut |url| {
+                    css_url(url, cx)
+                }));
+                rest = after_css;
+            }
+            (false, "video") => {
+                let keep = head.contains(" poster=\"");
+                videos.push(keep);
+                if keep {
+                    out.push_str(head);
+                }
+            }
+            (true, "video") => {
+                if videos.pop().unwrap_or(false) {
+                    out.push_str(head);
+                }
+            }
+            _ => out.push_str(head),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the tag starting `tag` ends (after its `>`), outside quoted attribute values.
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in tag.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '>' if !quoted => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    let needle = needle.as_bytes();
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// A URL in a style sheet: the message's own part, a `data:` URI (in CSS it can only be an
+/// image or a font), or remote content the core fetched; anything else loads nothing.
+fn css_url(url: &str, cx: &Context<'_>) -> Option<String> {
+    let source = url.trim();
+    let lower = source.to_ascii_lowercase();
+    if lower.starts_with("data:") {
+        Some(source.to_owned())
+    } else {
+        resolve_source(source, cx)
     }
 }
 
@@ -302,24 +425,14 @@ fn filter_attribute<'u>(
                     || lower.starts_with("mailto:"));
             allowed.then(|| Cow::Owned(link_href(target)))
         }
-        "src" | "background" => {
-            let source = value.trim();
-            let lower = source.to_ascii_lowercase();
-            if let Some(cid) = lower.strip_prefix("cid:") {
-                cx.cids
-                    .get(cid.trim_matches(['<', '>']))
-                    .map(|uri| Cow::Owned(uri.clone()))
-            } else if is_data_image(&lower) {
+        "src" | "background" | "poster" => {
+            if is_data_image(&value.trim().to_ascii_lowercase()) {
                 Some(Cow::Borrowed(value))
-            } else if lower.starts_with("http:") || lower.starts_with("https:") {
-                cx.remote(source).map(Cow::Owned)
             } else {
-                if lower.starts_with("//") {
-                    cx.blocked.fetch_add(1, Ordering::Relaxed);
-                }
-                None
+                resolve_source(value, cx).map(Cow::Owned)
             }
         }
+        "srcset" => srcset(value, cx).map(Cow::Owned),
         "style" => {
             let (kept, changed) = without_remote_css(value, cx);
             if changed {
@@ -332,6 +445,74 @@ fn filter_attribute<'u>(
     }
 }
 
+/// Where an image's source points: a part of the message itself (`cid:`, as its `data:` URI)
+/// or remote content the core fetched; anything else loads nothing.
+fn resolve_source(value: &str, cx: &Context<'_>) -> Option<String> {
+    let source = value.trim();
+    let lower = source.to_ascii_lowercase();
+    if let Some(cid) = lower.strip_prefix("cid:") {
+        cx.cids.get(cid.trim_matches(['<', '>'])).cloned()
+    } else if lower.starts_with("http:") || lower.starts_with("https:") {
+        cx.remote(source)
+    } else {
+        if lower.starts_with("//") {
+            cx.blocked.fetch_add(1, Ordering::Relaxed);
+        }
+        None
+    }
+}
+
+/// An `img` `srcset` with each candidate resolved like a `src`; candidates that load nothing
+/// go, and so does the attribute when none is left. Parsed as the HTML standard does: a URL
+/// runs to whitespace (a trailing comma ends it), descriptors run to a comma outside brackets.
+fn srcset(value: &str, cx: &Context<'_>) -> Option<String> {
+    let mut kept: Vec<String> = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ',');
+        if rest.is_empty() {
+            break;
+        }
+        let url_end = rest
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        let (raw_url, after) = rest.split_at(url_end);
+        let (url, descriptor, after) = if raw_url.ends_with(',') {
+            (raw_url.trim_end_matches(','), "", after)
+        } else {
+            let mut depth = 0usize;
+            let mut cut = after.len();
+            for (i, c) in after.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    ',' if depth == 0 => {
+                        cut = i;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let (descriptor, after) = after.split_at(cut);
+            (raw_url, descriptor.trim(), after)
+        };
+        rest = after;
+        let resolved = if is_data_image(&url.to_ascii_lowercase()) {
+            Some(url.to_owned())
+        } else {
+            resolve_source(url, cx)
+        };
+        if let Some(resolved) = resolved {
+            kept.push(if descriptor.is_empty() {
+                resolved
+            } else {
+                format!("{resolved} {descriptor}")
+            });
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
 /// A `data:` URI of a raster image (not SVG, which is a document).
 fn is_data_image(lower: &str) -> bool {
     ["png", "gif", "jpeg", "jpg", "webp", "bmp"]
@@ -339,65 +520,66 @@ fn is_data_image(lower: &str) -> bool {
         .any(|t| lower.starts_with(&format!("data:image/{t}")))
 }
 
-/// `style` without the declarations that could load something, except a plain `url(…)` of a
-/// remote image the core fetched, which points at its `data:` URI instead. Returns the text and
-/// whether anything changed. Declarations are split at `;` outside strings and brackets, then
-/// read with CSS escapes and comments undone, so `\75 rl(` or `u/**/rl(` are caught like `url(`.
+/// `style` with only the listed properties, and without the declarations that could load
+/// something — except a plain `url(…)` of the message's own part or of a remote image the core
+/// fetched, which then points at its `data:` URI. Returns the text and whether anything
+/// changed. Declarations are split at `;` outside strings and brackets, then read with CSS
+/// escapes and comments undone, so `\75 rl(` or `u/**/rl(` are caught like `url(`.
 fn without_remote_css(style: &str, cx: &Context<'_>) -> (String, bool) {
+    const LOADS: &[&str] = &[
+        "url(",
+        "image(",
+        "image-set(",
+        "cross-fade(",
+        "element(",
+        "expression(",
+        "binding",
+        "behavior",
+        "@import",
+        "src:",
+    ];
     let mut kept = String::with_capacity(style.len());
     let mut changed = false;
     for declaration in split_declarations(style) {
+        if declaration.trim().is_empty() {
+            continue;
+        }
         let normalised = normalise_css(declaration);
-        if let Some(url) = plain_url(declaration)
-            && normalised.matches("url(").count() == 1
-            && ![
-                "image(",
-                "image-set(",
-                "cross-fade(",
-                "element(",
-                "expression(",
-                "binding",
-                "behavior",
-                "@import",
-                "src:",
-            ]
-            .iter()
-            .any(|f| normalised.contains(f))
-        {
-            if let Some(data) = cx.remote(&url) {
-                kept.push_str(&declaration.trim().replacen(&url, &data, 1));
-                kept.push(';');
+        let loads = LOADS.iter().any(|f| normalised.contains(f));
+        // Only listed properties (ammonia's own property filter refuses to run beside `<style>`).
+        let property = normalised.split(':').next().unwrap_or_default();
+        if !normalised.contains(':') || !STYLE_PROPERTIES.contains(&property) {
+            if loads {
+                cx.blocked.fetch_add(1, Ordering::Relaxed);
             }
             changed = true;
             continue;
         }
-        let loads = [
-            "url(",
-            "image(",
-            "image-set(",
-            "cross-fade(",
-            "element(",
-            "expression(",
-        ]
-        .iter()
-        .any(|f| normalised.contains(f))
-            || normalised.contains("binding")
-            || normalised.contains("behavior")
-            || normalised.contains("@import")
-            || normalised.contains("src:");
-        if loads {
-            cx.blocked.fetch_add(1, Ordering::Relaxed);
-            changed = true;
-        } else if !declaration.trim().is_empty() {
+        if !loads {
             kept.push_str(declaration.trim());
             kept.push(';');
+            continue;
+        }
+        changed = true;
+        let only_one_url = normalised.matches("url(").count() == 1
+            && LOADS.iter().filter(|f| normalised.contains(*f)).count() == 1;
+        match plain_url(declaration) {
+            Some(url) if only_one_url => {
+                if let Some(data) = resolve_source(&url, cx) {
+                    kept.push_str(&declaration.trim().replacen(&url, &data, 1));
+                    kept.push(';');
+                }
+            }
+            _ => {
+                cx.blocked.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
     (kept, changed)
 }
 
-/// The web address in a declaration's `url(…)`, when written plainly (no escapes): `url(x)`,
-/// `url('x')` or `url("x")` with an http(s) address.
+/// The address in a declaration's `url(…)`, when written plainly (no escapes): `url(x)`,
+/// `url('x')` or `url("x")` with an http(s) or `cid:` address.
 fn plain_url(declaration: &str) -> Option<String> {
     let lower = declaration.to_ascii_lowercase();
     let start = lower.find("url(")? + 4;
@@ -405,8 +587,9 @@ fn plain_url(declaration: &str) -> Option<String> {
     let end = rest.find(')')?;
     let inner = rest.get(..end)?.trim().trim_matches(['\'', '"']).trim();
     let l = inner.to_ascii_lowercase();
-    ((l.starts_with("http://") || l.starts_with("https://")) && !inner.contains('\\'))
-        .then(|| inner.to_owned())
+    ((l.starts_with("http://") || l.starts_with("https://") || l.starts_with("cid:"))
+        && !inner.contains('\\'))
+    .then(|| inner.to_owned())
 }
 
 fn split_declarations(style: &str) -> Vec<&str> {

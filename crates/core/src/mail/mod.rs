@@ -87,6 +87,17 @@ pub struct AttachmentView {
 }
 
 /// Image types shown inline (SVG is a document, not shown).
+/// The type of a web font, from its first bytes (WOFF2, WOFF, TrueType, OpenType).
+fn font_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes.get(..4)? {
+        b"wOF2" => Some("font/woff2"),
+        b"wOFF" => Some("font/woff"),
+        [0, 1, 0, 0] | b"true" => Some("font/ttf"),
+        b"OTTO" => Some("font/otf"),
+        _ => None,
+    }
+}
+
 const RASTER: [&str; 5] = [
     "image/png",
     "image/gif",
@@ -368,8 +379,9 @@ impl Orbit {
         self.render(id, dark, &std::collections::HashMap::new(), false)
     }
 
-    /// [`Orbit::mail_render`] with the message's remote images fetched by the core (no cookies,
-    /// no Referer; raster images only, at most 40 of 5 MB each) and inlined — when `load` is
+    /// [`Orbit::mail_render`] with the message's remote images and web fonts (from `src`,
+    /// `srcset`, `poster`, backgrounds and style sheets) fetched by the core (no cookies, no
+    /// Referer; raster images and fonts only, at most 40 of 5 MB each) and inlined — when `load` is
     /// true or the sender is on the user's allow-list ([`Orbit::mail_allow_remote`]).
     pub async fn mail_render_remote(
         &self,
@@ -413,9 +425,16 @@ impl Orbit {
                         orbit_mail::sanitize::data_uri(&f.content_type, &f.bytes),
                     );
                 }
-                Ok(f) => {
-                    tracing::debug!(%url, kind = %f.content_type, "remote content that is not an image: left out")
-                }
+                Ok(f) => match font_type(&f.bytes) {
+                    // Fonts are told by their bytes: servers label them every which way.
+                    Some(kind) => {
+                        fetched.insert(url, orbit_mail::sanitize::data_uri(kind, &f.bytes));
+                    }
+                    None => tracing::debug!(
+                        %url, kind = %f.content_type,
+                        "remote content that is neither an image nor a font: left out"
+                    ),
+                },
                 Err(e) => tracing::debug!(%url, error = %e, "remote content not loaded"),
             }
         }
