@@ -226,7 +226,21 @@ fn the_undo_window_takes_a_message_back_before_it_goes() -> TestResult {
     let cancelled = profile
         .run(&["--json", "outbox", "cancel", &id], None)?
         .json()?;
-    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    assert_eq!(cancelled["item"]["state"], "cancelled", "{cancelled}");
+    // Taken back, it is a draft again: same words, same recipients, same Message-ID.
+    let draft = &cancelled["draft"];
+    assert_eq!(draft["subject"], "Oops", "{cancelled}");
+    assert_eq!(draft["to"][0], "bob@example.com", "{cancelled}");
+    assert_eq!(draft["message_id"], item["message_id"], "{cancelled}");
+    assert!(
+        draft["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Not yet."),
+        "{cancelled}"
+    );
+    let drafts = profile.run(&["--json", "drafts", "list"], None)?.json()?;
+    assert_eq!(drafts.as_array().map(Vec::len), Some(1), "{drafts}");
     // Cancelling twice, or a message that went, is refused with a clear message.
     let again = profile.run(&["--json", "outbox", "cancel", &id], None)?;
     assert!(
@@ -322,6 +336,51 @@ fn without_a_server_the_message_waits_and_goes_on_retry() -> TestResult {
         .json()?;
     assert_eq!(retried[0]["state"], "sent", "{retried}");
     assert!(received(item["message_id"].as_str().unwrap_or_default()).is_some());
+    Ok(())
+}
+
+#[test]
+fn after_eight_failed_tries_the_message_goes_back_to_the_drafts() -> TestResult {
+    let Some(s) = servers()? else { return Ok(()) };
+    let (profile, _) = add_account(&s, 1)?;
+    let (_, item) = send(
+        &profile,
+        &["--to", "bob@example.com", "--subject", "Never"],
+        "Still offline.",
+    )?;
+    let id = item["id"].to_string();
+    let mut last = item;
+    for _ in 1..8 {
+        assert_eq!(last["state"], "queued", "{last}");
+        assert!(
+            profile
+                .run(&["--json", "drafts", "list"], None)?
+                .json()?
+                .as_array()
+                .is_some_and(Vec::is_empty),
+            "no draft while it is still trying"
+        );
+        let retried = profile
+            .run(&["--json", "outbox", "retry", &id], None)?
+            .json()?;
+        last = retried[0].clone();
+    }
+    assert_eq!(last["state"], "failed", "{last}");
+    assert_eq!(last["attempts"], 8, "{last}");
+    let drafts = profile.run(&["--json", "drafts", "list"], None)?.json()?;
+    assert_eq!(drafts.as_array().map(Vec::len), Some(1), "{drafts}");
+    assert_eq!(drafts[0]["subject"], "Never");
+    assert!(
+        !drafts[0]["last_error"].as_str().unwrap_or("").is_empty(),
+        "{drafts}"
+    );
+    // Failed means it is in the drafts: the outbox will not send a second copy.
+    let again = profile.run(&["--json", "outbox", "retry", &id], None)?;
+    assert!(
+        !again.ok && again.stderr.contains("back in your drafts"),
+        "{}",
+        again.stderr
+    );
     Ok(())
 }
 

@@ -423,11 +423,33 @@ try {
     const again = await byTestId('compose');
     await again.waitForDisplayed({ timeout: 5000 });
     if ((await (await byTestId('compose-subject')).getValue()) !== subject) throw new Error('Undo did not bring the message back');
+    // Taken back, it is a draft again: closed, it waits under Drafts, and opens to go on writing.
+    await (await byTestId('compose-close')).click();
+    await again.waitForDisplayed({ reverse: true, timeout: 5000 });
+    await (await byTestId('mail-local-drafts')).click();
+    const draftRow = async () =>
+      browser.execute((s) => [...document.querySelectorAll('[data-testid="draft-row"]')].findIndex((r) => r.textContent.includes(s)), subject);
+    await browser.waitUntil(async () => (await draftRow()) >= 0, { timeout: 5000, timeoutMsg: 'the message taken back is not in Drafts' });
+    await shot('drafts');
+    const rowsNow = await browser.$$('[data-testid="draft-row"] button.open');
+    await rowsNow[await draftRow()].click();
+    const reopened = await byTestId('compose');
+    await reopened.waitForDisplayed({ timeout: 5000 });
+    if ((await (await byTestId('compose-subject')).getValue()) !== subject) throw new Error('the draft did not open');
     await browser.pause(11000);
     if (received(subject) !== 0) throw new Error('the message went although the send was taken back');
     await (await byTestId('compose-send')).click();
-    await again.waitForDisplayed({ reverse: true, timeout: 5000 });
+    await reopened.waitForDisplayed({ reverse: true, timeout: 5000 });
+    // The outbox shows it through its undo window until it has gone.
+    await (await byTestId('mail-local-outbox')).click();
+    await (await byTestId('outbox-row')).waitForDisplayed({ timeout: 5000 });
+    await shot('outbox');
     await browser.waitUntil(async () => received(subject) === 1, { timeout: 30000, timeoutMsg: 'the message did not reach the SMTP server' });
+    await browser.waitUntil(async () => (await (await byTestId('outbox-row')).getAttribute('data-state')) === 'sent', {
+      timeout: 10000,
+      timeoutMsg: 'the outbox does not show the message as sent',
+    });
+    await (await byTestId('mail-folder-role-inbox')).click();
   });
 
   await step('keyboard navigation reaches every area', async () => {

@@ -972,11 +972,16 @@ fn outbox(orbit: &Orbit, command: OutboxCommand, json: bool) -> anyhow::Result<E
             print_items(&items)?;
         }
         OutboxCommand::Cancel { id } => {
-            let item = orbit.outbox_cancel(id)?;
+            let taken = orbit.outbox_cancel(id)?;
             if json {
-                print_json(&item)?;
+                print_json(&taken)?;
+            } else if let Some(draft) = &taken.draft {
+                println!(
+                    "Took back “{}”; it will not be sent. It is draft {} again.",
+                    taken.item.subject, draft.id
+                );
             } else {
-                println!("Took back “{}”; it will not be sent.", item.subject);
+                println!("Dismissed “{}”.", taken.item.subject);
             }
         }
     }

@@ -210,12 +210,12 @@ pub fn set_sent_copy(conn: &Connection, id: i64, value: &str) -> Result<(), Stor
     Ok(())
 }
 
-/// Puts a failed or queued item back in the queue to go at `at`.
+/// Moves a queued item forward to go at `at` (failed ones are back in the drafts instead).
 pub fn requeue(conn: &Connection, id: i64, at: i64, now: &str) -> Result<bool, StoreError> {
     let changed = conn
         .execute(
             "UPDATE outbox SET state = 'queued', next_attempt_at = ?2, send_after = MIN(send_after, ?2),
-                 updated_at = ?3 WHERE id = ?1 AND state IN ('failed', 'queued')",
+                 updated_at = ?3 WHERE id = ?1 AND state = 'queued'",
             params![id, at, now],
         )
         .map_err(err("Cannot update the outbox"))?;

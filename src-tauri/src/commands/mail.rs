@@ -2,7 +2,7 @@
 
 use orbit_core::mail::{
     Draft, DraftInput, Folder, ImportReport, MailFlag, MailPrefs, Message, MessageSummary,
-    OutboxItem, RenderedMessage, SyncOptions, SyncReport,
+    OutboxItem, RenderedMessage, SyncOptions, SyncReport, TakenBack,
 };
 use orbit_core::{AccountId, Actor};
 use tauri::State;
@@ -196,7 +196,7 @@ pub async fn outbox_list(state: State<'_, AppState>) -> IpcResult<Vec<OutboxItem
 
 /// Takes back a message that has not gone yet (Undo).
 #[tauri::command]
-pub async fn outbox_cancel(state: State<'_, AppState>, id: i64) -> IpcResult<OutboxItem> {
+pub async fn outbox_cancel(state: State<'_, AppState>, id: i64) -> IpcResult<TakenBack> {
     let core = state.core()?;
     blocking(move || core.outbox_cancel(id)).await
 }

@@ -27,6 +27,7 @@ import type {
   DraftInput,
   DraftKind,
   OutboxItem,
+  TakenBack,
   MailPrefs,
 } from './types';
 import { EVENTS } from './types';
@@ -174,6 +175,12 @@ export function draftSave(input: DraftInput): Promise<Draft> {
   return call('draft_save', { input });
 }
 
+/** Drafts, most recently edited first (all accounts when `accountId` is null). */
+export function draftList(accountId: number | null = null): Promise<Draft[]> {
+  return call('draft_list', { accountId });
+}
+
+/** Discards a draft (and its copy in the server's Drafts folder at the next sync). */
 export async function draftDelete(id: number): Promise<void> {
   await call('draft_delete', { id });
 }
@@ -204,7 +211,7 @@ export function outboxList(): Promise<OutboxItem[]> {
   return call('outbox_list');
 }
 
-/** Sends a failed or waiting message again now. */
+/** Sends a waiting message now instead of after its backoff. */
 export function outboxRetry(id: number): Promise<OutboxItem> {
   return call('outbox_retry', { id });
 }
@@ -214,8 +221,8 @@ export function onOutboxChanged(handler: () => void): Promise<Unsubscribe> {
   return subscribe(EVENTS.outboxChanged, handler);
 }
 
-/** Takes back a message that has not gone yet. */
-export function outboxCancel(id: number): Promise<OutboxItem> {
+/** Takes back a message that has not gone yet (it is a draft again), or dismisses a failed one. */
+export function outboxCancel(id: number): Promise<TakenBack> {
   return call('outbox_cancel', { id });
 }
 

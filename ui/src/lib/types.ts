@@ -258,6 +258,13 @@ export interface OutboxItem {
   created_at: string;
 }
 
+/** A message taken back out of the outbox: the entry, and the draft it is again (none when it
+ *  had failed: that draft exists already). */
+export interface TakenBack {
+  item: OutboxItem;
+  draft: Draft | null;
+}
+
 /** A link in a message was clicked: the shell refused the navigation and hands over its target. */
 export interface LinkActivatedPayload {
   target: string;

@@ -187,6 +187,8 @@ export class FakeBackend {
   readonly drafts = new Map<number, Draft>();
   /** The outbox. */
   readonly outbox: OutboxItem[] = [];
+  /** What each outbox message was written as, to be a draft again when taken back. */
+  readonly #outboxDrafts = new Map<number, Draft>();
   #nextDraft = 1;
   data: FakeData;
   #rejections = new Map<string, RejectWith | string>();
@@ -556,6 +558,8 @@ export class FakeBackend {
         this.drafts.set(id, draft);
         return structuredClone(draft);
       }
+      case 'draft_list':
+        return structuredClone([...this.drafts.values()].filter((d) => args.accountId === null || args.accountId === undefined || d.account_id === args.accountId).reverse());
       case 'draft_delete':
         this.drafts.delete(args.id as number);
         return null;
@@ -576,6 +580,7 @@ export class FakeBackend {
           state: 'queued', send_after: new Date(now.getTime() + (args.delaySecs as number) * 1000).toISOString(), attempts: 0, next_attempt_at: now.toISOString(), last_error: '', sent_copy: '', created_at: now.toISOString(),
         };
         this.outbox.push(item);
+        this.#outboxDrafts.set(item.id, structuredClone(draft));
         return structuredClone(item);
       }
       case 'mail_prefs':
@@ -603,9 +608,16 @@ export class FakeBackend {
       }
       case 'outbox_cancel': {
         const item = this.outbox.find((o) => o.id === args.id);
-        if (!item || item.state !== 'queued') throw { code: 'invalid_input', message: 'It cannot be taken back' };
+        if (!item || (item.state !== 'queued' && item.state !== 'failed')) throw { code: 'invalid_input', message: 'It cannot be taken back' };
+        const wasQueued = item.state === 'queued';
         item.state = 'cancelled';
-        return structuredClone(item);
+        const written = this.#outboxDrafts.get(item.id);
+        let draft: Draft | null = null;
+        if (wasQueued && written) {
+          draft = { ...structuredClone(written), id: this.#nextDraft++, last_error: '' };
+          this.drafts.set(draft.id, draft);
+        }
+        return structuredClone({ item, draft });
       }
       case 'mail_contacts': {
         const q = String(args.query ?? '').toLowerCase();

@@ -49,6 +49,15 @@ pub struct Compose {
     pub reply_to_message: Option<i64>,
 }
 
+/// What taking a message back out of the outbox did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TakenBack {
+    /// The outbox entry, now cancelled.
+    pub item: OutboxItem,
+    /// The draft it is again (none when it had failed: that draft exists already).
+    pub draft: Option<super::drafts::Draft>,
+}
+
 /// A message in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxItem {
@@ -283,18 +292,33 @@ impl Orbit {
         Ok(self.store.read(ob::list)?.into_iter().map(item).collect())
     }
 
-    /// Takes a queued message back (the undo of a send). Refused once it is being sent or sent.
-    pub fn outbox_cancel(&self, id: i64) -> Result<OutboxItem> {
+    /// Takes a queued message back (the undo of a send, or "cancel" in the outbox): it will not
+    /// be sent, and it is back in the drafts — recipients, text and attachments, under the same
+    /// Message-ID — in the same transaction. A failed message (already back in the drafts) is
+    /// only dismissed. Refused once it is being sent or sent.
+    pub fn outbox_cancel(&self, id: i64) -> Result<TakenBack> {
         let now = self.now_stamp();
-        let (row, activity) = self.store.write(|tx| -> Result<_> {
-            let row = ob::get(tx, id)?
-                .ok_or_else(|| Error::not_found(format!("There is no outbox message {id}")))?;
-            let cancelled = ob::transition(tx, id, "queued", "cancelled", &now)?
-                || ob::transition(tx, id, "failed", "cancelled", &now)?;
-            if !cancelled {
+        let row = self
+            .store
+            .read(|c| ob::get(c, id))?
+            .ok_or_else(|| Error::not_found(format!("There is no outbox message {id}")))?;
+        // Read (and its attachments kept) before the transaction; used only if it was queued.
+        let returned = if row.state == "queued" {
+            self.returned_draft(&row)?
+        } else {
+            None
+        };
+        let (row, draft, activity) = self.store.write(|tx| -> Result<_> {
+            let mut draft = None;
+            if ob::transition(tx, id, "queued", "cancelled", &now)? {
+                if let Some((fields, message_id)) = &returned {
+                    draft = Some(orbit_store::drafts::insert(tx, message_id, fields, &now)?);
+                }
+            } else if !ob::transition(tx, id, "failed", "cancelled", &now)? {
+                let state = ob::get(tx, id)?.map(|r| r.state).unwrap_or_default();
                 return Err(Error::invalid(format!(
-                    "“{}” cannot be taken back: it is {}",
-                    row.subject, row.state
+                    "“{}” cannot be taken back: it is {state}",
+                    row.subject
                 )));
             }
             let activity = self.record(
@@ -303,19 +327,28 @@ impl Orbit {
                     actor: Actor::User,
                     action: "mail.send_cancelled",
                     target: format!("outbox:{id}"),
-                    summary: format!("Took back “{}”", row.subject),
-                    details: serde_json::json!({ "message_id": row.message_id }),
+                    summary: if draft.is_some() {
+                        format!("Took back “{}”; it is in the drafts", row.subject)
+                    } else {
+                        format!("Dismissed “{}”", row.subject)
+                    },
+                    details: serde_json::json!({ "message_id": row.message_id, "draft": draft }),
                 },
             )?;
             let row = ob::get(tx, id)?.ok_or_else(|| Error::internal("outbox row vanished"))?;
-            Ok((row, activity))
+            Ok((row, draft, activity))
         })?;
         self.emit(Event::ActivityAdded { id: activity });
         self.emit(Event::OutboxChanged);
-        Ok(item(row))
+        let draft = draft.map(|d| self.draft_get(d)).transpose()?;
+        Ok(TakenBack {
+            item: item(row),
+            draft,
+        })
     }
 
-    /// Puts a failed (or waiting) message back to be sent at the next pass.
+    /// Sends a waiting message at the next pass instead of after its backoff. A failed one is
+    /// back in the drafts already (sending it from there cannot make a second copy go).
     pub fn outbox_retry(&self, id: i64) -> Result<OutboxItem> {
         let now = self.now_stamp();
         let at = self.now_ms();
@@ -324,8 +357,11 @@ impl Orbit {
                 let state = ob::get(tx, id)?.map(|r| r.state);
                 return Err(match state {
                     None => Error::not_found(format!("There is no outbox message {id}")),
+                    Some(state) if state == "failed" => Error::invalid(format!(
+                        "Outbox message {id} failed and is back in your drafts: send it from there"
+                    )),
                     Some(state) => Error::invalid(format!(
-                        "Outbox message {id} is {state}; only failed or waiting messages can be retried"
+                        "Outbox message {id} is {state}; only waiting messages can be retried"
                     )),
                 });
             }
@@ -391,15 +427,26 @@ impl Orbit {
                     let attempt = row.attempts + 1;
                     let give_up = attempt >= MAX_ATTEMPTS;
                     let next = self.now_ms() + backoff_ms(attempt);
+                    // Given up: back to the drafts too, so nothing waits where no one looks.
+                    let returned = if give_up {
+                        self.returned_draft(&row)?
+                    } else {
+                        None
+                    };
                     self.store.write(|tx| {
-                        Ok::<_, Error>(ob::record_failure(
+                        ob::record_failure(
                             tx,
                             row.id,
                             if give_up { "failed" } else { "queued" },
                             next,
                             reason,
                             &now,
-                        )?)
+                        )?;
+                        if let Some((fields, message_id)) = &returned {
+                            let draft = orbit_store::drafts::insert(tx, message_id, fields, &now)?;
+                            orbit_store::drafts::set_error(tx, draft, reason)?;
+                        }
+                        Ok::<_, Error>(())
                     })?;
                     report.errors.push(format!("{}: {reason}", row.subject));
                     if give_up {
@@ -500,12 +547,19 @@ impl Orbit {
                 blob: key,
             });
         }
+        // A reply stays a reply to the message it answers, when that is still here.
+        let parent = match parsed.in_reply_to.first() {
+            Some(parent) => self
+                .store
+                .read(|c| db::message_by_message_id(c, row.account_id, parent))?,
+            None => None,
+        };
         let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
         Ok(Some((
             orbit_store::drafts::DraftFields {
                 account_id: row.account_id,
-                kind: "new".into(),
-                reply_to_message: None,
+                kind: if parent.is_some() { "reply" } else { "new" }.into(),
+                reply_to_message: parent,
                 to: json(&to),
                 cc: json(&cc),
                 bcc: json(&bcc),

@@ -41,7 +41,8 @@ describe('inbox: folders', () => {
   it('lists each account’s folders in role order with role icons and counts', async () => {
     const { backend } = await openInbox();
     const pane = screen.getByTestId('mail-folders');
-    const sections = pane.querySelectorAll('section');
+    const [local, ...sections] = [...pane.querySelectorAll('section')];
+    expect([...local!.querySelectorAll('.label')].map((l) => l.textContent), 'drafts and outbox on this computer first').toEqual(['Drafts', 'Outbox']);
     expect(sections).toHaveLength(2);
     const roles = [...sections[0]!.querySelectorAll('li')].map((li) => li.dataset.role || li.querySelector('.label')?.textContent);
     expect(roles).toEqual(['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash', 'Receipts', 'Travel']);

@@ -126,6 +126,84 @@ describe('outbox trouble', () => {
   });
 });
 
+describe('drafts and outbox on this computer', () => {
+  it('lists the drafts; opening one continues it; deleting asks nothing and Undo brings it back', async () => {
+    const { backend, user } = await inbox();
+    const now = new Date().toISOString();
+    backend.drafts.set(41, {
+      id: 41, account_id: 1, kind: 'new', reply_to_message: null, to: ['Sam Lee <sam@example.com>'], cc: [], bcc: [],
+      subject: 'Quarterly numbers', body: 'Here they are.', attachments: [], message_id: 'd41@x', version: 3,
+      last_error: 'Recipient address rejected', created_at: now, updated_at: now,
+    });
+    await user.click(await screen.findByTestId('mail-local-drafts'));
+    const row = await screen.findByTestId('draft-row');
+    expect(row.textContent).toContain('To: Sam Lee');
+    expect(row.textContent).toContain('Quarterly numbers');
+    expect(within(row).getByTestId('draft-error').textContent).toContain('Recipient address rejected');
+    expect(screen.getByTestId('mail-local-drafts-count').textContent).toBe('1');
+    expect(screen.getByTestId('mail-list-counts').textContent).toBe('1 draft');
+
+    await user.click(within(row).getByTitle('Continue writing'));
+    const compose = await screen.findByTestId('compose');
+    expect((within(compose).getByTestId('compose-subject') as HTMLInputElement).value).toBe('Quarterly numbers');
+    await user.click(within(compose).getByTestId('compose-close'));
+
+    await user.click(within(await screen.findByTestId('draft-row')).getByTestId('draft-delete'));
+    await waitFor(() => expect(backend.drafts.size).toBe(0));
+    expect(await screen.findByTestId('drafts-empty')).toBeTruthy();
+    const toast = await screen.findByText('Draft deleted');
+    await user.click(within(toast.closest('[data-testid^="toast"]') ?? document.body).getByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect([...backend.drafts.values()].map((d) => d.subject)).toEqual(['Quarterly numbers']));
+    expect(await screen.findByTestId('draft-row')).toBeTruthy();
+  });
+
+  it('the outbox shows a send in its undo window; Cancel makes it a draft again', async () => {
+    const { backend, user } = await inbox();
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.keyboard('c');
+    await user.type(await screen.findByTestId('compose-to'), 'jordan@example.com');
+    await user.type(screen.getByTestId('compose-subject'), 'Later');
+    await user.type(screen.getByTestId('compose-body'), 'Not yet.');
+    await user.click(screen.getByTestId('compose-send'));
+    await waitFor(() => expect(screen.queryByTestId('compose')).toBeNull());
+    expect(backend.drafts.size).toBe(0);
+
+    await user.click(screen.getByTestId('mail-local-outbox'));
+    const row = await screen.findByTestId('outbox-row');
+    expect(row.dataset.state).toBe('queued');
+    expect(within(row).getByTestId('outbox-status').textContent).toMatch(/Sends in \d+ s/);
+    expect(screen.getByTestId('mail-local-outbox-count').textContent).toBe('1');
+    await user.click(within(row).getByTestId('outbox-cancel'));
+    await waitFor(() => expect(backend.outbox[0]?.state).toBe('cancelled'));
+    await waitFor(() => expect([...backend.drafts.values()].map((d) => d.subject)).toEqual(['Later']));
+    expect(await screen.findByTestId('outbox-empty')).toBeTruthy();
+    expect(screen.queryByTestId('mail-local-outbox-count')).toBeNull();
+    await user.click(screen.getByTestId('mail-local-drafts'));
+    expect((await screen.findByTestId('draft-row')).textContent).toContain('Later');
+  });
+
+  it('a refused message says why and points to the drafts; Dismiss clears it', async () => {
+    const backend = new FakeBackend(sampleData()).install();
+    const at = new Date().toISOString();
+    backend.outbox.push({
+      id: 9, account_id: 1, message_id: 'm9@x', subject: 'Bounce', recipients: ['nobody@rejected.example'], state: 'failed',
+      send_after: at, attempts: 1, next_attempt_at: at, last_error: '550 Recipient address rejected', sent_copy: '', created_at: at,
+    });
+    const user = userEvent.setup();
+    const App = (await import('../../../App.svelte')).default;
+    render(App);
+    const banner = await screen.findByTestId('outbox-trouble', {}, { timeout: 3000 });
+    await user.click(within(banner).getByTestId('outbox-trouble-drafts'));
+    expect(await screen.findByTestId('drafts-list').catch(() => screen.findByTestId('drafts-empty'))).toBeTruthy();
+    await user.click(screen.getByTestId('mail-local-outbox'));
+    const row = await screen.findByTestId('outbox-row');
+    expect(within(row).getByTestId('outbox-status').textContent).toContain('550 Recipient address rejected');
+    await user.click(within(row).getByTestId('outbox-dismiss'));
+    await waitFor(() => expect(backend.outbox[0]?.state).toBe('cancelled'));
+    expect(await screen.findByTestId('outbox-empty')).toBeTruthy();
+  });
+});
+
 describe('sending preferences', () => {
   it('the undo time chosen in Settings is the one a send waits', async () => {
     const { backend, user } = await inbox();
