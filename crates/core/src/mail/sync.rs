@@ -755,6 +755,8 @@ impl Orbit {
             condstore: qresync || caps.iter().any(|c| c == "CONDSTORE"),
             caps,
         };
+        // Set when the inbox had moved on between the sync and IDLE: synced once more at once.
+        let mut caught_gap = false;
         loop {
             let report = self.sync_session(id, &mut session, &ext, options).await?;
             *backoff = Duration::from_secs(1);
@@ -791,9 +793,24 @@ impl Orbit {
             };
             match (can_idle, inbox) {
                 (true, Some(inbox)) => {
-                    mailbox::select(&mut session, &inbox.name, None, false)
+                    let selected = mailbox::select(&mut session, &inbox.name, None, false)
                         .await
                         .map_err(network)?;
+                    // Mail that arrived after the sync and before IDLE is announced by nothing
+                    // IDLE would see: the inbox's state says so, and the loop syncs again first
+                    // (once; a server whose counters never settle still gets its IDLE).
+                    let moved_on = (selected.uidnext != 0
+                        && selected.uidnext > inbox.cursor.uidnext)
+                        || (inbox.cursor.uidvalidity != 0
+                            && selected.uidvalidity != inbox.cursor.uidvalidity)
+                        || selected.highestmodseq.is_some_and(|m| {
+                            inbox.cursor.highestmodseq > 0 && m > inbox.cursor.highestmodseq
+                        });
+                    if moved_on && !caught_gap {
+                        caught_gap = true;
+                        continue;
+                    }
+                    caught_gap = false;
                     let (back, outcome) = mailbox::idle(session, IDLE_RENEW, stopped)
                         .await
                         .map_err(network)?;
