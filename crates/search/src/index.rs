@@ -1,0 +1,766 @@
+//! The full-text index: a tantivy index in its own directory, derived from the store (it can be
+//! deleted and rebuilt at any time). One document per message:
+//!
+//! - text fields, analysed by the `orbit` tokenizer (words, lower case, accents folded, positions
+//!   kept for phrases and prefixes): subject, from, to, cc, body, attachment names;
+//! - `subject_stem` and `body_stem`, the same words stemmed for English, German, French and
+//!   Spanish at once (pre-tokenised: every stem of a word at the word's position), so "invoices"
+//!   finds "invoice" and "Rechnungen" finds "Rechnung" whatever the message's language; a query
+//!   word is stemmed the same four ways;
+//! - fast fields for the message and conversation ids, the date, the account, the folders, and
+//!   unread / flagged / attachment flags (filters and ranking read them without the store).
+//!
+//! Ranking is BM25 over the fields (subject and people weigh more), then nudged by recency
+//! (a message loses half its boost every 30 days) and by unread and flagged state.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, PreTokenizedString, RemoveLongFilter,
+    SimpleTokenizer, Stemmer, TextAnalyzer, Token,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term};
+
+use crate::query::{Filter, Node, QueryError, TextField};
+
+/// Bumped when the schema or the analysis changes: an index of another version is rebuilt.
+pub const INDEX_VERSION: u32 = 1;
+const VERSION_FILE: &str = "orbit-index-version";
+const TOKENIZER: &str = "orbit";
+const LANGUAGES: [Language; 4] = [
+    Language::English,
+    Language::German,
+    Language::French,
+    Language::Spanish,
+];
+/// A prefix shorter than this is matched as a whole word (one letter would expand to thousands).
+const MIN_PREFIX: usize = 2;
+/// Candidates read before grouping by conversation.
+const CANDIDATES: usize = 400;
+
+/// Why the index could not do something.
+#[derive(Debug)]
+pub enum IndexError {
+    /// The query cannot be read (or names a folder that does not exist).
+    Query(QueryError),
+    /// Another process holds the index writer (the app while the CLI runs, or the reverse).
+    Busy,
+    /// tantivy or the file system failed.
+    Engine(String),
+}
+
+impl std::fmt::Display for IndexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Query(e) => write!(f, "{e}"),
+            Self::Busy => write!(f, "Another Orbit process is updating the search index"),
+            Self::Engine(e) => write!(f, "Search index: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for IndexError {}
+
+impl From<tantivy::TantivyError> for IndexError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        match e {
+            tantivy::TantivyError::LockFailure(..) => Self::Busy,
+            other => Self::Engine(other.to_string()),
+        }
+    }
+}
+
+impl From<QueryError> for IndexError {
+    fn from(e: QueryError) -> Self {
+        Self::Query(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, IndexError>;
+
+/// What the index keeps of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageDoc {
+    /// Message id in the store.
+    pub id: i64,
+    /// Its conversation.
+    pub thread: i64,
+    /// Its account.
+    pub account: i64,
+    /// Unix seconds.
+    pub date: i64,
+    /// The folders it sits in.
+    pub folders: Vec<i64>,
+    /// Not seen.
+    pub unread: bool,
+    /// Flagged.
+    pub flagged: bool,
+    /// Has a (non-inline) attachment.
+    pub has_attachment: bool,
+    /// Subject.
+    pub subject: String,
+    /// Sender: name and address.
+    pub from: String,
+    /// To: names and addresses.
+    pub to: String,
+    /// Cc: names and addresses.
+    pub cc: String,
+    /// Readable body text.
+    pub body: String,
+    /// Attachment file names.
+    pub filenames: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    thread: Field,
+    account: Field,
+    date: Field,
+    folder: Field,
+    unread: Field,
+    flagged: Field,
+    attachment: Field,
+    subject: Field,
+    subject_stem: Field,
+    from: Field,
+    to: Field,
+    cc: Field,
+    body: Field,
+    body_stem: Field,
+    filename: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    // Stems are for word matches only: no positions needed.
+    let stems = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | FAST | STORED),
+        thread: b.add_u64_field("thread", FAST),
+        account: b.add_u64_field("account", INDEXED | FAST),
+        date: b.add_i64_field("date", INDEXED | FAST),
+        folder: b.add_u64_field("folder", INDEXED),
+        unread: b.add_u64_field("unread", INDEXED | FAST),
+        flagged: b.add_u64_field("flagged", INDEXED | FAST),
+        attachment: b.add_u64_field("attachment", INDEXED),
+        subject: b.add_text_field("subject", text.clone()),
+        subject_stem: b.add_text_field("subject_stem", stems.clone()),
+        from: b.add_text_field("from", text.clone()),
+        to: b.add_text_field("to", text.clone()),
+        cc: b.add_text_field("cc", text.clone()),
+        body: b.add_text_field("body", text.clone()),
+        body_stem: b.add_text_field("body_stem", stems),
+        filename: b.add_text_field("filename", text),
+    };
+    (b.build(), fields)
+}
+
+/// Words, lower-cased, accents folded (`Müller` → `muller`).
+fn plain_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The same words stemmed for one language (stemmed before folding: the stemmers know their
+/// accents), then folded.
+fn stem_analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(language))
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+struct Analyzers {
+    plain: TextAnalyzer,
+    stems: Vec<TextAnalyzer>,
+}
+
+impl Analyzers {
+    fn new() -> Self {
+        Self {
+            plain: plain_analyzer(),
+            stems: LANGUAGES.into_iter().map(stem_analyzer).collect(),
+        }
+    }
+
+    fn words(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stream = self.plain.token_stream(text);
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// The distinct stems of one word across the languages.
+    fn stems_of(&mut self, word: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for analyzer in &mut self.stems {
+            let mut stream = analyzer.token_stream(word);
+            if stream.advance() {
+                let stem = stream.token().text.clone();
+                if !out.contains(&stem) {
+                    out.push(stem);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every stem of every word of `text`, at the word's position.
+    fn stemmed(&mut self, text: &str) -> PreTokenizedString {
+        let mut by_position: Vec<Token> = Vec::new();
+        for analyzer in &mut self.stems {
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let token = stream.token();
+                let duplicate = by_position
+                    .iter()
+                    .any(|t| t.position == token.position && t.text == token.text);
+                if !duplicate {
+                    by_position.push(token.clone());
+                }
+            }
+        }
+        by_position.sort_by_key(|t| (t.position, t.offset_from));
+        PreTokenizedString {
+            text: String::new(),
+            tokens: by_position,
+        }
+    }
+}
+
+/// Resolves `in:` names to folder ids (the store knows folder names and roles).
+pub trait FolderResolver {
+    /// Folder ids for a name or role as the user typed it; empty when there is none.
+    fn folders(&self, name: &str) -> Vec<i64>;
+}
+
+impl<F: Fn(&str) -> Vec<i64>> FolderResolver for F {
+    fn folders(&self, name: &str) -> Vec<i64> {
+        self(name)
+    }
+}
+
+/// A hit: the best-ranked message of a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The message.
+    pub id: i64,
+    /// Its conversation.
+    pub thread: i64,
+    /// Final score (BM25 nudged by recency and state).
+    pub score: f32,
+    /// Other matching messages of the same conversation among the candidates.
+    pub more_in_thread: usize,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Conversations, best first, at most the limit asked for.
+    pub hits: Vec<Hit>,
+    /// Messages matching in all.
+    pub total: usize,
+}
+
+/// The open index.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+/// What opening found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// The index was there, of this version.
+    Existing,
+    /// It was created (missing, of another version, or unreadable): everything must be indexed.
+    Created,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when it is missing, of another version or
+    /// unreadable (it is derived state: the caller then indexes every message again).
+    pub fn open(dir: &Path) -> Result<(Self, Opened)> {
+        let (schema, fields) = schema();
+        let version_path = dir.join(VERSION_FILE);
+        let current = std::fs::read_to_string(&version_path)
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            == Some(INDEX_VERSION);
+        let existing = if current {
+            match Index::open_in_dir(dir) {
+                Ok(index) => Some(index),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the search index is unreadable; rebuilding it");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let (index, opened) = match existing {
+            Some(index) => (index, Opened::Existing),
+            None => {
+                if dir.exists() {
+                    std::fs::remove_dir_all(dir)
+                        .map_err(|e| IndexError::Engine(format!("Cannot clear {}: {e}", dir.display())))?;
+                }
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| IndexError::Engine(format!("Cannot create {}: {e}", dir.display())))?;
+                let index = Index::create_in_dir(dir, schema)?;
+                std::fs::write(&version_path, INDEX_VERSION.to_string())
+                    .map_err(|e| IndexError::Engine(format!("Cannot write {}: {e}", version_path.display())))?;
+                (index, Opened::Created)
+            }
+        };
+        index.tokenizers().register(TOKENIZER, plain_analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok((
+            Self {
+                index,
+                reader,
+                fields,
+                dir: dir.to_path_buf(),
+            },
+            opened,
+        ))
+    }
+
+    /// Where it lives.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A writer (one per process at a time: [`IndexError::Busy`] while another holds it).
+    pub fn writer(&self) -> Result<Writer> {
+        let writer: IndexWriter = self.index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        Ok(Writer {
+            writer,
+            fields: self.fields,
+            analyzers: Analyzers::new(),
+        })
+    }
+
+    /// Sees what the last commit (of any process) added.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Messages in the index.
+    pub fn count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Bytes on disk.
+    pub fn size_bytes(&self) -> u64 {
+        std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Runs `query`: up to `limit` conversations, best first, and the number of matching
+    /// messages. `now` (Unix seconds) is what recency is measured from.
+    pub fn search(
+        &self,
+        query: &Node,
+        folders: &dyn FolderResolver,
+        limit: usize,
+        now: i64,
+    ) -> Result<Found> {
+        let mut analyzers = Analyzers::new();
+        let built = build(query, &self.fields, &mut analyzers, folders)?;
+        let searcher = self.reader.searcher();
+        let date_name = "date";
+        let unread_name = "unread";
+        let flagged_name = "flagged";
+        let collector = TopDocs::with_limit(CANDIDATES).tweak_score(
+            move |segment: &tantivy::SegmentReader| {
+                let fast = segment.fast_fields();
+                let date = fast
+                    .i64(date_name)
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                let unread = fast
+                    .u64(unread_name)
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                let flagged = fast
+                    .u64(flagged_name)
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                move |doc: tantivy::DocId, score: Score| {
+                    let age_days = date
+                        .as_ref()
+                        .map_or(f32::MAX, |d| ((now - d.get_val(doc)).max(0) as f32) / 86_400.0);
+                    let recency = 0.5_f32.powf(age_days / 30.0);
+                    let state = unread.as_ref().map_or(0.0, |u| u.get_val(doc) as f32 * 0.1)
+                        + flagged.as_ref().map_or(0.0, |f| f.get_val(doc) as f32 * 0.2);
+                    score.max(0.01) * (1.0 + 0.6 * recency + state)
+                }
+            },
+        );
+        let (top, total) = searcher.search(&*built, &(collector, Count))?;
+        let mut by_thread: HashMap<i64, usize> = HashMap::new();
+        let mut hits: Vec<Hit> = Vec::new();
+        for (score, address) in top {
+            let Some((id, thread)) = self.ids(&searcher, address) else {
+                continue;
+            };
+            match by_thread.get(&thread) {
+                Some(&at) => {
+                    if let Some(hit) = hits.get_mut(at) {
+                        hit.more_in_thread += 1;
+                    }
+                }
+                None => {
+                    by_thread.insert(thread, hits.len());
+                    hits.push(Hit {
+                        id,
+                        thread,
+                        score,
+                        more_in_thread: 0,
+                    });
+                }
+            }
+        }
+        hits.truncate(limit);
+        Ok(Found { hits, total })
+    }
+
+    /// Highlighted snippet of `text` for `query`: the fragment and the byte ranges to mark.
+    pub fn snippet(
+        &self,
+        query: &Node,
+        folders: &dyn FolderResolver,
+        text: &str,
+        max_chars: usize,
+    ) -> Result<(String, Vec<(usize, usize)>)> {
+        let mut analyzers = Analyzers::new();
+        let built = build(query, &self.fields, &mut analyzers, folders)?;
+        let searcher = self.reader.searcher();
+        let mut generator =
+            tantivy::snippet::SnippetGenerator::create(&searcher, &*built, self.fields.body)?;
+        generator.set_max_num_chars(max_chars);
+        let snippet = generator.snippet(text);
+        let ranges = snippet
+            .highlighted()
+            .iter()
+            .map(|r| (r.start, r.end))
+            .collect();
+        Ok((snippet.fragment().to_owned(), ranges))
+    }
+
+    fn ids(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Option<(i64, i64)> {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let fast = segment.fast_fields();
+        let id = fast.u64("id").ok()?.first(address.doc_id)?;
+        let thread = fast.u64("thread").ok()?.first(address.doc_id)?;
+        Some((i64::try_from(id).ok()?, i64::try_from(thread).ok()?))
+    }
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+/// Adds, replaces and removes message documents; nothing is visible until [`Writer::commit`].
+pub struct Writer {
+    writer: IndexWriter,
+    fields: Fields,
+    analyzers: Analyzers,
+}
+
+impl Writer {
+    /// Adds `doc`, replacing any earlier version of the same message.
+    pub fn upsert(&mut self, doc: &MessageDoc) -> Result<()> {
+        let f = self.fields;
+        self.remove(doc.id);
+        let mut d = TantivyDocument::default();
+        d.add_u64(f.id, u64_of(doc.id));
+        d.add_u64(f.thread, u64_of(doc.thread));
+        d.add_u64(f.account, u64_of(doc.account));
+        d.add_i64(f.date, doc.date);
+        for folder in &doc.folders {
+            d.add_u64(f.folder, u64_of(*folder));
+        }
+        d.add_u64(f.unread, u64::from(doc.unread));
+        d.add_u64(f.flagged, u64::from(doc.flagged));
+        d.add_u64(f.attachment, u64::from(doc.has_attachment));
+        d.add_text(f.subject, &doc.subject);
+        d.add_pre_tokenized_text(f.subject_stem, self.analyzers.stemmed(&doc.subject));
+        d.add_text(f.from, &doc.from);
+        d.add_text(f.to, &doc.to);
+        d.add_text(f.cc, &doc.cc);
+        d.add_text(f.body, &doc.body);
+        d.add_pre_tokenized_text(f.body_stem, self.analyzers.stemmed(&doc.body));
+        for name in &doc.filenames {
+            d.add_text(f.filename, name);
+        }
+        self.writer.add_document(d)?;
+        Ok(())
+    }
+
+    /// Removes a message's document (if any).
+    pub fn remove(&mut self, id: i64) {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.id, u64_of(id)));
+    }
+
+    /// Removes every document (a rebuild starts from nothing).
+    pub fn clear(&mut self) -> Result<()> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes everything so far durable and visible (to readers that reload).
+    pub fn commit(mut self) -> Result<()> {
+        self.writer.commit()?;
+        Ok(())
+    }
+}
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// The tantivy query for a parsed one.
+fn build(
+    node: &Node,
+    f: &Fields,
+    a: &mut Analyzers,
+    folders: &dyn FolderResolver,
+) -> Result<Box<dyn Query>> {
+    Ok(match node {
+        Node::And(items) if items.is_empty() => Box::new(AllQuery),
+        Node::And(items) => {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut positive = false;
+            for item in items {
+                match item {
+                    Node::Not(inner) => {
+                        clauses.push((Occur::MustNot, build(inner, f, a, folders)?));
+                    }
+                    other => {
+                        positive = true;
+                        clauses.push((Occur::Must, build(other, f, a, folders)?));
+                    }
+                }
+            }
+            if !positive {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        }
+        Node::Or(items) => {
+            let mut clauses = Vec::new();
+            for item in items {
+                clauses.push((Occur::Should, build(item, f, a, folders)?));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        }
+        Node::Not(inner) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+            (Occur::MustNot, build(inner, f, a, folders)?),
+        ])),
+        Node::Term {
+            field,
+            text,
+            prefix,
+        } => {
+            let words = a.words(text);
+            match words.as_slice() {
+                [] => Box::new(AllQuery),
+                [word] => word_query(*field, word, *prefix, f, a)?,
+                _ => phrase_query(*field, &words, f),
+            }
+        }
+        Node::Phrase { field, text } => {
+            let words = a.words(text);
+            match words.as_slice() {
+                [] => Box::new(AllQuery),
+                [word] => word_query(*field, word, false, f, a)?,
+                _ => phrase_query(*field, &words, f),
+            }
+        }
+        Node::Filter(filter) => filter_query(filter, f, folders)?,
+    })
+}
+
+/// The text fields a term looks in, with their weights.
+fn text_fields(field: TextField, f: &Fields) -> Vec<(Field, Option<Field>, f32)> {
+    match field {
+        TextField::Any => vec![
+            (f.subject, Some(f.subject_stem), 2.0),
+            (f.from, None, 1.5),
+            (f.to, None, 1.0),
+            (f.cc, None, 0.8),
+            (f.body, Some(f.body_stem), 1.0),
+            (f.filename, None, 1.0),
+        ],
+        TextField::From => vec![(f.from, None, 1.0)],
+        TextField::To => vec![(f.to, None, 1.0)],
+        TextField::Cc => vec![(f.cc, None, 1.0)],
+        TextField::Subject => vec![(f.subject, Some(f.subject_stem), 1.0)],
+        TextField::Filename => vec![(f.filename, None, 1.0)],
+    }
+}
+
+fn word_query(
+    field: TextField,
+    word: &str,
+    prefix: bool,
+    f: &Fields,
+    a: &mut Analyzers,
+) -> Result<Box<dyn Query>> {
+    let stems = a.stems_of(word);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (plain, stemmed, weight) in text_fields(field, f) {
+        let exact: Box<dyn Query> = if prefix && word.chars().count() >= MIN_PREFIX {
+            Box::new(RegexQuery::from_pattern(
+                &format!("{}.*", regex_escape(word)),
+                plain,
+            )?)
+        } else {
+            Box::new(TermQuery::new(
+                Term::from_field_text(plain, word),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(exact, weight))));
+        if let Some(stem_field) = stemmed {
+            for stem in &stems {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(stem_field, stem),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        weight * 0.7,
+                    )),
+                ));
+            }
+        }
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn phrase_query(field: TextField, words: &[String], f: &Fields) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = text_fields(field, f)
+        .into_iter()
+        .map(|(plain, _, weight)| {
+            let terms = words
+                .iter()
+                .map(|w| Term::from_field_text(plain, w))
+                .collect();
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight))
+                    as Box<dyn Query>,
+            )
+        })
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn filter_query(filter: &Filter, f: &Fields, folders: &dyn FolderResolver) -> Result<Box<dyn Query>> {
+    let flag = |field: Field, on: bool| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_u64(field, u64::from(on)),
+            IndexRecordOption::Basic,
+        ))
+    };
+    Ok(match filter {
+        Filter::Unread(on) => flag(f.unread, *on),
+        Filter::Flagged(on) => flag(f.flagged, *on),
+        Filter::HasAttachment => flag(f.attachment, true),
+        Filter::In(name) => {
+            let ids = folders.folders(name);
+            if ids.is_empty() {
+                return Err(IndexError::Query(QueryError {
+                    message: format!("There is no folder “{name}”"),
+                    at: 0,
+                }));
+            }
+            let clauses = ids
+                .into_iter()
+                .map(|id| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_u64(f.folder, u64_of(id)),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            Box::new(BooleanQuery::new(clauses))
+        }
+        Filter::Before(t) => Box::new(RangeQuery::new(
+            Bound::Unbounded,
+            Bound::Excluded(Term::from_field_i64(f.date, *t)),
+        )),
+        Filter::After(t) => Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_i64(f.date, *t)),
+            Bound::Unbounded,
+        )),
+    })
+}
+
+fn regex_escape(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    out
+}
