@@ -59,6 +59,37 @@ enum Command {
     /// Mail on its way out: list, send now, retry or take back.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Search the mail: words, "phrases", from: to: cc: subject: filename: has:attachment
+    /// is:unread is:flagged in:FOLDER before: after: older_than: newer_than: OR - ( ).
+    Search(SearchArgs),
+    /// The search index: how far it is, or build it again from the stored mail.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    /// The query, e.g. `'from:alice "quarterly report" newer_than:30d -is:read'` (one
+    /// argument: quote it; it may start with `-`).
+    #[arg(allow_hyphen_values = true)]
+    query: String,
+    /// Conversations at most.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// text (full text), semantic or hybrid.
+    #[arg(long, default_value = "text", value_parser = ["text", "semantic", "hybrid"])]
+    mode: String,
+    /// Treat the last word as the start of a word (as the search box does while typing).
+    #[arg(long)]
+    prefix: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum IndexCommand {
+    /// Messages indexed and waiting, and the index size (indexes what is waiting first).
+    Status,
+    /// Delete the index and build it again from the stored mail.
+    Rebuild,
 }
 
 #[derive(Debug, Args)]
@@ -547,6 +578,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mail(command) => mail(&orbit, command, json),
         Command::Outbox(command) => outbox(&orbit, command, json),
         Command::Drafts(command) => drafts(&orbit, command, json),
+        Command::Search(args) => search(&orbit, &args, json),
+        Command::Index(command) => index(&orbit, &command, json),
         Command::Import(args) => {
             let report = match &args.path {
                 Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,
@@ -1221,6 +1254,97 @@ fn print_message(m: &orbit_core::mail::Message) {
         );
     }
     println!("\n{}", m.text.trim_end());
+}
+
+fn search(orbit: &Orbit, args: &SearchArgs, json: bool) -> anyhow::Result<ExitCode> {
+    if args.mode != "text" {
+        anyhow::bail!(
+            "Search mode {} needs message embeddings, which this version of Orbit does not make \
+             yet; use --mode text",
+            args.mode
+        );
+    }
+    let results = orbit.search(
+        &args.query,
+        orbit_core::search::SearchOptions {
+            limit: args.limit,
+            as_you_type: args.prefix,
+        },
+    )?;
+    if json {
+        print_json(&results)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for hit in &results.hits {
+        let m = &hit.message;
+        let more = if hit.more_in_thread > 0 {
+            format!(" (+{} in the conversation)", hit.more_in_thread)
+        } else {
+            String::new()
+        };
+        println!(
+            "{:>7}  {}  {:<28.28}  {}{more}",
+            m.id,
+            m.date.get(..10).unwrap_or(&m.date),
+            m.from,
+            if m.subject.is_empty() {
+                "(no subject)"
+            } else {
+                &m.subject
+            }
+        );
+        let text = if hit.snippet.is_empty() {
+            &m.snippet
+        } else {
+            &hit.snippet
+        };
+        if !text.is_empty() {
+            println!(
+                "         {}",
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
+    println!(
+        "{} matching message{} in {} conversation{} shown ({:.1} ms){}",
+        results.total,
+        if results.total == 1 { "" } else { "s" },
+        results.hits.len(),
+        if results.hits.len() == 1 { "" } else { "s" },
+        results.took_ms,
+        if results.pending > 0 {
+            format!(
+                "; {} messages are still being indexed by another Orbit",
+                results.pending
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn index(orbit: &Orbit, command: &IndexCommand, json: bool) -> anyhow::Result<ExitCode> {
+    let status = match command {
+        IndexCommand::Status => orbit.search_catch_up()?,
+        IndexCommand::Rebuild => orbit.search_rebuild()?,
+    };
+    if json {
+        print_json(&status)?;
+    } else {
+        println!(
+            "{} messages indexed, {} waiting{}; {:.1} MiB on disk.",
+            status.indexed,
+            status.pending,
+            if status.busy {
+                " (another Orbit is indexing them)"
+            } else {
+                ""
+            },
+            status.size_bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {

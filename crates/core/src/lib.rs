@@ -16,6 +16,7 @@ mod error;
 mod events;
 pub mod mail;
 mod paths;
+pub mod search;
 
 pub use accounts::{Account, AccountId, AccountInput, EndpointInput, LastTestView};
 pub use activity::{Activity, ActivityQuery, Actor};
@@ -116,6 +117,8 @@ pub struct Orbit {
     net_timeout: Duration,
     profile_id: String,
     events: broadcast::Sender<Event>,
+    /// The search index, opened on first use (see `search`).
+    search: std::sync::Mutex<Option<Arc<orbit_search::SearchIndex>>>,
 }
 
 impl Orbit {
@@ -148,6 +151,7 @@ impl Orbit {
             net_timeout: options.net_timeout,
             profile_id: String::new(),
             events,
+            search: std::sync::Mutex::new(None),
         };
         orbit.profile_id = orbit.ensure_profile_id()?;
         Ok(orbit)

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery,
-    RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
@@ -29,7 +29,9 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, PreTokenizedString, RemoveLongFilter,
     SimpleTokenizer, Stemmer, TextAnalyzer, Token,
 };
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
+};
 
 use crate::query::{Filter, Node, QueryError, TextField};
 
@@ -238,16 +240,12 @@ impl Analyzers {
         for analyzer in &mut self.stems {
             let mut stream = analyzer.token_stream(text);
             while stream.advance() {
-                let token = stream.token();
-                let duplicate = by_position
-                    .iter()
-                    .any(|t| t.position == token.position && t.text == token.text);
-                if !duplicate {
-                    by_position.push(token.clone());
-                }
+                by_position.push(stream.token().clone());
             }
         }
-        by_position.sort_by_key(|t| (t.position, t.offset_from));
+        // Most words stem alike in several languages: one token per distinct stem and place.
+        by_position.sort_unstable_by(|a, b| (a.position, &a.text).cmp(&(b.position, &b.text)));
+        by_position.dedup_by(|a, b| a.position == b.position && a.text == b.text);
         PreTokenizedString {
             text: String::new(),
             tokens: by_position,
@@ -288,6 +286,9 @@ pub struct Found {
     /// Messages matching in all.
     pub total: usize,
 }
+
+/// A fragment of text and the byte ranges in it to highlight.
+pub type Snippet = (String, Vec<(usize, usize)>);
 
 /// The open index.
 pub struct SearchIndex {
@@ -331,14 +332,17 @@ impl SearchIndex {
             Some(index) => (index, Opened::Existing),
             None => {
                 if dir.exists() {
-                    std::fs::remove_dir_all(dir)
-                        .map_err(|e| IndexError::Engine(format!("Cannot clear {}: {e}", dir.display())))?;
+                    std::fs::remove_dir_all(dir).map_err(|e| {
+                        IndexError::Engine(format!("Cannot clear {}: {e}", dir.display()))
+                    })?;
                 }
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| IndexError::Engine(format!("Cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    IndexError::Engine(format!("Cannot create {}: {e}", dir.display()))
+                })?;
                 let index = Index::create_in_dir(dir, schema)?;
-                std::fs::write(&version_path, INDEX_VERSION.to_string())
-                    .map_err(|e| IndexError::Engine(format!("Cannot write {}: {e}", version_path.display())))?;
+                std::fs::write(&version_path, INDEX_VERSION.to_string()).map_err(|e| {
+                    IndexError::Engine(format!("Cannot write {}: {e}", version_path.display()))
+                })?;
                 (index, Opened::Created)
             }
         };
@@ -410,13 +414,10 @@ impl SearchIndex {
         let date_name = "date";
         let unread_name = "unread";
         let flagged_name = "flagged";
-        let collector = TopDocs::with_limit(CANDIDATES).tweak_score(
-            move |segment: &tantivy::SegmentReader| {
+        let collector =
+            TopDocs::with_limit(CANDIDATES).tweak_score(move |segment: &tantivy::SegmentReader| {
                 let fast = segment.fast_fields();
-                let date = fast
-                    .i64(date_name)
-                    .map(|c| c.first_or_default_col(0))
-                    .ok();
+                let date = fast.i64(date_name).map(|c| c.first_or_default_col(0)).ok();
                 let unread = fast
                     .u64(unread_name)
                     .map(|c| c.first_or_default_col(0))
@@ -426,16 +427,17 @@ impl SearchIndex {
                     .map(|c| c.first_or_default_col(0))
                     .ok();
                 move |doc: tantivy::DocId, score: Score| {
-                    let age_days = date
-                        .as_ref()
-                        .map_or(f32::MAX, |d| ((now - d.get_val(doc)).max(0) as f32) / 86_400.0);
+                    let age_days = date.as_ref().map_or(f32::MAX, |d| {
+                        ((now - d.get_val(doc)).max(0) as f32) / 86_400.0
+                    });
                     let recency = 0.5_f32.powf(age_days / 30.0);
                     let state = unread.as_ref().map_or(0.0, |u| u.get_val(doc) as f32 * 0.1)
-                        + flagged.as_ref().map_or(0.0, |f| f.get_val(doc) as f32 * 0.2);
+                        + flagged
+                            .as_ref()
+                            .map_or(0.0, |f| f.get_val(doc) as f32 * 0.2);
                     score.max(0.01) * (1.0 + 0.6 * recency + state)
                 }
-            },
-        );
+            });
         let (top, total) = searcher.search(&*built, &(collector, Count))?;
         let mut by_thread: HashMap<i64, usize> = HashMap::new();
         let mut hits: Vec<Hit> = Vec::new();
@@ -464,27 +466,33 @@ impl SearchIndex {
         Ok(Found { hits, total })
     }
 
-    /// Highlighted snippet of `text` for `query`: the fragment and the byte ranges to mark.
-    pub fn snippet(
+    /// Highlighted snippets of `texts` for `query`: each one's fragment (at most `max_chars`)
+    /// and the byte ranges in it to mark. A text without a match gives an empty fragment.
+    pub fn snippets(
         &self,
         query: &Node,
         folders: &dyn FolderResolver,
-        text: &str,
+        texts: &[&str],
         max_chars: usize,
-    ) -> Result<(String, Vec<(usize, usize)>)> {
+    ) -> Result<Vec<Snippet>> {
         let mut analyzers = Analyzers::new();
         let built = build(query, &self.fields, &mut analyzers, folders)?;
         let searcher = self.reader.searcher();
         let mut generator =
             tantivy::snippet::SnippetGenerator::create(&searcher, &*built, self.fields.body)?;
         generator.set_max_num_chars(max_chars);
-        let snippet = generator.snippet(text);
-        let ranges = snippet
-            .highlighted()
+        Ok(texts
             .iter()
-            .map(|r| (r.start, r.end))
-            .collect();
-        Ok((snippet.fragment().to_owned(), ranges))
+            .map(|text| {
+                let snippet = generator.snippet(text);
+                let ranges = snippet
+                    .highlighted()
+                    .iter()
+                    .map(|r| (r.start, r.end))
+                    .collect();
+                (snippet.fragment().to_owned(), ranges)
+            })
+            .collect())
     }
 
     fn ids(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Option<(i64, i64)> {
@@ -498,7 +506,9 @@ impl SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -558,7 +568,7 @@ impl Writer {
     }
 
     /// Makes everything so far durable and visible (to readers that reload).
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(&mut self) -> Result<()> {
         self.writer.commit()?;
         Ok(())
     }
@@ -708,7 +718,11 @@ fn phrase_query(field: TextField, words: &[String], f: &Fields) -> Box<dyn Query
     Box::new(BooleanQuery::new(clauses))
 }
 
-fn filter_query(filter: &Filter, f: &Fields, folders: &dyn FolderResolver) -> Result<Box<dyn Query>> {
+fn filter_query(
+    filter: &Filter,
+    f: &Fields,
+    folders: &dyn FolderResolver,
+) -> Result<Box<dyn Query>> {
     let flag = |field: Field, on: bool| -> Box<dyn Query> {
         Box::new(TermQuery::new(
             Term::from_field_u64(field, u64::from(on)),

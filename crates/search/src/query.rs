@@ -338,7 +338,10 @@ impl Parser {
             }
             let at = t.at;
             self.pos += 1;
-            if matches!(self.peek().map(|t| &t.kind), None | Some(Kind::RParen | Kind::Or)) {
+            if matches!(
+                self.peek().map(|t| &t.kind),
+                None | Some(Kind::RParen | Kind::Or)
+            ) {
                 return Err(QueryError {
                     message: "OR needs something on both sides".into(),
                     at,
@@ -382,7 +385,10 @@ impl Parser {
         self.pos += 1;
         match token.kind {
             Kind::Not => {
-                if matches!(self.peek().map(|t| &t.kind), None | Some(Kind::RParen | Kind::Or)) {
+                if matches!(
+                    self.peek().map(|t| &t.kind),
+                    None | Some(Kind::RParen | Kind::Or)
+                ) {
                     return Err(QueryError {
                         message: "Say what to leave out after “-” or NOT".into(),
                         at: token.at,
@@ -427,7 +433,13 @@ impl Parser {
         }
     }
 
-    fn field(&self, name: &str, value: String, quoted: bool, at: usize) -> Result<Node, QueryError> {
+    fn field(
+        &self,
+        name: &str,
+        value: String,
+        quoted: bool,
+        at: usize,
+    ) -> Result<Node, QueryError> {
         let text_field = match name {
             "from" => Some(TextField::From),
             "to" => Some(TextField::To),
@@ -512,7 +524,20 @@ fn parse_day(text: &str) -> Option<i64> {
         return None;
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     let last = *days_in.get(usize::try_from(month - 1).ok()?)?;
     if !(1..=last).contains(&day) {
         return None;

@@ -25,13 +25,55 @@ fn doc(id: i64, thread: i64, subject: &str, from: &str, body: &str) -> MessageDo
 
 fn corpus() -> Vec<MessageDoc> {
     let mut docs = vec![
-        doc(1, 1, "Quarterly report", "Alice Martin alice@example.com", "The quarterly report is attached. Invoices follow."),
-        doc(2, 1, "Re: Quarterly report", "Bob Stone bob@example.com", "Thanks, the report looks fine."),
-        doc(3, 3, "Rechnungen für März", "Jürgen Müller juergen@beispiel.de", "Anbei die Rechnungen des Monats."),
-        doc(4, 4, "Réunion de l'équipe", "Élodie Durand elodie@exemple.fr", "La réunion aura lieu à Genève."),
-        doc(5, 5, "Facturas pendientes", "Lucía García lucia@ejemplo.es", "Las facturas están pendientes de pago."),
-        doc(6, 6, "Lunch?", "Alice Martin alice@example.com", "Noon at the usual place? No report talk."),
-        doc(7, 7, "Holiday photos", "Carol King carol@example.com", "Photos from the trip, see attachments."),
+        doc(
+            1,
+            1,
+            "Quarterly report",
+            "Alice Martin alice@example.com",
+            "The quarterly report is attached. Invoices follow.",
+        ),
+        doc(
+            2,
+            1,
+            "Re: Quarterly report",
+            "Bob Stone bob@example.com",
+            "Thanks, the report looks fine.",
+        ),
+        doc(
+            3,
+            3,
+            "Rechnungen für März",
+            "Jürgen Müller juergen@beispiel.de",
+            "Anbei die Rechnungen des Monats.",
+        ),
+        doc(
+            4,
+            4,
+            "Réunion de l'équipe",
+            "Élodie Durand elodie@exemple.fr",
+            "La réunion aura lieu à Genève.",
+        ),
+        doc(
+            5,
+            5,
+            "Facturas pendientes",
+            "Lucía García lucia@ejemplo.es",
+            "Las facturas están pendientes de pago.",
+        ),
+        doc(
+            6,
+            6,
+            "Lunch?",
+            "Alice Martin alice@example.com",
+            "Noon at the usual place? No report talk.",
+        ),
+        doc(
+            7,
+            7,
+            "Holiday photos",
+            "Carol King carol@example.com",
+            "Photos from the trip, see attachments.",
+        ),
     ];
     docs[6].has_attachment = true;
     docs[6].filenames = vec!["beach-2025.jpg".into()];
@@ -87,13 +129,25 @@ fn total(index: &SearchIndex, q: &str) -> usize {
 fn words_stems_and_accents_in_four_languages() {
     let (_d, index) = index();
     assert_eq!(total(&index, "report"), 3);
-    assert_eq!(ids(&index, "invoice"), vec![1], "English stem: invoices → invoice");
-    assert_eq!(ids(&index, "rechnung"), vec![3], "German stem: Rechnungen → Rechnung");
+    assert_eq!(
+        ids(&index, "invoice"),
+        vec![1],
+        "English stem: invoices → invoice"
+    );
+    assert_eq!(
+        ids(&index, "rechnung"),
+        vec![3],
+        "German stem: Rechnungen → Rechnung"
+    );
     assert_eq!(ids(&index, "muller"), vec![3], "accent folded: Müller");
     assert_eq!(ids(&index, "Müller"), vec![3]);
     assert_eq!(ids(&index, "reunion"), vec![4], "French: réunion");
     assert_eq!(ids(&index, "geneve"), vec![4]);
-    assert_eq!(ids(&index, "factura"), vec![5], "Spanish stem: facturas → factura");
+    assert_eq!(
+        ids(&index, "factura"),
+        vec![5],
+        "Spanish stem: facturas → factura"
+    );
     assert_eq!(ids(&index, "garcia"), vec![5]);
 }
 
@@ -109,7 +163,11 @@ fn phrases_fields_and_operators() {
     assert_eq!(ids(&index, "subject:lunch OR subject:photos"), vec![6, 7]);
     assert_eq!(ids(&index, "(lunch OR photos) -carol"), vec![6]);
     assert_eq!(ids(&index, "to:sam"), vec![1, 3, 4, 5, 6, 7]);
-    assert_eq!(total(&index, "-report"), 4, "only a negation: everything else");
+    assert_eq!(
+        total(&index, "-report"),
+        4,
+        "only a negation: everything else"
+    );
     assert_eq!(ids(&index, "report NOT bob"), vec![1, 6]);
 }
 
@@ -122,9 +180,23 @@ fn filters_dates_folders_and_attachments() {
     assert_eq!(ids(&index, "is:flagged"), vec![5]);
     assert_eq!(ids(&index, "in:archive"), vec![3]);
     assert_eq!(total(&index, "newer_than:3d"), 3);
-    assert_eq!(ids(&index, "newer_than:3d"), vec![1, 3], "2 is in 1's conversation");
-    assert_eq!(ids(&index, "older_than:5d"), vec![5, 6, 7].into_iter().filter(|&i| i > 5).collect::<Vec<_>>());
-    assert_eq!(ids(&index, "after:2025-12-29 before:2025-12-31"), vec![2, 3], "local days, start included");
+    assert_eq!(
+        ids(&index, "newer_than:3d"),
+        vec![1, 3],
+        "2 is in 1's conversation"
+    );
+    assert_eq!(
+        ids(&index, "older_than:5d"),
+        vec![5, 6, 7]
+            .into_iter()
+            .filter(|&i| i > 5)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        ids(&index, "after:2025-12-29 before:2025-12-31"),
+        vec![2, 3],
+        "local days, start included"
+    );
     let bad = parse("in:nowhere", options(false)).unwrap();
     let err = index.search(&bad, &folders, 10, NOW).unwrap_err();
     assert!(err.to_string().contains("no folder “nowhere”"), "{err}");
@@ -146,7 +218,11 @@ fn as_you_type_prefixes_and_conversation_grouping() {
         ids
     };
     assert_eq!(typing("phot"), vec![7]);
-    assert_eq!(typing("quarterly rep"), vec![1], "one conversation: the best message of it");
+    assert_eq!(
+        typing("quarterly rep"),
+        vec![1],
+        "one conversation: the best message of it"
+    );
     assert_eq!(typing("Jürg"), vec![3]);
     let node = parse("quarterly", options(false)).unwrap();
     let found = index.search(&node, &folders, 50, NOW).unwrap();
@@ -168,11 +244,21 @@ fn recent_mail_ranks_up_and_snippets_mark_the_words() {
     index.reload().unwrap();
     let node = parse("zebra", options(false)).unwrap();
     let found = index.search(&node, &folders, 50, NOW).unwrap();
-    assert_eq!(found.hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![21, 22, 20], "newer first at equal relevance");
+    assert_eq!(
+        found.hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![21, 22, 20],
+        "newer first at equal relevance"
+    );
     let text = "Noon at the usual place? No report talk.";
     let (fragment, marks) = index
-        .snippet(&parse("report", options(false)).unwrap(), &folders, text, 200)
-        .unwrap();
+        .snippets(
+            &parse("report", options(false)).unwrap(),
+            &folders,
+            &[text],
+            200,
+        )
+        .unwrap()
+        .remove(0);
     assert!(text.starts_with(&fragment), "{fragment}");
     assert_eq!(marks.len(), 1);
     assert_eq!(&fragment[marks[0].0..marks[0].1], "report");
@@ -222,5 +308,8 @@ fn a_second_writer_is_told_the_index_is_busy() {
     let (_d, index) = index();
     let _first = index.writer().unwrap();
     let second = index.writer();
-    assert!(matches!(second, Err(orbit_search::IndexError::Busy)), "{second:?}");
+    assert!(
+        matches!(second, Err(orbit_search::IndexError::Busy)),
+        "{second:?}"
+    );
 }

@@ -12,6 +12,7 @@ mod error;
 pub mod mail;
 mod migrate;
 pub mod outbox;
+pub mod search;
 pub mod settings;
 
 pub use accounts::{AccountRow, AccountWrite, Endpoint, LastTest};

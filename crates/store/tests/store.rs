@@ -64,11 +64,29 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "messages",
                 "outbox",
                 "packed_blobs",
+                "search_pending",
                 "settings",
                 "thread_refs",
                 "threads"
             ],
             "the migrations create exactly these tables"
+        );
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name",
+        )?;
+        let triggers: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        assert_eq!(
+            triggers,
+            [
+                "attachments_search_insert",
+                "locations_search_delete",
+                "locations_search_insert",
+                "locations_search_update",
+                "messages_search_delete",
+                "messages_search_insert",
+                "messages_search_update"
+            ],
+            "every change a search document depends on marks it"
         );
         for (name, sql) in &tables {
             assert!(sql.contains(") STRICT"), "{name} is STRICT");

@@ -86,7 +86,6 @@ pub struct AttachmentView {
     pub inline: bool,
 }
 
-/// Image types shown inline (SVG is a document, not shown).
 /// The type of a web font, from its first bytes (WOFF2, WOFF, TrueType, OpenType).
 fn font_type(bytes: &[u8]) -> Option<&'static str> {
     match bytes.get(..4)? {
@@ -98,6 +97,7 @@ fn font_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Image types shown inline (SVG is a document, not shown).
 const RASTER: [&str; 5] = [
     "image/png",
     "image/gif",
@@ -160,7 +160,7 @@ pub struct Message {
     pub folders: Vec<String>,
 }
 
-fn sender(name: &str, email: &str) -> String {
+pub(crate) fn sender(name: &str, email: &str) -> String {
     if name.is_empty() {
         email.to_owned()
     } else {
@@ -168,7 +168,7 @@ fn sender(name: &str, email: &str) -> String {
     }
 }
 
-fn date(seconds: i64) -> String {
+pub(crate) fn date(seconds: i64) -> String {
     chrono::DateTime::from_timestamp(seconds, 0)
         .map(crate::stamp)
         .unwrap_or_default()

@@ -1,0 +1,324 @@
+//! Search over the user's mail (`orbit-search`): the index lives in `<data dir>/search`, derived
+//! from the store. Every change a document depends on is marked in `search_pending` by the
+//! store's own triggers, in the change's transaction; [`Orbit::search_catch_up`] indexes the
+//! marked messages in batches and clears a mark only after the index commit holds it. A search
+//! catches up first, so it never answers from a stale index without saying so (`pending`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use orbit_search::{IndexError, MessageDoc, Opened, ParseOptions, SearchIndex};
+use orbit_store::mail as db;
+use orbit_store::search as st;
+use serde::Serialize;
+
+use crate::mail::MessageSummary;
+use crate::{Error, ErrorCode, Orbit, Result};
+
+/// Messages indexed per commit while catching up.
+const BATCH: usize = 2_000;
+/// Characters of body text around the matches shown with a hit.
+const SNIPPET_CHARS: usize = 180;
+
+/// How to search.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchOptions {
+    /// Conversations at most.
+    pub limit: usize,
+    /// The query is being typed: its last word is a prefix.
+    pub as_you_type: bool,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            limit: 50,
+            as_you_type: false,
+        }
+    }
+}
+
+/// A conversation that matched, through its best message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// The best-ranked matching message of the conversation.
+    pub message: MessageSummary,
+    /// Body text around the matches ('' when only other fields matched).
+    pub snippet: String,
+    /// Byte ranges in `snippet` to highlight.
+    pub highlights: Vec<[usize; 2]>,
+    /// Other matching messages in the same conversation.
+    pub more_in_thread: usize,
+    /// Relevance (BM25 nudged by recency and state).
+    pub score: f32,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// The query as given.
+    pub query: String,
+    /// Matching messages in all.
+    pub total: usize,
+    /// Conversations, best first.
+    pub hits: Vec<SearchHit>,
+    /// Messages not in the index yet (another Orbit process is indexing them); 0 normally.
+    pub pending: u64,
+    /// Milliseconds the search took (catching up included).
+    pub took_ms: f64,
+}
+
+/// The state of the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexStatus {
+    /// Messages in the index.
+    pub indexed: u64,
+    /// Messages waiting to be indexed.
+    pub pending: u64,
+    /// Bytes on disk.
+    pub size_bytes: u64,
+    /// Another process holds the index writer (it indexes them).
+    pub busy: bool,
+}
+
+fn index_error(e: IndexError) -> Error {
+    match e {
+        IndexError::Query(q) => Error::invalid(q.to_string()),
+        IndexError::Busy => Error::new(ErrorCode::DatabaseLocked, e.to_string()),
+        IndexError::Engine(m) => Error::new(ErrorCode::Database, format!("Search index: {m}")),
+    }
+}
+
+impl Orbit {
+    fn search_index(&self) -> Result<Arc<SearchIndex>> {
+        let mut slot = self
+            .search
+            .lock()
+            .map_err(|_| Error::internal("The search index lock is poisoned"))?;
+        if let Some(index) = slot.as_ref() {
+            return Ok(Arc::clone(index));
+        }
+        let (index, opened) =
+            SearchIndex::open(&self.data_dir.join("search")).map_err(index_error)?;
+        if opened == Opened::Created {
+            // A new (or rebuilt) index holds nothing: every message is to be indexed.
+            let marked = self.store.write(|tx| Ok::<_, Error>(st::mark_all(tx)?))?;
+            tracing::info!(marked, "search index created; indexing every message");
+        }
+        let index = Arc::new(index);
+        *slot = Some(Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// Indexes every marked message (in batches, each one commit) and says where the index
+    /// stands. When another process holds the writer, nothing is indexed here: `busy`.
+    pub fn search_catch_up(&self) -> Result<IndexStatus> {
+        let index = self.search_index()?;
+        let mut writer = None;
+        let mut indexed_now = 0usize;
+        loop {
+            let batch = self
+                .store
+                .read(|c| Ok::<_, Error>(st::pending(c, BATCH)?))?;
+            if batch.is_empty() {
+                break;
+            }
+            if writer.is_none() {
+                match index.writer() {
+                    Ok(w) => writer = Some(w),
+                    Err(IndexError::Busy) => {
+                        return self.search_status_of(&index, true);
+                    }
+                    Err(e) => return Err(index_error(e)),
+                }
+            }
+            let Some(w) = writer.as_mut() else { break };
+            let docs = self.store.read(|c| -> Result<Vec<Option<st::DocRow>>> {
+                batch.iter().map(|p| Ok(st::doc(c, p.message)?)).collect()
+            })?;
+            for (pending, doc) in batch.iter().zip(docs) {
+                match doc {
+                    Some(row) => w.upsert(&message_doc(row)).map_err(index_error)?,
+                    None => w.remove(pending.message),
+                }
+            }
+            w.commit().map_err(index_error)?;
+            self.store
+                .write(|tx| Ok::<_, Error>(st::done(tx, &batch)?))?;
+            indexed_now += batch.len();
+        }
+        drop(writer);
+        if indexed_now > 0 {
+            index.reload().map_err(index_error)?;
+            tracing::debug!(indexed_now, "search index caught up");
+        }
+        self.search_status_of(&index, false)
+    }
+
+    /// Where the index stands, without indexing anything.
+    pub fn search_status(&self) -> Result<IndexStatus> {
+        let index = self.search_index()?;
+        index.reload().map_err(index_error)?;
+        self.search_status_of(&index, false)
+    }
+
+    fn search_status_of(&self, index: &SearchIndex, busy: bool) -> Result<IndexStatus> {
+        let pending = self.store.read(|c| Ok::<_, Error>(st::pending_count(c)?))?;
+        Ok(IndexStatus {
+            indexed: index.count(),
+            pending,
+            size_bytes: index.size_bytes(),
+            busy,
+        })
+    }
+
+    /// Builds the index again from the store (it is derived state): every document is
+    /// removed, every message marked, then indexed.
+    pub fn search_rebuild(&self) -> Result<IndexStatus> {
+        let index = self.search_index()?;
+        {
+            let mut writer = index.writer().map_err(index_error)?;
+            writer.clear().map_err(index_error)?;
+            writer.commit().map_err(index_error)?;
+        }
+        self.store.write(|tx| Ok::<_, Error>(st::mark_all(tx)?))?;
+        self.search_catch_up()
+    }
+
+    /// Searches the mail with the query language (see `orbit_search::query`): conversations,
+    /// best first, each with its best message and a highlighted snippet.
+    pub fn search(&self, query: &str, options: SearchOptions) -> Result<SearchResults> {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let node = orbit_search::parse(
+            query,
+            ParseOptions {
+                now: now.timestamp(),
+                utc_offset: i64::from(chrono::Local::now().offset().local_minus_utc()),
+                as_you_type: options.as_you_type,
+            },
+        )
+        .map_err(|e| Error::invalid(e.to_string()))?;
+        let status = self.search_catch_up()?;
+        let index = self.search_index()?;
+        let store = Arc::clone(&self.store);
+        let folders = move |name: &str| -> Vec<i64> {
+            store
+                .read(|c| st::folders_named(c, name))
+                .unwrap_or_default()
+        };
+        let found = index
+            .search(
+                &node,
+                &folders,
+                options.limit.clamp(1, 500),
+                now.timestamp(),
+            )
+            .map_err(index_error)?;
+        let mut rows = Vec::with_capacity(found.hits.len());
+        self.store.read(|c| -> Result<()> {
+            for hit in &found.hits {
+                if let (Some(row), Some(doc)) = (db::message(c, hit.id)?, st::doc(c, hit.id)?) {
+                    rows.push((hit.clone(), row, doc));
+                }
+            }
+            Ok(())
+        })?;
+        let texts: Vec<&str> = rows
+            .iter()
+            .map(|(_, row, _)| row.body_text.as_str())
+            .collect();
+        let snippets = index
+            .snippets(&node, &folders, &texts, SNIPPET_CHARS)
+            .map_err(index_error)?;
+        let hits = rows
+            .into_iter()
+            .zip(snippets)
+            .map(|((hit, row, doc), (snippet, marks))| {
+                let mut flags = Vec::new();
+                if !doc.unread {
+                    flags.push("seen".to_owned());
+                }
+                if doc.flagged {
+                    flags.push("flagged".to_owned());
+                }
+                let fallback = snippet.is_empty();
+                SearchHit {
+                    message: MessageSummary {
+                        id: row.id,
+                        message_id: row.message_id,
+                        thread_id: row.thread_id,
+                        folder_id: doc.folders.first().copied().unwrap_or(0),
+                        subject: row.subject,
+                        from: crate::mail::sender(&row.from_name, &row.from_email),
+                        date: crate::mail::date(row.date),
+                        snippet: if fallback {
+                            first_words(&row.body_text)
+                        } else {
+                            String::new()
+                        },
+                        flags,
+                        has_attachments: row.has_attachments,
+                    },
+                    snippet,
+                    highlights: marks.into_iter().map(|(a, b)| [a, b]).collect(),
+                    more_in_thread: hit.more_in_thread,
+                    score: hit.score,
+                }
+            })
+            .collect();
+        Ok(SearchResults {
+            query: query.to_owned(),
+            total: found.total,
+            hits,
+            pending: status.pending,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+}
+
+/// The first words of a text (a hit that matched outside the body still shows something).
+fn first_words(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(SNIPPET_CHARS) {
+        Some((at, _)) => format!("{}…", flat.get(..at).unwrap_or_default()),
+        None => flat,
+    }
+}
+
+/// The index document of a stored message.
+fn message_doc(row: st::DocRow) -> MessageDoc {
+    let recipients: serde_json::Value = serde_json::from_str(&row.recipients).unwrap_or_default();
+    let people = |key: &str| -> String {
+        recipients
+            .get(key)
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.get("name").and_then(|n| n.as_str()).unwrap_or(""),
+                    p.get("email").and_then(|n| n.as_str()).unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    MessageDoc {
+        id: row.id,
+        thread: row.thread_id,
+        account: row.account_id,
+        date: row.date,
+        folders: row.folders,
+        unread: row.unread,
+        flagged: row.flagged,
+        has_attachment: row.has_attachments,
+        from: format!("{} {}", row.from_name, row.from_email),
+        to: people("to"),
+        cc: people("cc"),
+        subject: row.subject,
+        body: row.body_text,
+        filenames: row.filenames,
+    }
+}
