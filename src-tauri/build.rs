@@ -42,6 +42,8 @@ const COMMANDS: &[&str] = &[
     "mail_delete",
     "mail_move",
     "mail_open_sample",
+    "search_mail",
+    "search_status",
 ];
 
 fn main() {

@@ -75,6 +75,27 @@ fn send_outbox(core: &Arc<Orbit>) {
     });
 }
 
+/// Keeps the search index up with the store: whatever sync, changes or imports marked is
+/// indexed within a couple of seconds, off the async threads.
+fn keep_search_index(core: &Arc<Orbit>) {
+    let core = Arc::clone(core);
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            let core = Arc::clone(&core);
+            match tokio::task::spawn_blocking(move || core.search_catch_up()).await {
+                Ok(Ok(status)) if status.busy => {
+                    tracing::debug!("another Orbit process is indexing");
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "the search index could not catch up"),
+                Err(e) => tracing::warn!(error = %e, "the search indexer stopped"),
+            }
+        }
+    });
+}
+
 fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
     let mut events = core.subscribe();
     let app = app.clone();
@@ -184,6 +205,8 @@ pub fn run() {
             commands::mail::mail_delete,
             commands::mail::mail_move,
             commands::mail::mail_open_sample,
+            commands::search::search_mail,
+            commands::search::search_status,
         ])
         .setup(move |app| {
             app.manage(sync::Watchers::default());
@@ -192,6 +215,7 @@ pub fn run() {
                 forward_events(app.handle(), core);
                 app.state::<sync::Watchers>().refresh(app.handle(), core);
                 send_outbox(core);
+                keep_search_index(core);
             }
             let tray = tray::install(app.handle());
             app.manage(tray);

@@ -258,6 +258,36 @@ try {
     }, { timeout: 20000, timeoutMsg: 'the flag did not reach the server' });
   });
 
+  await step('search finds mail as the word is typed, marks it, and opens the conversation', async () => {
+    await browser.execute(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
+    await browser.keys(['/']);
+    await (await byTestId('mail-search')).waitForDisplayed({ timeout: 5000 });
+    await browser.keys([...'checkl']);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="search-hit"]')).length === 1, {
+      timeout: 10000,
+      timeoutMsg: 'no result while the word was being typed',
+    });
+    await browser.keys([...'ist ']);
+    await browser.waitUntil(
+      async () => (await browser.execute(() => document.querySelector('[data-testid="search-snippet"] mark')?.textContent ?? '')).toLowerCase() === 'checklist',
+      { timeout: 10000, timeoutMsg: 'the matched word is not marked in the snippet' },
+    );
+    await shot('search');
+    await browser.keys(['ArrowDown']);
+    const conversation = await byTestId('conversation');
+    await conversation.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => /checklist/i.test(await browser.execute((el) => el.textContent, conversation)), {
+      timeout: 10000,
+      timeoutMsg: 'the result did not open its conversation',
+    });
+    await (await byTestId('search-results')).click();
+    await browser.keys(['Escape']);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length === 3, {
+      timeout: 10000,
+      timeoutMsg: 'Esc did not go back to the inbox',
+    });
+  });
+
   await step('new inbox mail is announced once, and a burst is not announced again at once', async () => {
     mailbox('append', 'e2e-new-1@example.com');
     await browser.waitUntil(async () => notified('new message') >= 1, {

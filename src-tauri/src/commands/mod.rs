@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod activity;
 pub mod app;
 pub mod mail;
+pub mod search;
 pub mod settings;

@@ -28,6 +28,7 @@ import type {
   DraftKind,
   OutboxItem,
   TakenBack,
+  SearchResults,
   MailPrefs,
 } from './types';
 import { EVENTS } from './types';
@@ -224,6 +225,11 @@ export function onOutboxChanged(handler: () => void): Promise<Unsubscribe> {
 /** Takes back a message that has not gone yet (it is a draft again), or dismisses a failed one. */
 export function outboxCancel(id: number): Promise<TakenBack> {
   return call('outbox_cancel', { id });
+}
+
+/** Searches the mail (Gmail-style query language); `asYouType` makes the last word a prefix. */
+export function searchMail(query: string, asYouType: boolean, limit = 50): Promise<SearchResults> {
+  return call('search_mail', { query, asYouType, limit });
 }
 
 /** Addresses for autocomplete, most frequent first. */

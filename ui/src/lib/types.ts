@@ -258,6 +258,28 @@ export interface OutboxItem {
   created_at: string;
 }
 
+/** A conversation that matched a search, through its best message. */
+export interface SearchHit {
+  message: MessageSummary;
+  /** Body text around the matches ('' when only other fields matched). */
+  snippet: string;
+  /** Byte ranges (UTF-8) in `snippet` to highlight. */
+  highlights: [number, number][];
+  /** Other matching messages in the same conversation. */
+  more_in_thread: number;
+  score: number;
+}
+
+export interface SearchResults {
+  query: string;
+  /** Matching messages in all. */
+  total: number;
+  hits: SearchHit[];
+  /** Messages not indexed yet (another Orbit process is indexing them). */
+  pending: number;
+  took_ms: number;
+}
+
 /** A message taken back out of the outbox: the entry, and the draft it is again (none when it
  *  had failed: that draft exists already). */
 export interface TakenBack {

@@ -265,6 +265,46 @@ export class FakeBackend {
     return out;
   }
 
+  /** A small stand-in for the core's search: every word (or from:, is:unread) must match the
+   *  stored messages; a conversation shows once, through its newest match. */
+  #search(query: string, asYouType: boolean, limit: number) {
+    if ((query.match(/"/g) ?? []).length % 2 === 1) throw { code: 'invalid_input', message: 'A quote is not closed: add the closing " (at character 1)' };
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    const bad = words.find((w) => /^[a-z_]+:/.test(w) && !/^(from|is|subject):/.test(w));
+    if (bad) throw { code: 'invalid_input', message: `There is no “${bad.split(':')[0]}:” filter (at character 1)` };
+    const matches = this.data.mail.messages.filter((m) =>
+      words.every((w, i) => {
+        if (w === 'is:unread') return !m.flags.includes('seen');
+        if (w.startsWith('from:')) return m.from.toLowerCase().includes(w.slice(5));
+        if (w.startsWith('subject:')) return m.subject.toLowerCase().includes(w.slice(8));
+        const hay = `${m.subject} ${m.from} ${m.text}`.toLowerCase();
+        const last = i === words.length - 1 && asYouType;
+        return last ? hay.includes(w) : new RegExp(`\\b${w.replace(/[^\p{L}\p{N}]/gu, '')}\\b`, 'u').test(hay);
+      }),
+    );
+    matches.sort((a, b) => Date.parse(b.date) - Date.parse(a.date));
+    const seen = new Map<number, number>();
+    const hits = [];
+    for (const m of matches) {
+      const at = seen.get(m.thread_id);
+      if (at !== undefined) {
+        hits[at]!.more_in_thread += 1;
+        continue;
+      }
+      seen.set(m.thread_id, hits.length);
+      const snippet = m.text.replace(/\s+/g, ' ').slice(0, 160);
+      const highlights: [number, number][] = [];
+      const word = words.find((w) => !w.includes(':'));
+      const index = word ? snippet.toLowerCase().indexOf(word) : -1;
+      if (index >= 0 && word) {
+        const start = new TextEncoder().encode(snippet.slice(0, index)).length;
+        highlights.push([start, start + new TextEncoder().encode(snippet.slice(index, index + word.length)).length]);
+      }
+      hits.push({ message: this.#summary(m, m.folder_ids[0] ?? 0), snippet, highlights, more_in_thread: 0, score: 1 });
+    }
+    return { query, total: matches.length, hits: hits.slice(0, limit), pending: 0, took_ms: 1 };
+  }
+
   #summary(m: FakeMessage, folderId: number): MessageSummary {
     const own = m.text
       .split('\n')
@@ -619,6 +659,8 @@ export class FakeBackend {
         }
         return structuredClone({ item, draft });
       }
+      case 'search_mail':
+        return this.#search(String(args.query ?? ''), Boolean(args.asYouType), Number(args.limit ?? 50));
       case 'mail_contacts': {
         const q = String(args.query ?? '').toLowerCase();
         const people = new Set<string>();

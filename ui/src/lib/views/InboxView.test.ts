@@ -279,23 +279,52 @@ describe('inbox: keys', () => {
     expect((await screen.findByTestId('toast')).textContent).toContain('Moved to Trash');
   });
 
-  it('/ focuses the search box; typing there says search is coming and acts on no key', async () => {
+  it('/ focuses the search box; results come as you type, keys act on nothing else, Esc goes back', async () => {
     const { user, backend } = await openInbox();
-    const before = rows().length;
     await user.keyboard('/');
     const search = screen.getByTestId('mail-search') as HTMLInputElement;
     expect(document.activeElement).toBe(search);
     expect(search.value, 'the slash is not typed').toBe('');
-    await user.keyboard('invoice jes#');
-    expect(search.value).toBe('invoice jes#');
-    expect(screen.getByTestId('mail-search-soon').textContent).toBe('Search is coming soon');
-    expect(rows()).toHaveLength(before);
+    await user.keyboard('kitch');
+    const hits = await screen.findAllByTestId('search-hit');
+    expect(hits.some((h) => h.textContent?.includes('Kitchen drawings, revision C'))).toBe(true);
+    expect(backend.callsOf('search_mail').at(-1)?.args).toMatchObject({ query: 'kitch', asYouType: true });
+    expect(screen.getByTestId('mail-list-counts').textContent).toMatch(/^\d+ match(es)?$/);
+    expect(rows(), 'the folder list gives way to the results').toHaveLength(0);
+    await user.keyboard('en #');
+    await waitFor(() => expect(backend.callsOf('search_mail').at(-1)?.args).toMatchObject({ query: 'kitchen #', asYouType: true }));
     expect(backend.callsOf('mail_archive')).toHaveLength(0);
     expect(backend.callsOf('mail_set_flags')).toHaveLength(0);
-    expect(screen.queryByTestId('mail-row-selected')).toBeNull();
     await user.keyboard('{Escape}');
     expect(search.value).toBe('');
-    expect(document.activeElement).toBe(screen.getByTestId('mail-list'));
+    await waitFor(() => expect(rows().length).toBeGreaterThan(5));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('mail-list')));
+  });
+
+  it('a result opens its conversation with the words marked; the conversation acts on that message', async () => {
+    const { user, backend } = await openInbox();
+    await user.click(screen.getByTestId('mail-search'));
+    await user.keyboard('dinner ');
+    const hit = (await screen.findAllByTestId('search-hit'))[0]!;
+    expect(within(hit).getByTestId('search-snippet').querySelector('mark')?.textContent?.toLowerCase()).toBe('dinner');
+    await user.keyboard('{ArrowDown}');
+    expect(await screen.findByTestId('conversation')).toBeTruthy();
+    expect(screen.getByTestId('conversation').textContent).toContain('Dinner on Saturday?');
+    const id = Number(hit.dataset.messageId);
+    await user.click(within(screen.getByTestId('conversation')).getByRole('button', { name: /archive/i }));
+    await waitFor(() => expect(backend.callsOf('mail_archive').map((c) => c.args)).toEqual([{ ids: [id] }]));
+    await waitFor(() => expect(backend.callsOf('search_mail').length).toBeGreaterThan(1));
+  });
+
+  it('a mistake in the query says why instead of showing no results', async () => {
+    const { user } = await openInbox();
+    await user.click(screen.getByTestId('mail-search'));
+    await user.keyboard('"unclosed');
+    const problem = await screen.findByTestId('search-error');
+    expect(problem.textContent).toContain('A quote is not closed');
+    expect(screen.queryByTestId('search-empty')).toBeNull();
+    await user.keyboard('"');
+    await waitFor(() => expect(screen.queryByTestId('search-error')).toBeNull());
   });
 
   it('g i goes back to the inbox from another folder; ? lists the mail keys', async () => {

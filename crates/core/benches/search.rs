@@ -1,0 +1,124 @@
+//! Search latency in process, as the app sees it: `Orbit::search` on a prepared profile (its
+//! index warm), every query of a list run many times; prints p50 and p95 per query, as JSON
+//! lines, for `scripts/bench-search` (which builds the profile from a generated 50,000-message
+//! mailbox and runs notmuch on the same messages).
+//!
+//! ```sh
+//! ORBIT_BENCH_PROFILE=/tmp/p ORBIT_BENCH_QUERIES=queries.tsv cargo bench -p orbit-core --bench search
+//! ```
+//! `queries.tsv`: one `name<TAB>orbit query<TAB>as_you_type (0/1)` per line.
+//!
+//! Without `--bench` (as `cargo test --all-targets` runs it) it makes a small profile of its
+//! own and runs each kind of query a few times: a smoke test, no figures.
+
+use std::error::Error;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use orbit_core::search::SearchOptions;
+use orbit_core::{EnvOverrides, Keyring, OpenOptions, Orbit, SystemClock};
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+fn open(dir: &Path) -> Res<Orbit> {
+    Ok(Orbit::open(OpenOptions {
+        data_dir: dir.to_path_buf(),
+        keyring: Keyring::in_memory("bench")?,
+        clock: Arc::new(SystemClock),
+        env: EnvOverrides::default(),
+        net_timeout: Duration::from_secs(20),
+        busy_timeout: Duration::from_secs(5),
+    })?)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(at).copied().unwrap_or(f64::NAN)
+}
+
+fn main() -> Res<()> {
+    let bench = std::env::args().any(|a| a == "--bench");
+    let temp = tempfile::tempdir()?;
+    let (profile, queries): (std::path::PathBuf, Vec<(String, String, bool)>) = if bench {
+        let profile = std::env::var_os("ORBIT_BENCH_PROFILE").ok_or("set ORBIT_BENCH_PROFILE")?;
+        let file = std::env::var_os("ORBIT_BENCH_QUERIES").ok_or("set ORBIT_BENCH_QUERIES")?;
+        let text = std::fs::read_to_string(file)?;
+        let queries = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut parts = l.split('\t');
+                Some((
+                    parts.next()?.to_owned(),
+                    parts.next()?.to_owned(),
+                    parts.next().is_some_and(|p| p.trim() == "1"),
+                ))
+            })
+            .collect();
+        (profile.into(), queries)
+    } else {
+        // Smoke: a small mailbox of our own.
+        let dir = temp.path().join("mail");
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(dir.join(sub))?;
+        }
+        for n in 0..200 {
+            std::fs::write(
+                dir.join("cur").join(format!("{n}.bench:2,S")),
+                format!(
+                    "Message-ID: <b{n}@bench>\r\nFrom: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\n\
+                     Subject: Budget review {n}\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\n\
+                     The quarterly report and the invoice {n}.\r\n"
+                ),
+            )?;
+        }
+        let profile = temp.path().join("profile");
+        open(&profile)?.mail_import(&dir, None)?;
+        let queries = [
+            ("term", "invoice", false),
+            ("phrase", "\"quarterly report\"", false),
+            ("from", "from:alice budget", false),
+            ("prefix", "quart", true),
+        ]
+        .into_iter()
+        .map(|(n, q, p)| (n.to_owned(), q.to_owned(), p))
+        .collect();
+        (profile, queries)
+    };
+    let orbit = open(&profile)?;
+    let started = Instant::now();
+    let status = orbit.search_catch_up()?;
+    eprintln!(
+        "index: {} messages, {} waiting, {:.1} MiB (caught up in {:.2} s)",
+        status.indexed,
+        status.pending,
+        status.size_bytes as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+    let runs = if bench { 200 } else { 3 };
+    for (name, query, prefix) in &queries {
+        let options = SearchOptions {
+            limit: 50,
+            as_you_type: *prefix,
+        };
+        for _ in 0..5.min(runs) {
+            orbit.search(query, options)?;
+        }
+        let mut times = Vec::with_capacity(runs);
+        let mut total = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let found = orbit.search(query, options)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            total = found.total;
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{{\"name\":{name:?},\"query\":{query:?},\"prefix\":{prefix},\"total\":{total},\"p50_ms\":{:.3},\"p95_ms\":{:.3}}}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95)
+        );
+    }
+    Ok(())
+}
