@@ -19,6 +19,10 @@ export class OrbitState {
   loadError = $state<OrbitError | null>(null);
   onboardingSkipped = $state(false);
   shortcutsOpen = $state(false);
+  /** The Ctrl/Cmd+K palette is open. */
+  paletteOpen = $state(false);
+  /** The palette asks the mail view to search for `query` (and open `messageId`'s conversation). */
+  searchRequest = $state<{ query: string; messageId: number | null } | null>(null);
   /** The tray's "Sync now" is checking the accounts. */
   syncing = $state(false);
   /** Bumped by every `go('inbox')` (g i, the sidebar): the mail view then shows the inbox. */

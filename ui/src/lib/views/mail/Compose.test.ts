@@ -242,3 +242,37 @@ describe('attachments', () => {
     expect(draft?.attachments[0]).toMatchObject({ filename: 'notes.txt', size: 12 });
   });
 });
+
+describe('the Ctrl/Cmd+K palette', () => {
+  it('goes to an area, or finds mail as you type and opens its conversation in the inbox', async () => {
+    const { backend, user } = await inbox();
+    await user.keyboard('{Control>}k{/Control}');
+    const input = await screen.findByTestId('palette-input');
+    expect(document.activeElement).toBe(input);
+    await user.keyboard('cal');
+    const goCalendar = (await screen.findAllByTestId('palette-item')).find((i) => i.dataset.kind === 'area');
+    expect(goCalendar?.textContent).toContain('Go to Calendar');
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByTestId('palette')).toBeNull());
+
+    await user.keyboard('{Control>}k{/Control}');
+    await user.keyboard('porto');
+    await waitFor(() => expect(screen.getAllByTestId('palette-item')[0]?.dataset.kind).toBe('hit'));
+    const items = screen.getAllByTestId('palette-item').filter((i) => i.dataset.kind === 'hit');
+    expect(items.some((i) => i.textContent?.includes('Photos from Porto'))).toBe(true);
+    const first = items[0]!.querySelector('.main')?.textContent ?? '';
+    expect(backend.callsOf('search_mail').at(-1)?.args).toMatchObject({ query: 'porto', asYouType: true, limit: 8 });
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(screen.queryByTestId('palette')).toBeNull());
+    expect(((await screen.findByTestId('mail-search')) as HTMLInputElement).value).toBe('porto');
+    const conversation = await screen.findByTestId('conversation');
+    await waitFor(() => expect(conversation.textContent).toContain(first));
+  });
+
+  it('says what is wrong with a query instead of finding nothing', async () => {
+    const { user } = await inbox();
+    await user.keyboard('{Control>}k{/Control}');
+    await user.keyboard('form:sam');
+    expect((await screen.findByTestId('palette-error')).textContent).toContain('no “form:” filter');
+  });
+});
