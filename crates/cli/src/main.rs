@@ -76,8 +76,9 @@ struct SearchArgs {
     /// Conversations at most.
     #[arg(long, default_value_t = 20)]
     limit: usize,
-    /// text (full text), semantic or hybrid.
-    #[arg(long, default_value = "text", value_parser = ["text", "semantic", "hybrid"])]
+    /// text (full text), semantic (meaning), hybrid (both) or auto (hybrid when semantic
+    /// search is on).
+    #[arg(long, default_value = "auto", value_parser = ["text", "semantic", "hybrid", "auto"])]
     mode: String,
     /// Treat the last word as the start of a word (as the search box does while typing).
     #[arg(long)]
@@ -88,6 +89,12 @@ struct SearchArgs {
 enum IndexCommand {
     /// Messages indexed and waiting, and the index size (indexes what is waiting first).
     Status,
+    /// Embed the messages waiting for semantic search (at most --max this time).
+    Embed {
+        /// Messages at most.
+        #[arg(long, default_value_t = 100_000)]
+        max: usize,
+    },
     /// Delete the index and build it again from the stored mail.
     Rebuild,
 }
@@ -505,6 +512,22 @@ enum SettingsCommand {
     RemoveKey {
         /// anthropic or openai.
         provider: String,
+    },
+    /// Semantic search: on or off, and its embedding model and vector size. Embedding sends
+    /// your mail's text to the OpenAI-compatible provider (`settings provider openai`).
+    Embeddings {
+        /// Turn it on.
+        #[arg(long, conflicts_with = "off")]
+        on: bool,
+        /// Turn it off.
+        #[arg(long)]
+        off: bool,
+        /// The embedding model (default text-embedding-3-small).
+        #[arg(long)]
+        model: Option<String>,
+        /// The vector size (a multiple of 8; default 512).
+        #[arg(long)]
+        dimensions: Option<usize>,
     },
 }
 
@@ -1257,20 +1280,15 @@ fn print_message(m: &orbit_core::mail::Message) {
 }
 
 fn search(orbit: &Orbit, args: &SearchArgs, json: bool) -> anyhow::Result<ExitCode> {
-    if args.mode != "text" {
-        anyhow::bail!(
-            "Search mode {} needs message embeddings, which this version of Orbit does not make \
-             yet; use --mode text",
-            args.mode
-        );
+    let mode = orbit_core::embed::SearchMode::parse(&args.mode)?;
+    let options = orbit_core::search::SearchOptions {
+        limit: args.limit,
+        as_you_type: args.prefix,
+    };
+    let results = runtime()?.block_on(orbit.search_with(&args.query, options, mode))?;
+    if let Some(why) = &results.semantic_error {
+        eprintln!("orbit: meaning left out of this search: {why}");
     }
-    let results = orbit.search(
-        &args.query,
-        orbit_core::search::SearchOptions {
-            limit: args.limit,
-            as_you_type: args.prefix,
-        },
-    )?;
     if json {
         print_json(&results)?;
         return Ok(ExitCode::SUCCESS);
@@ -1325,8 +1343,33 @@ fn search(orbit: &Orbit, args: &SearchArgs, json: bool) -> anyhow::Result<ExitCo
 }
 
 fn index(orbit: &Orbit, command: &IndexCommand, json: bool) -> anyhow::Result<ExitCode> {
+    if let IndexCommand::Embed { max } = command {
+        let status = runtime()?.block_on(orbit.embed_catch_up(*max))?;
+        if json {
+            print_json(&status)?;
+        } else if !status.enabled {
+            println!("Semantic search is off: `orbit settings embeddings --on` turns it on.");
+        } else {
+            println!(
+                "Embedded {} messages now; {} chunks in all, {} messages waiting{}.",
+                status.embedded_now,
+                status.chunks,
+                status.pending,
+                status
+                    .stopped
+                    .as_ref()
+                    .map(|s| format!(" (stopped: {s})"))
+                    .unwrap_or_default()
+            );
+        }
+        return Ok(if status.stopped.is_some() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let status = match command {
-        IndexCommand::Status => orbit.search_catch_up()?,
+        IndexCommand::Embed { .. } | IndexCommand::Status => orbit.search_catch_up()?,
         IndexCommand::Rebuild => orbit.search_rebuild()?,
     };
     if json {
@@ -1592,7 +1635,41 @@ fn print_report(report: &ConnectionReport) {
 }
 
 fn settings(orbit: &Orbit, command: SettingsCommand, json: bool) -> anyhow::Result<ExitCode> {
+    if let SettingsCommand::Embeddings {
+        on,
+        off,
+        model,
+        dimensions,
+    } = &command
+    {
+        let enabled = if *on {
+            Some(true)
+        } else if *off {
+            Some(false)
+        } else {
+            None
+        };
+        let s = if enabled.is_none() && model.is_none() && dimensions.is_none() {
+            orbit.embedding_settings()?
+        } else {
+            orbit.embedding_update(enabled, model.as_deref(), *dimensions)?
+        };
+        if json {
+            print_json(&s)?;
+        } else {
+            println!(
+                "Semantic search {}\n  model       {}\n  dimensions  {}\n  provider    {}{}",
+                if s.enabled { "on" } else { "off" },
+                s.model,
+                s.dimensions,
+                s.base_url,
+                if s.has_key { "" } else { " (no API key set)" }
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let shown = match command {
+        SettingsCommand::Embeddings { .. } => orbit.ai_settings()?,
         SettingsCommand::Show => orbit.ai_settings()?,
         SettingsCommand::Provider {
             provider,

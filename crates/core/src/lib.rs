@@ -12,6 +12,7 @@ mod activity;
 mod ai;
 mod clock;
 mod connection;
+pub mod embed;
 mod error;
 mod events;
 pub mod mail;

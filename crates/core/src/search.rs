@@ -4,14 +4,16 @@
 //! marked messages in batches and clears a mark only after the index commit holds it. A search
 //! catches up first, so it never answers from a stale index without saying so (`pending`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use orbit_search::{IndexError, MessageDoc, Opened, ParseOptions, SearchIndex};
+use orbit_search::{IndexError, MessageDoc, Opened, ParseOptions, Ranked, SearchIndex};
 use orbit_store::mail as db;
 use orbit_store::search as st;
 use serde::Serialize;
 
+use crate::embed::SearchMode;
 use crate::mail::MessageSummary;
 use crate::{Error, ErrorCode, Orbit, Result};
 
@@ -66,6 +68,10 @@ pub struct SearchResults {
     pub pending: u64,
     /// Milliseconds the search took (catching up included).
     pub took_ms: f64,
+    /// How it was ranked.
+    pub mode: SearchMode,
+    /// Why meaning was left out of a hybrid search (the provider could not be reached…).
+    pub semantic_error: Option<String>,
 }
 
 /// The state of the index.
@@ -185,39 +191,155 @@ impl Orbit {
         self.search_catch_up()
     }
 
-    /// Searches the mail with the query language (see `orbit_search::query`): conversations,
-    /// best first, each with its best message and a highlighted snippet.
+    /// Searches the mail with the query language (see `orbit_search::query`), full text only:
+    /// conversations, best first, each with its best message and a highlighted snippet.
     pub fn search(&self, query: &str, options: SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
-        let now = self.clock.now();
+        let (node, now) = self.parse_query(query, options)?;
+        let status = self.search_catch_up()?;
+        let index = self.search_index()?;
+        let folders = self.folder_resolver();
+        let found = index
+            .search(&node, &folders, options.limit.clamp(1, 500), now)
+            .map_err(index_error)?;
+        let mut results = self.results(
+            query,
+            &node,
+            &index,
+            found.hits,
+            found.total,
+            &HashMap::new(),
+        )?;
+        results.pending = status.pending;
+        results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(results)
+    }
+
+    /// [`Orbit::search`] in another mode: `Semantic` ranks by meaning (the query's words
+    /// embedded; its filters still apply), `Hybrid` fuses full text and meaning by reciprocal
+    /// rank, `Auto` is hybrid when semantic search is on and the query has words. When the
+    /// embedding provider cannot be reached, hybrid falls back to full text and says why
+    /// (`semantic_error`); semantic fails.
+    pub async fn search_with(
+        &self,
+        query: &str,
+        options: SearchOptions,
+        mode: SearchMode,
+    ) -> Result<SearchResults> {
+        let started = Instant::now();
+        let (node, now) = self.parse_query(query, options)?;
+        let text = node.free_text();
+        let mode = match mode {
+            SearchMode::Auto if text.trim().is_empty() => SearchMode::Text,
+            SearchMode::Auto if self.embedding_settings()?.enabled => SearchMode::Hybrid,
+            SearchMode::Auto => SearchMode::Text,
+            SearchMode::Semantic | SearchMode::Hybrid if text.trim().is_empty() => {
+                if mode == SearchMode::Semantic {
+                    return Err(Error::invalid(
+                        "A semantic search needs words to look for, not only filters",
+                    ));
+                }
+                SearchMode::Text
+            }
+            other => other,
+        };
+        if mode == SearchMode::Text {
+            let mut results = self.search(query, options)?;
+            results.mode = SearchMode::Text;
+            return Ok(results);
+        }
+        let status = self.search_catch_up()?;
+        let index = self.search_index()?;
+        let folders = self.folder_resolver();
+        let limit = options.limit.clamp(1, 500);
+        let mut semantic_error = None;
+        let near = match self.nearest_messages(&text, FUSED).await {
+            Ok(near) => near,
+            Err(e) if mode == SearchMode::Hybrid => {
+                semantic_error = Some(e.message().to_owned());
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        // The query's conditions apply to what meaning found, as they do to words.
+        let filters = node.filters();
+        let ids: Vec<i64> = near.iter().map(|(id, _, _)| *id).collect();
+        let passing = index
+            .describe(&ids, filters.as_ref(), &folders)
+            .map_err(index_error)?;
+        let semantic: Vec<Ranked> = near
+            .iter()
+            .filter_map(|(id, score, _)| passing.get(id).map(|(thread, _)| (*id, *thread, *score)))
+            .collect();
+        let chunk_text: HashMap<i64, String> = near
+            .into_iter()
+            .filter(|(id, _, _)| passing.contains_key(id))
+            .map(|(id, _, text)| (id, text))
+            .collect();
+        let (ranked, total) = if mode == SearchMode::Semantic {
+            let total = semantic.len();
+            (semantic, total)
+        } else {
+            let (lexical, lexical_total) = index
+                .ranked(&node, &folders, FUSED, now)
+                .map_err(index_error)?;
+            let only_semantic = semantic
+                .iter()
+                .filter(|(id, _, _)| !lexical.iter().any(|(l, _, _)| l == id))
+                .count();
+            (fuse(&lexical, &semantic), lexical_total + only_semantic)
+        };
+        let hits = orbit_search::group_by_thread(ranked, limit);
+        let mut results = self.results(query, &node, &index, hits, total, &chunk_text)?;
+        results.mode = mode;
+        results.semantic_error = semantic_error;
+        results.pending = status.pending;
+        results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(results)
+    }
+
+    fn parse_query(
+        &self,
+        query: &str,
+        options: SearchOptions,
+    ) -> Result<(orbit_search::Node, i64)> {
+        let now = self.clock.now().timestamp();
         let node = orbit_search::parse(
             query,
             ParseOptions {
-                now: now.timestamp(),
+                now,
                 utc_offset: i64::from(chrono::Local::now().offset().local_minus_utc()),
                 as_you_type: options.as_you_type,
             },
         )
         .map_err(|e| Error::invalid(e.to_string()))?;
-        let status = self.search_catch_up()?;
-        let index = self.search_index()?;
+        Ok((node, now))
+    }
+
+    fn folder_resolver(&self) -> impl Fn(&str) -> Vec<i64> + use<> {
         let store = Arc::clone(&self.store);
-        let folders = move |name: &str| -> Vec<i64> {
+        move |name: &str| -> Vec<i64> {
             store
                 .read(|c| st::folders_named(c, name))
                 .unwrap_or_default()
-        };
-        let found = index
-            .search(
-                &node,
-                &folders,
-                options.limit.clamp(1, 500),
-                now.timestamp(),
-            )
-            .map_err(index_error)?;
-        let mut rows = Vec::with_capacity(found.hits.len());
+        }
+    }
+
+    /// The hits as the UI shows them: each message's summary, a snippet with the words that
+    /// matched marked, or the chunk meaning found (`chunk_text`), or the first words.
+    fn results(
+        &self,
+        query: &str,
+        node: &orbit_search::Node,
+        index: &SearchIndex,
+        hits: Vec<orbit_search::Hit>,
+        total: usize,
+        chunk_text: &HashMap<i64, String>,
+    ) -> Result<SearchResults> {
+        let folders = self.folder_resolver();
+        let mut rows = Vec::with_capacity(hits.len());
         self.store.read(|c| -> Result<()> {
-            for hit in &found.hits {
+            for hit in &hits {
                 if let (Some(row), Some(doc)) = (db::message(c, hit.id)?, st::doc(c, hit.id)?) {
                     rows.push((hit.clone(), row, doc));
                 }
@@ -229,7 +351,7 @@ impl Orbit {
             .map(|(_, row, _)| row.body_text.as_str())
             .collect();
         let snippets = index
-            .snippets(&node, &folders, &texts, SNIPPET_CHARS)
+            .snippets(node, &folders, &texts, SNIPPET_CHARS)
             .map_err(index_error)?;
         let hits = rows
             .into_iter()
@@ -242,7 +364,17 @@ impl Orbit {
                 if doc.flagged {
                     flags.push("flagged".to_owned());
                 }
-                let fallback = snippet.is_empty();
+                let fallback = if !snippet.is_empty() {
+                    String::new()
+                } else if let Some(chunk) = chunk_text.get(&row.id) {
+                    first_words(
+                        chunk
+                            .split_once('\n')
+                            .map_or(chunk.as_str(), |(_, rest)| rest),
+                    )
+                } else {
+                    first_words(&row.body_text)
+                };
                 SearchHit {
                     message: MessageSummary {
                         id: row.id,
@@ -252,11 +384,7 @@ impl Orbit {
                         subject: row.subject,
                         from: crate::mail::sender(&row.from_name, &row.from_email),
                         date: crate::mail::date(row.date),
-                        snippet: if fallback {
-                            first_words(&row.body_text)
-                        } else {
-                            String::new()
-                        },
+                        snippet: fallback,
                         flags,
                         has_attachments: row.has_attachments,
                     },
@@ -269,12 +397,35 @@ impl Orbit {
             .collect();
         Ok(SearchResults {
             query: query.to_owned(),
-            total: found.total,
+            total,
             hits,
-            pending: status.pending,
-            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            pending: 0,
+            took_ms: 0.0,
+            mode: SearchMode::Text,
+            semantic_error: None,
         })
     }
+}
+
+/// Candidates each ranking contributes to a fused one.
+const FUSED: usize = 100;
+
+/// Reciprocal rank fusion (k = 60) of two rankings of (message, thread, score): a message's
+/// fused score is the sum of 1 / (60 + rank) over the lists it is in.
+fn fuse(a: &[Ranked], b: &[Ranked]) -> Vec<Ranked> {
+    let mut scores: HashMap<i64, (i64, f32)> = HashMap::new();
+    for list in [a, b] {
+        for (rank, (id, thread, _)) in list.iter().enumerate() {
+            let entry = scores.entry(*id).or_insert((*thread, 0.0));
+            entry.1 += 1.0 / (60.0 + rank as f32 + 1.0);
+        }
+    }
+    let mut out: Vec<Ranked> = scores
+        .into_iter()
+        .map(|(id, (thread, score))| (id, thread, score))
+        .collect();
+    out.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)));
+    out
 }
 
 /// The first words of a text (a hit that matched outside the body still shows something).
@@ -320,5 +471,18 @@ fn message_doc(row: st::DocRow) -> MessageDoc {
         subject: row.subject,
         body: row.body_text,
         filenames: row.filenames,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fusion_rewards_agreement() {
+        let text = vec![(1, 1, 9.0), (2, 2, 8.0), (3, 3, 7.0)];
+        let meaning = vec![(3, 3, 0.9), (4, 4, 0.8), (1, 1, 0.7)];
+        let fused: Vec<i64> = fuse(&text, &meaning).iter().map(|r| r.0).collect();
+        assert_eq!(fused, vec![1, 3, 2, 4]);
     }
 }

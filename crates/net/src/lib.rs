@@ -5,6 +5,7 @@
 //!
 //! Architecture invariant: this crate knows no protocol and no storage.
 
+pub mod embeddings;
 pub mod fetch;
 
 use std::fmt;

@@ -17,10 +17,10 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    TermQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
@@ -287,6 +287,9 @@ pub struct Found {
     pub total: usize,
 }
 
+/// A ranked message: its id, its conversation, its score.
+pub type Ranked = (i64, i64, f32);
+
 /// A fragment of text and the byte ranges in it to highlight.
 pub type Snippet = (String, Vec<(usize, usize)>);
 
@@ -408,14 +411,30 @@ impl SearchIndex {
         limit: usize,
         now: i64,
     ) -> Result<Found> {
+        let (ranked, total) = self.ranked(query, folders, CANDIDATES, now)?;
+        Ok(Found {
+            hits: group_by_thread(ranked, limit),
+            total,
+        })
+    }
+
+    /// The best `candidates` messages for `query` (not grouped): id, thread and score, best
+    /// first; and how many match in all.
+    pub fn ranked(
+        &self,
+        query: &Node,
+        folders: &dyn FolderResolver,
+        candidates: usize,
+        now: i64,
+    ) -> Result<(Vec<Ranked>, usize)> {
         let mut analyzers = Analyzers::new();
         let built = build(query, &self.fields, &mut analyzers, folders)?;
         let searcher = self.reader.searcher();
         let date_name = "date";
         let unread_name = "unread";
         let flagged_name = "flagged";
-        let collector =
-            TopDocs::with_limit(CANDIDATES).tweak_score(move |segment: &tantivy::SegmentReader| {
+        let collector = TopDocs::with_limit(candidates.max(1)).tweak_score(
+            move |segment: &tantivy::SegmentReader| {
                 let fast = segment.fast_fields();
                 let date = fast.i64(date_name).map(|c| c.first_or_default_col(0)).ok();
                 let unread = fast
@@ -437,33 +456,56 @@ impl SearchIndex {
                             .map_or(0.0, |f| f.get_val(doc) as f32 * 0.2);
                     score.max(0.01) * (1.0 + 0.6 * recency + state)
                 }
-            });
+            },
+        );
         let (top, total) = searcher.search(&*built, &(collector, Count))?;
-        let mut by_thread: HashMap<i64, usize> = HashMap::new();
-        let mut hits: Vec<Hit> = Vec::new();
-        for (score, address) in top {
-            let Some((id, thread)) = self.ids(&searcher, address) else {
-                continue;
-            };
-            match by_thread.get(&thread) {
-                Some(&at) => {
-                    if let Some(hit) = hits.get_mut(at) {
-                        hit.more_in_thread += 1;
-                    }
-                }
-                None => {
-                    by_thread.insert(thread, hits.len());
-                    hits.push(Hit {
-                        id,
-                        thread,
-                        score,
-                        more_in_thread: 0,
-                    });
-                }
+        let ranked = top
+            .into_iter()
+            .filter_map(|(score, address)| {
+                let (id, thread) = self.ids(&searcher, address)?;
+                Some((id, thread, score))
+            })
+            .collect();
+        Ok((ranked, total))
+    }
+
+    /// Of the messages `ids`, those that pass `filters` (all of them for `None`): each one's
+    /// conversation and date.
+    pub fn describe(
+        &self,
+        ids: &[i64],
+        filters: Option<&Node>,
+        folders: &dyn FolderResolver,
+    ) -> Result<HashMap<i64, (i64, i64)>> {
+        let searcher = self.reader.searcher();
+        let terms: Vec<Term> = ids
+            .iter()
+            .map(|id| Term::from_field_u64(self.fields.id, u64_of(*id)))
+            .collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(TermSetQuery::new(terms)))];
+        if let Some(filters) = filters {
+            let mut analyzers = Analyzers::new();
+            clauses.push((
+                Occur::Must,
+                build(filters, &self.fields, &mut analyzers, folders)?,
+            ));
+        }
+        let found = searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?;
+        let mut out = HashMap::new();
+        for address in found {
+            let segment = searcher.segment_reader(address.segment_ord);
+            let fast = segment.fast_fields();
+            let date = fast
+                .i64("date")
+                .ok()
+                .and_then(|c| c.first(address.doc_id))
+                .unwrap_or(0);
+            if let Some((id, thread)) = self.ids(&searcher, address) {
+                out.insert(id, (thread, date));
             }
         }
-        hits.truncate(limit);
-        Ok(Found { hits, total })
+        Ok(out)
     }
 
     /// Highlighted snippets of `texts` for `query`: each one's fragment (at most `max_chars`)
@@ -572,6 +614,32 @@ impl Writer {
         self.writer.commit()?;
         Ok(())
     }
+}
+
+/// Messages ranked best first → one hit per conversation (its best message), at most `limit`.
+pub fn group_by_thread(ranked: Vec<Ranked>, limit: usize) -> Vec<Hit> {
+    let mut by_thread: HashMap<i64, usize> = HashMap::new();
+    let mut hits: Vec<Hit> = Vec::new();
+    for (id, thread, score) in ranked {
+        match by_thread.get(&thread) {
+            Some(&at) => {
+                if let Some(hit) = hits.get_mut(at) {
+                    hit.more_in_thread += 1;
+                }
+            }
+            None => {
+                by_thread.insert(thread, hits.len());
+                hits.push(Hit {
+                    id,
+                    thread,
+                    score,
+                    more_in_thread: 0,
+                });
+            }
+        }
+    }
+    hits.truncate(limit);
+    hits
 }
 
 fn u64_of(v: i64) -> u64 {

@@ -5,5 +5,8 @@
 pub mod index;
 pub mod query;
 
-pub use index::{Found, Hit, IndexError, MessageDoc, Opened, SearchIndex, Writer};
+pub use index::{
+    Found, Hit, IndexError, MessageDoc, Opened, Ranked, SearchIndex, Snippet, Writer,
+    group_by_thread,
+};
 pub use query::{Filter, Node, ParseOptions, QueryError, TextField, parse};

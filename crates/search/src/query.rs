@@ -105,6 +105,67 @@ pub struct ParseOptions {
     pub as_you_type: bool,
 }
 
+impl Node {
+    /// The words a semantic search embeds: every free-text word and phrase that is not excluded,
+    /// in order (field-limited ones like `from:` are conditions, not meaning).
+    pub fn free_text(&self) -> String {
+        let mut out = Vec::new();
+        self.collect_text(&mut out);
+        out.join(" ")
+    }
+
+    fn collect_text(&self, out: &mut Vec<String>) {
+        match self {
+            Node::And(items) | Node::Or(items) => {
+                for item in items {
+                    item.collect_text(out);
+                }
+            }
+            Node::Term {
+                field: TextField::Any,
+                text,
+                ..
+            }
+            | Node::Phrase {
+                field: TextField::Any,
+                text,
+            } => out.push(text.clone()),
+            Node::Not(_) | Node::Term { .. } | Node::Phrase { .. } | Node::Filter(_) => {}
+        }
+    }
+
+    /// The query without its free text: the conditions a semantic result must still meet
+    /// (`from:`, `is:`, dates, exclusions…). `None` when nothing is left. An `OR` with a
+    /// free-text branch is left out whole (that branch could be what made a result match).
+    pub fn filters(&self) -> Option<Node> {
+        match self {
+            Node::Term {
+                field: TextField::Any,
+                ..
+            }
+            | Node::Phrase {
+                field: TextField::Any,
+                ..
+            } => None,
+            Node::And(items) => {
+                let kept: Vec<Node> = items.iter().filter_map(Node::filters).collect();
+                match kept.len() {
+                    0 => None,
+                    1 => kept.into_iter().next(),
+                    _ => Some(Node::And(kept)),
+                }
+            }
+            Node::Or(items) => {
+                let kept: Vec<Node> = items.iter().filter_map(Node::filters).collect();
+                (kept.len() == items.len()).then_some(Node::Or(kept))
+            }
+            Node::Not(_) | Node::Term { .. } | Node::Phrase { .. } | Node::Filter(_) => {
+                Some(self.clone())
+            }
+        }
+    }
+}
+
 /// Parses `query`. An empty (or blank) query is `And([])`, which matches everything.
 pub fn parse(query: &str, options: ParseOptions) -> Result<Node, QueryError> {
     let tokens = lex(query)?;
@@ -714,6 +775,30 @@ mod tests {
         );
         assert_eq!(typing("quarterly rep "), p("quarterly rep"));
         assert_eq!(typing("\"quarterly rep\""), p("\"quarterly rep\""));
+    }
+
+    #[test]
+    fn semantic_text_and_remaining_filters() {
+        let q = p("quarterly numbers from:alice -draft is:unread");
+        assert_eq!(q.free_text(), "quarterly numbers");
+        assert_eq!(
+            q.filters(),
+            Some(Node::And(vec![
+                Node::Term {
+                    field: TextField::From,
+                    text: "alice".into(),
+                    prefix: false
+                },
+                Node::Not(Box::new(term("draft"))),
+                Node::Filter(Filter::Unread(true)),
+            ]))
+        );
+        assert_eq!(p("budget").filters(), None);
+        assert_eq!(p("budget OR is:flagged").filters(), None);
+        assert_eq!(
+            p("is:unread OR is:flagged").filters(),
+            Some(p("is:unread OR is:flagged"))
+        );
     }
 
     #[test]

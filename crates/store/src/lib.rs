@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod activities;
 mod blobs;
 pub mod drafts;
+pub mod embeddings;
 mod error;
 pub mod mail;
 mod migrate;
