@@ -44,6 +44,9 @@ const COMMANDS: &[&str] = &[
     "mail_open_sample",
     "search_mail",
     "search_status",
+    "embedding_settings",
+    "embedding_update",
+    "embed_status",
 ];
 
 fn main() {

@@ -78,6 +78,7 @@ fn send_outbox(core: &Arc<Orbit>) {
 /// Keeps the search index up with the store: whatever sync, changes or imports marked is
 /// indexed within a couple of seconds, off the async threads.
 fn keep_search_index(core: &Arc<Orbit>) {
+    let core_for_embed = Arc::clone(core);
     let core = Arc::clone(core);
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
@@ -91,6 +92,23 @@ fn keep_search_index(core: &Arc<Orbit>) {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "the search index could not catch up"),
                 Err(e) => tracing::warn!(error = %e, "the search indexer stopped"),
+            }
+        }
+    });
+    // Semantic search (when the user turned it on): embed what waits, a few hundred messages
+    // a pass; offline or rate limited, the rest waits for the next pass.
+    let core_embed = Arc::clone(&core_for_embed);
+    tauri::async_runtime::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            match core_embed.embed_catch_up(400).await {
+                Ok(status) => {
+                    if let Some(why) = status.stopped {
+                        tracing::info!(pending = status.pending, %why, "embedding paused");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "embedding failed"),
             }
         }
     });
@@ -207,6 +225,9 @@ pub fn run() {
             commands::mail::mail_open_sample,
             commands::search::search_mail,
             commands::search::search_status,
+            commands::search::embedding_settings,
+            commands::search::embedding_update,
+            commands::search::embed_status,
         ])
         .setup(move |app| {
             app.manage(sync::Watchers::default());

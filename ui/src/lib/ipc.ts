@@ -29,6 +29,8 @@ import type {
   OutboxItem,
   TakenBack,
   SearchResults,
+  EmbeddingSettings,
+  EmbedStatus,
   MailPrefs,
 } from './types';
 import { EVENTS } from './types';
@@ -230,6 +232,21 @@ export function outboxCancel(id: number): Promise<TakenBack> {
 /** Searches the mail (Gmail-style query language); `asYouType` makes the last word a prefix. */
 export function searchMail(query: string, asYouType: boolean, limit = 50): Promise<SearchResults> {
   return call('search_mail', { query, asYouType, limit });
+}
+
+/** Semantic search settings. */
+export function embeddingSettings(): Promise<EmbeddingSettings> {
+  return call('embedding_settings');
+}
+
+/** Turns semantic search on or off, or changes its model or vector size (null: unchanged). */
+export function embeddingUpdate(enabled: boolean | null, model: string | null = null, dimensions: number | null = null): Promise<EmbeddingSettings> {
+  return call('embedding_update', { enabled, model, dimensions });
+}
+
+/** How far the embedding of the mail is. */
+export function embedStatus(): Promise<EmbedStatus> {
+  return call('embed_status');
 }
 
 /** Addresses for autocomplete, most frequent first. */

@@ -278,6 +278,29 @@ export interface SearchResults {
   /** Messages not indexed yet (another Orbit process is indexing them). */
   pending: number;
   took_ms: number;
+  /** How it was ranked: text, semantic or hybrid. */
+  mode: 'text' | 'semantic' | 'hybrid';
+  /** Why meaning was left out of a hybrid search (the provider could not be reached…). */
+  semantic_error: string | null;
+}
+
+/** Semantic search settings (`embedding_settings`). */
+export interface EmbeddingSettings {
+  enabled: boolean;
+  model: string;
+  dimensions: number;
+  /** The OpenAI-compatible provider's base URL requests go to. */
+  base_url: string;
+  has_key: boolean;
+}
+
+/** How far the embedding of the mail is. */
+export interface EmbedStatus {
+  enabled: boolean;
+  chunks: number;
+  pending: number;
+  embedded_now: number;
+  stopped: string | null;
 }
 
 /** A message taken back out of the outbox: the entry, and the draft it is again (none when it

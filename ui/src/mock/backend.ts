@@ -187,6 +187,8 @@ export class FakeBackend {
   readonly drafts = new Map<number, Draft>();
   /** The outbox. */
   readonly outbox: OutboxItem[] = [];
+  /** Semantic search settings. */
+  readonly embedding = { enabled: false, model: 'text-embedding-3-small', dimensions: 512, base_url: 'https://api.openai.com/v1', has_key: false };
   /** What each outbox message was written as, to be a draft again when taken back. */
   readonly #outboxDrafts = new Map<number, Draft>();
   #nextDraft = 1;
@@ -302,7 +304,7 @@ export class FakeBackend {
       }
       hits.push({ message: this.#summary(m, m.folder_ids[0] ?? 0), snippet, highlights, more_in_thread: 0, score: 1 });
     }
-    return { query, total: matches.length, hits: hits.slice(0, limit), pending: 0, took_ms: 1 };
+    return { query, total: matches.length, hits: hits.slice(0, limit), pending: 0, took_ms: 1, mode: 'text', semantic_error: null };
   }
 
   #summary(m: FakeMessage, folderId: number): MessageSummary {
@@ -659,6 +661,17 @@ export class FakeBackend {
         }
         return structuredClone({ item, draft });
       }
+      case 'embedding_settings':
+        return structuredClone(this.embedding);
+      case 'embedding_update': {
+        if (args.dimensions !== null && args.dimensions !== undefined && Number(args.dimensions) % 8 !== 0) throw { code: 'invalid_input', message: 'Dimensions: use a multiple of 8 from 64 to 4096' };
+        if (typeof args.enabled === 'boolean') this.embedding.enabled = args.enabled;
+        if (typeof args.model === 'string') this.embedding.model = args.model;
+        if (typeof args.dimensions === 'number') this.embedding.dimensions = args.dimensions;
+        return structuredClone(this.embedding);
+      }
+      case 'embed_status':
+        return { enabled: this.embedding.enabled, chunks: this.embedding.enabled ? 120 : 0, pending: this.embedding.enabled ? 30 : 0, embedded_now: 0, stopped: null };
       case 'search_mail':
         return this.#search(String(args.query ?? ''), Boolean(args.asYouType), Number(args.limit ?? 50));
       case 'mail_contacts': {

@@ -198,6 +198,19 @@ describe('AI providers, notifications, about', () => {
     await waitFor(() => expect(screen.getByTestId('provider-anthropic-key-status').textContent).toContain('not set'));
   });
 
+  it('turns semantic search on, saying what it sends where, and changes its vector size', async () => {
+    const { user, backend } = await openSettings();
+    const box = await screen.findByTestId('semantic-search');
+    const text = (box.textContent ?? '').replace(/\s+/g, ' ');
+    expect(text).toContain('sends the text of your mail');
+    expect(text).toContain('https://api.openai.com/v1');
+    await user.click(screen.getByTestId('pref-semantic'));
+    await waitFor(() => expect(backend.callsOf('embedding_update').at(-1)?.args).toMatchObject({ enabled: true }));
+    expect((await screen.findByTestId('embed-progress')).textContent).toContain('30 messages waiting');
+    await user.selectOptions(screen.getByTestId('pref-embedding-dimensions'), '1024');
+    await waitFor(() => expect(backend.embedding.dimensions).toBe(1024));
+  });
+
   it('saves base URL and model', async () => {
     const { user, backend } = await openSettings();
     const model = screen.getByTestId('provider-anthropic-model');
