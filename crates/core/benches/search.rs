@@ -10,6 +10,11 @@
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it makes a small profile of its
 //! own and runs each kind of query a few times: a smoke test, no figures.
+//!
+//! Then the vector side of semantic search: `ORBIT_BENCH_CHUNKS` (default 100,000; 2,000 in
+//! the smoke run) random 512-dimension chunks stored as semantic search stores them, and the
+//! top 10 for a query vector found as it finds them (bit-vector pass over all chunks, 300
+//! candidates rescored with full vectors): p50 and p95.
 
 use std::error::Error;
 use std::path::Path;
@@ -120,5 +125,93 @@ fn main() -> Res<()> {
             percentile(&times, 0.95)
         );
     }
+    vectors(bench)?;
+    Ok(())
+}
+
+/// splitmix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn unit(&mut self, dims: usize) -> Vec<f32> {
+        let v: Vec<f32> = (0..dims)
+            .map(|_| (self.next() % 20_001) as f32 / 10_000.0 - 1.0)
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+        v.into_iter().map(|x| x / norm).collect()
+    }
+}
+
+fn vectors(bench: bool) -> Res<()> {
+    use orbit_store::embeddings as em;
+    use orbit_store::search::Pending;
+    let count: usize = std::env::var("ORBIT_BENCH_CHUNKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|_| bench)
+        .unwrap_or(if bench { 100_000 } else { 2_000 });
+    let dims = 512;
+    let dir = tempfile::tempdir()?;
+    let store = orbit_store::Store::open(
+        &dir.path().join("vectors.sqlite3"),
+        orbit_store::StoreOptions::default(),
+    )?;
+    let mut rng = Rng(42);
+    let started = Instant::now();
+    store.write(|tx| em::ensure_bits(tx, dims))?;
+    // Eight chunks per (made-up) message, 2,000 messages per transaction.
+    let per_message = 8;
+    let mut message = 0i64;
+    while (message as usize) * per_message < count {
+        store.write(|tx| -> Result<(), orbit_store::StoreError> {
+            for _ in 0..2_000 {
+                if (message as usize) * per_message >= count {
+                    break;
+                }
+                message += 1;
+                let chunks: Vec<(String, Vec<f32>)> = (0..per_message)
+                    .map(|i| (format!("chunk {i}"), rng.unit(dims)))
+                    .collect();
+                em::store(tx, dims, Pending { message, version: 0 }, &chunks)?;
+            }
+            Ok(())
+        })?;
+    }
+    eprintln!(
+        "vectors: {count} chunks of {dims} dimensions stored in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let runs = if bench { 100 } else { 3 };
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let query = rng.unit(dims);
+        let t = Instant::now();
+        let near = store.read(|c| em::nearest(c, dims, &query, 300))?;
+        let mut scored: Vec<(i64, f32)> = near
+            .iter()
+            .map(|n| {
+                let dot: f32 = n.vector.iter().zip(&query).map(|(a, b)| a * b).sum();
+                (n.message, dot)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(10);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(!scored.is_empty());
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{{\"name\":\"vector-top10\",\"chunks\":{count},\"dimensions\":{dims},\"p50_ms\":{:.3},\"p95_ms\":{:.3}}}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.95)
+    );
     Ok(())
 }
