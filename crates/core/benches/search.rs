@@ -180,7 +180,15 @@ fn vectors(bench: bool) -> Res<()> {
                 let chunks: Vec<(String, Vec<f32>)> = (0..per_message)
                     .map(|i| (format!("chunk {i}"), rng.unit(dims)))
                     .collect();
-                em::store(tx, dims, Pending { message, version: 0 }, &chunks)?;
+                em::store(
+                    tx,
+                    dims,
+                    Pending {
+                        message,
+                        version: 0,
+                    },
+                    &chunks,
+                )?;
             }
             Ok(())
         })?;

@@ -107,19 +107,10 @@ impl EmbeddingClient {
         if let Some(key) = &self.key {
             request = request.bearer_auth(key);
         }
-        let response = request.send().await.map_err(|e| {
-            let kind = if e.is_timeout() {
-                FailureKind::Timeout
-            } else if e.is_connect() {
-                FailureKind::Unreachable
-            } else {
-                FailureKind::Protocol
-            };
-            EmbedError::Network(NetError::new(
-                kind,
-                format!("{}: {}", self.url, error_chain(&e)),
-            ))
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| EmbedError::Network(crate::fetch::http_failure(&self.url, &e)))?;
         let status = response.status();
         let retry_after = response
             .headers()

@@ -6,6 +6,18 @@ use std::time::Duration;
 
 use crate::{FailureKind, NetError, client_config, error_chain};
 
+/// A failed HTTP request as a [`NetError`] of the right kind (timeout, unreachable, protocol).
+pub(crate) fn http_failure(url: &str, e: &reqwest::Error) -> NetError {
+    let kind = if e.is_timeout() {
+        FailureKind::Timeout
+    } else if e.is_connect() {
+        FailureKind::Unreachable
+    } else {
+        FailureKind::Protocol
+    };
+    NetError::new(kind, format!("{url}: {}", error_chain(e)))
+}
+
 /// What a fetch returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fetched {
@@ -48,16 +60,7 @@ impl RemoteFetcher {
                 format!("Not a web address: {url}"),
             ));
         }
-        let failed = |e: reqwest::Error| {
-            let kind = if e.is_timeout() {
-                FailureKind::Timeout
-            } else if e.is_connect() {
-                FailureKind::Unreachable
-            } else {
-                FailureKind::Protocol
-            };
-            NetError::new(kind, format!("{url}: {}", error_chain(&e)))
-        };
+        let failed = |e: reqwest::Error| http_failure(url, &e);
         let mut response = self.client.get(url).send().await.map_err(failed)?;
         if !response.status().is_success() {
             return Err(NetError::new(

@@ -42,21 +42,13 @@ pub fn reset(conn: &Connection, old_dimensions: Option<usize>) -> Result<(), Sto
     Ok(())
 }
 
-/// Up to `limit` messages waiting to be embedded.
+/// Up to `limit` messages waiting to be embedded, newest first.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Pending>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT message, version FROM embed_pending ORDER BY message DESC LIMIT ?1")
-        .map_err(err("Cannot read the embedding queue"))?;
-    let rows = stmt
-        .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok(Pending {
-                message: r.get(0)?,
-                version: r.get(1)?,
-            })
-        })
-        .map_err(err("Cannot read the embedding queue"))?;
-    rows.collect::<Result<_, _>>()
-        .map_err(err("Cannot read the embedding queue"))
+    crate::search::queue(
+        conn,
+        "SELECT message, version FROM embed_pending ORDER BY message DESC LIMIT ?1",
+        limit,
+    )
 }
 
 /// How many messages wait to be embedded.

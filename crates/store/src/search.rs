@@ -18,11 +18,24 @@ pub struct Pending {
     pub version: i64,
 }
 
-/// Up to `limit` marked messages, oldest mark first.
+/// Up to `limit` marked messages, in message order.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Pending>, StoreError> {
+    queue(
+        conn,
+        "SELECT message, version FROM search_pending ORDER BY message LIMIT ?1",
+        limit,
+    )
+}
+
+/// The marks a queue query (`message, version`, limit as `?1`) reads.
+pub(crate) fn queue(
+    conn: &Connection,
+    sql: &str,
+    limit: usize,
+) -> Result<Vec<Pending>, StoreError> {
     let mut stmt = conn
-        .prepare_cached("SELECT message, version FROM search_pending ORDER BY message LIMIT ?1")
-        .map_err(err("Cannot read the search queue"))?;
+        .prepare_cached(sql)
+        .map_err(err("Cannot read a work queue"))?;
     let rows = stmt
         .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             Ok(Pending {
@@ -30,9 +43,9 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Pending>, StoreErr
                 version: r.get(1)?,
             })
         })
-        .map_err(err("Cannot read the search queue"))?;
+        .map_err(err("Cannot read a work queue"))?;
     rows.collect::<Result<_, _>>()
-        .map_err(err("Cannot read the search queue"))
+        .map_err(err("Cannot read a work queue"))
 }
 
 /// How many messages wait to be indexed.
