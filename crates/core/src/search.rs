@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use orbit_search::{IndexError, MessageDoc, Opened, ParseOptions, Ranked, SearchIndex};
-use orbit_store::mail as db;
 use orbit_store::search as st;
 use serde::Serialize;
 
@@ -196,7 +195,7 @@ impl Orbit {
     pub fn search(&self, query: &str, options: SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
         let (node, now) = self.parse_query(query, options)?;
-        let status = self.search_catch_up()?;
+        let pending = self.search_fresh()?;
         let index = self.search_index()?;
         let folders = self.folder_resolver();
         let found = index
@@ -210,7 +209,7 @@ impl Orbit {
             found.total,
             &HashMap::new(),
         )?;
-        results.pending = status.pending;
+        results.pending = pending;
         results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(results)
     }
@@ -248,7 +247,7 @@ impl Orbit {
             results.mode = SearchMode::Text;
             return Ok(results);
         }
-        let status = self.search_catch_up()?;
+        let pending = self.search_fresh()?;
         let index = self.search_index()?;
         let folders = self.folder_resolver();
         let limit = options.limit.clamp(1, 500);
@@ -293,9 +292,19 @@ impl Orbit {
         let mut results = self.results(query, &node, &index, hits, total, &chunk_text)?;
         results.mode = mode;
         results.semantic_error = semantic_error;
-        results.pending = status.pending;
+        results.pending = pending;
         results.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(results)
+    }
+
+    /// Catches the index up when anything waits (one cheap query when nothing does); returns
+    /// how many messages are still not indexed (another process holds the writer).
+    fn search_fresh(&self) -> Result<u64> {
+        self.search_index()?;
+        if !self.store.read(|c| Ok::<_, Error>(st::any_pending(c)?))? {
+            return Ok(0);
+        }
+        Ok(self.search_catch_up()?.pending)
     }
 
     fn parse_query(
@@ -340,23 +349,25 @@ impl Orbit {
         let mut rows = Vec::with_capacity(hits.len());
         self.store.read(|c| -> Result<()> {
             for hit in &hits {
-                if let (Some(row), Some(doc)) = (db::message(c, hit.id)?, st::doc(c, hit.id)?) {
-                    rows.push((hit.clone(), row, doc));
+                if let Some(doc) = st::doc(c, hit.id)? {
+                    rows.push((hit.clone(), doc));
                 }
             }
             Ok(())
         })?;
-        let texts: Vec<&str> = rows
-            .iter()
-            .map(|(_, row, _)| row.body_text.as_str())
-            .collect();
-        let snippets = index
-            .snippets(node, &folders, &texts, SNIPPET_CHARS)
-            .map_err(index_error)?;
+        // Only words of the query can be marked in a body: without any, no snippet to make.
+        let snippets = if node.free_text().trim().is_empty() {
+            vec![(String::new(), Vec::new()); rows.len()]
+        } else {
+            let texts: Vec<&str> = rows.iter().map(|(_, doc)| doc.body_text.as_str()).collect();
+            index
+                .snippets(node, &folders, &texts, SNIPPET_CHARS)
+                .map_err(index_error)?
+        };
         let hits = rows
             .into_iter()
             .zip(snippets)
-            .map(|((hit, row, doc), (snippet, marks))| {
+            .map(|((hit, doc), (snippet, marks))| {
                 let mut flags = Vec::new();
                 if !doc.unread {
                     flags.push("seen".to_owned());
@@ -366,27 +377,27 @@ impl Orbit {
                 }
                 let fallback = if !snippet.is_empty() {
                     String::new()
-                } else if let Some(chunk) = chunk_text.get(&row.id) {
+                } else if let Some(chunk) = chunk_text.get(&doc.id) {
                     first_words(
                         chunk
                             .split_once('\n')
                             .map_or(chunk.as_str(), |(_, rest)| rest),
                     )
                 } else {
-                    first_words(&row.body_text)
+                    first_words(&doc.body_text)
                 };
                 SearchHit {
                     message: MessageSummary {
-                        id: row.id,
-                        message_id: row.message_id,
-                        thread_id: row.thread_id,
+                        id: doc.id,
+                        message_id: doc.message_id,
+                        thread_id: doc.thread_id,
                         folder_id: doc.folders.first().copied().unwrap_or(0),
-                        subject: row.subject,
-                        from: crate::mail::sender(&row.from_name, &row.from_email),
-                        date: crate::mail::date(row.date),
+                        subject: doc.subject,
+                        from: crate::mail::sender(&doc.from_name, &doc.from_email),
+                        date: crate::mail::date(doc.date),
                         snippet: fallback,
                         flags,
-                        has_attachments: row.has_attachments,
+                        has_attachments: doc.has_attachments,
                     },
                     snippet,
                     highlights: marks.into_iter().map(|(a, b)| [a, b]).collect(),

@@ -48,6 +48,14 @@ pub(crate) fn queue(
         .map_err(err("Cannot read a work queue"))
 }
 
+/// Whether any message waits to be indexed (cheaper than counting them).
+pub fn any_pending(conn: &Connection) -> Result<bool, StoreError> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM search_pending)", [], |r| {
+        r.get(0)
+    })
+    .map_err(err("Cannot read the search queue"))
+}
+
 /// How many messages wait to be indexed.
 pub fn pending_count(conn: &Connection) -> Result<u64, StoreError> {
     conn.query_row("SELECT count(*) FROM search_pending", [], |r| {
@@ -86,6 +94,8 @@ pub fn mark_all(conn: &Connection) -> Result<u64, StoreError> {
 pub struct DocRow {
     /// messages.id.
     pub id: i64,
+    /// The Message-ID header (without <>).
+    pub message_id: String,
     /// Conversation.
     pub thread_id: i64,
     /// Account.
@@ -119,7 +129,7 @@ pub fn doc(conn: &Connection, id: i64) -> Result<Option<DocRow>, StoreError> {
     let row = conn
         .prepare_cached(
             "SELECT id, thread_id, account_id, date, subject, from_name, from_email, recipients,
-                    body_text, has_attachments FROM messages WHERE id = ?1",
+                    body_text, has_attachments, message_id FROM messages WHERE id = ?1",
         )
         .and_then(|mut s| {
             s.query_row([id], |r| {
@@ -134,6 +144,7 @@ pub fn doc(conn: &Connection, id: i64) -> Result<Option<DocRow>, StoreError> {
                     recipients: r.get(7)?,
                     body_text: r.get(8)?,
                     has_attachments: r.get::<_, i64>(9)? != 0,
+                    message_id: r.get(10)?,
                     ..DocRow::default()
                 })
             })
