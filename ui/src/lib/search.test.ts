@@ -29,3 +29,20 @@ describe('search snippets', () => {
     expect(typingLastWord('')).toBe(false);
   });
 });
+
+describe('filter chips', () => {
+  it('finds the filters of a query, quoted, negated or not, and takes one out', async () => {
+    const { queryChips, withoutChip } = await import('./search');
+    const query = 'budget from:alice -is:read subject:"weekly sync" newer_than:30d';
+    const chips = queryChips(query);
+    expect(chips.map((c) => [c.field, c.value, c.negated])).toEqual([
+      ['from', 'alice', false],
+      ['is', 'read', true],
+      ['subject', 'weekly sync', false],
+      ['newer_than', '30d', false],
+    ]);
+    expect(withoutChip(query, chips[1]!)).toBe('budget from:alice subject:"weekly sync" newer_than:30d');
+    expect(withoutChip(query, chips[2]!)).toBe('budget from:alice -is:read newer_than:30d');
+    expect(queryChips('https://example.com nothing:here')).toEqual([]);
+  });
+});

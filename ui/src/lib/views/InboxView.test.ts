@@ -316,6 +316,18 @@ describe('inbox: keys', () => {
     await waitFor(() => expect(backend.callsOf('search_mail').length).toBeGreaterThan(1));
   });
 
+  it('filters in the query show as chips; removing one searches without it', async () => {
+    const { user, backend } = await openInbox();
+    await user.click(screen.getByTestId('mail-search'));
+    await user.keyboard('from:maya -is:read dinner ');
+    const chips = await screen.findAllByTestId('search-chip');
+    expect(chips.map((c) => c.textContent?.replace(/\s+/g, ' ').trim())).toEqual(['from: maya', 'not is: read']);
+    await user.click(within(chips[0]!).getByTestId('search-chip-remove'));
+    expect((screen.getByTestId('mail-search') as HTMLInputElement).value).toBe('-is:read dinner');
+    await waitFor(() => expect(backend.callsOf('search_mail').at(-1)?.args).toMatchObject({ query: '-is:read dinner' }));
+    expect(screen.getAllByTestId('search-chip')).toHaveLength(1);
+  });
+
   it('a mistake in the query says why instead of showing no results', async () => {
     const { user } = await openInbox();
     await user.click(screen.getByTestId('mail-search'));
