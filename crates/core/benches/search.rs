@@ -171,7 +171,7 @@ fn vectors(bench: bool) -> Res<()> {
     let first_pass: usize = std::env::var("ORBIT_BENCH_FIRST_PASS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(100);
     // Eight chunks per (made-up) message, 2,000 messages per transaction.
     let per_message = 8;
     let mut message = 0i64;

@@ -34,7 +34,7 @@ const MAX_CHUNKS: usize = 8;
 /// Messages per embedding request.
 const MESSAGES_PER_REQUEST: usize = 24;
 /// Chunks read in the bit-vector pass before rescoring with full vectors.
-const FIRST_PASS: usize = 300;
+const FIRST_PASS: usize = 100;
 /// A semantic result is kept when its similarity is at least this share of the best one's…
 const RELATIVE_FLOOR: f32 = 0.6;
 /// …and at least this (cosine).
