@@ -13,7 +13,7 @@
 //!
 //! Then the vector side of semantic search: `ORBIT_BENCH_CHUNKS` (default 100,000; 2,000 in
 //! the smoke run) random 512-dimension chunks stored as semantic search stores them, and the
-//! top 10 for a query vector found as it finds them (bit-vector pass over all chunks, 300
+//! top 10 for a query vector found as it finds them (bit-vector pass over all chunks, 100
 //! candidates rescored with full vectors): p50 and p95.
 
 use std::error::Error;
