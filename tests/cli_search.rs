@@ -171,7 +171,7 @@ fn mistakes_in_a_query_are_clear_errors_not_empty_results() -> TestResult {
     }
     let semantic = profile.run(&["search", "photos", "--mode", "semantic"], None)?;
     assert!(
-        !semantic.ok && semantic.stderr.contains("--mode text"),
+        !semantic.ok && semantic.stderr.contains("Semantic search is off"),
         "{}",
         semantic.stderr
     );
@@ -262,5 +262,35 @@ fn every_corpus_message_is_searchable() -> TestResult {
     // A known message of the corpus, by words of its subject, by sender and by phrase.
     let found = search(&profile, "\"multi-part mail\" from:crispin")?;
     assert!(found["total"].as_u64().unwrap_or(0) >= 1, "{found}");
+    Ok(())
+}
+
+#[test]
+fn the_text_of_text_attachments_is_searchable() -> TestResult {
+    let source = tempfile::tempdir()?;
+    let mail = "Message-ID: <att1@search.example>\r\nFrom: Ann <ann@example.com>\r\nTo: Sam <sam@example.com>\r\n\
+        Subject: Trip notes\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nSee the notes.\r\n\
+        --b1\r\nContent-Type: text/plain; name=notes.txt\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n\
+        Ferry to Zanzibar leaves at nine.\r\n--b1\r\nContent-Type: application/octet-stream; name=data.bin\r\n\
+        Content-Disposition: attachment; filename=data.bin\r\n\r\nzanzibarish binary\r\n--b1--\r\n";
+    std::fs::write(source.path().join("a.eml"), mail)?;
+    let profile = Profile::bare()?;
+    assert!(
+        profile
+            .run(
+                &["import", source.path().to_str().unwrap_or_default()],
+                None
+            )?
+            .ok
+    );
+    let found = search(&profile, "zanzibar")?;
+    assert_eq!(subjects(&found), ["Trip notes"], "{found}");
+    assert_eq!(search(&profile, "filename:notes")?["total"], 1);
+    assert_eq!(
+        search(&profile, "zanzibarish")?["total"],
+        0,
+        "a binary attachment's bytes are not read as text"
+    );
     Ok(())
 }

@@ -161,8 +161,10 @@ fn vectors(bench: bool) -> Res<()> {
     let dims = 512;
     let dir = tempfile::tempdir()?;
     // ORBIT_BENCH_VECTOR_DB keeps (and reuses) the vector store between runs.
-    let path = std::env::var_os("ORBIT_BENCH_VECTOR_DB")
-        .map_or_else(|| dir.path().join("vectors.sqlite3"), std::path::PathBuf::from);
+    let path = std::env::var_os("ORBIT_BENCH_VECTOR_DB").map_or_else(
+        || dir.path().join("vectors.sqlite3"),
+        std::path::PathBuf::from,
+    );
     let reuse = path.exists();
     let store = orbit_store::Store::open(&path, orbit_store::StoreOptions::default())?;
     let mut rng = Rng(42);

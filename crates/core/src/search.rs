@@ -143,7 +143,12 @@ impl Orbit {
             })?;
             for (pending, doc) in batch.iter().zip(docs) {
                 match doc {
-                    Some(row) => w.upsert(&message_doc(row)).map_err(index_error)?,
+                    Some(row) => {
+                        let text = self.attachment_text(&row.text_attachments);
+                        let mut doc = message_doc(row);
+                        doc.attachment_text = text;
+                        w.upsert(&doc).map_err(index_error)?;
+                    }
                     None => w.remove(pending.message),
                 }
             }
@@ -448,6 +453,26 @@ fn first_words(text: &str) -> String {
     }
 }
 
+impl Orbit {
+    /// The text of a message's text attachments, for the index (one that cannot be read is
+    /// left out: the message is still indexed).
+    fn attachment_text(&self, blobs: &[String]) -> String {
+        let mut out = String::new();
+        for key in blobs {
+            match self.blob_bytes(key) {
+                Ok(bytes) => {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                    out.push('\n');
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "an attachment's text was left out of the index")
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The index document of a stored message.
 fn message_doc(row: st::DocRow) -> MessageDoc {
     let recipients: serde_json::Value = serde_json::from_str(&row.recipients).unwrap_or_default();
@@ -482,6 +507,7 @@ fn message_doc(row: st::DocRow) -> MessageDoc {
         subject: row.subject,
         body: row.body_text,
         filenames: row.filenames,
+        attachment_text: String::new(),
     }
 }
 

@@ -36,7 +36,7 @@ use tantivy::{
 use crate::query::{Filter, Node, QueryError, TextField};
 
 /// Bumped when the schema or the analysis changes: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 1;
+pub const INDEX_VERSION: u32 = 2;
 const VERSION_FILE: &str = "orbit-index-version";
 const TOKENIZER: &str = "orbit";
 const LANGUAGES: [Language; 4] = [
@@ -121,6 +121,8 @@ pub struct MessageDoc {
     pub body: String,
     /// Attachment file names.
     pub filenames: Vec<String>,
+    /// The text of attachments that are text (notes, CSV, logs…).
+    pub attachment_text: String,
 }
 
 #[derive(Clone, Copy)]
@@ -141,6 +143,7 @@ struct Fields {
     body: Field,
     body_stem: Field,
     filename: Field,
+    attachment_text: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -172,7 +175,8 @@ fn schema() -> (Schema, Fields) {
         cc: b.add_text_field("cc", text.clone()),
         body: b.add_text_field("body", text.clone()),
         body_stem: b.add_text_field("body_stem", stems),
-        filename: b.add_text_field("filename", text),
+        filename: b.add_text_field("filename", text.clone()),
+        attachment_text: b.add_text_field("attachment_text", text),
     };
     (b.build(), fields)
 }
@@ -609,6 +613,9 @@ impl Writer {
         for name in &doc.filenames {
             d.add_text(f.filename, name);
         }
+        if !doc.attachment_text.is_empty() {
+            d.add_text(f.attachment_text, &doc.attachment_text);
+        }
         self.writer.add_document(d)?;
         Ok(())
     }
@@ -735,6 +742,7 @@ fn text_fields(field: TextField, f: &Fields) -> Vec<(Field, Option<Field>, f32)>
             (f.cc, None, 0.8),
             (f.body, Some(f.body_stem), 1.0),
             (f.filename, None, 1.0),
+            (f.attachment_text, None, 0.6),
         ],
         TextField::From => vec![(f.from, None, 1.0)],
         TextField::To => vec![(f.to, None, 1.0)],

@@ -122,6 +122,8 @@ pub struct DocRow {
     pub flagged: bool,
     /// Names of its non-inline attachments.
     pub filenames: Vec<String>,
+    /// Blob keys of its attachments whose text can be read as is (`text/*`, at most 256 KiB).
+    pub text_attachments: Vec<String>,
 }
 
 /// Message `id`'s document, or `None` when the message is gone.
@@ -180,16 +182,28 @@ pub fn doc(conn: &Connection, id: i64) -> Result<Option<DocRow>, StoreError> {
     row.unread = any_place && !seen_somewhere;
     let mut files = conn
         .prepare_cached(
-            "SELECT filename FROM attachments WHERE message = ?1 AND inline = 0 AND filename <> ''
+            "SELECT filename, mime_type, size, blob FROM attachments WHERE message = ?1 AND inline = 0
              ORDER BY ordinal",
         )
         .map_err(err("Cannot read a message's attachments"))?;
-    let names = files
-        .query_map([id], |r| r.get::<_, String>(0))
+    let found = files
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
         .map_err(err("Cannot read a message's attachments"))?;
-    for name in names {
-        row.filenames
-            .push(name.map_err(err("Cannot read a message's attachments"))?);
+    for file in found {
+        let (name, mime, size, blob) = file.map_err(err("Cannot read a message's attachments"))?;
+        if !name.is_empty() {
+            row.filenames.push(name);
+        }
+        if mime.to_ascii_lowercase().starts_with("text/") && size <= 256 * 1024 {
+            row.text_attachments.push(blob);
+        }
     }
     Ok(Some(row))
 }
