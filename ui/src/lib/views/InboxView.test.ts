@@ -416,6 +416,17 @@ describe('inbox: the conversation', () => {
 });
 
 describe('inbox: sync and events', () => {
+  it('going to the inbox re-reads it, even when no event said it changed', async () => {
+    const { user, backend } = await openInbox();
+    const before = rowIds();
+    const template = backend.data.mail.messages.find((m) => m.folder_ids.includes(1))!;
+    // Stored meanwhile, announced to no one (an event sent before this view listened).
+    backend.data.mail.messages.push({ ...structuredClone(template), id: 999_001, thread_id: 999_001, subject: 'Landed unannounced', date: new Date().toISOString() });
+    expect(rowIds()).toEqual(before);
+    await user.click(screen.getByTestId('nav-inbox'));
+    await waitFor(() => expect(rowIds()).toContain(999_001));
+  });
+
   it('"mail-changed" re-queries the folders and the visible page', async () => {
     const { backend } = await openInbox();
     const folderCalls = backend.callsOf('mail_folders').length;
