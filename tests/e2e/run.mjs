@@ -557,6 +557,9 @@ try {
     if (!dark) throw new Error('prefers-color-scheme is not dark under a dark GTK theme');
     if (!(await account.getText()).includes('Connected')) throw new Error('the account did not survive the restart');
     await shot('settings-dark');
+    await browser.execute(() => document.querySelector('[data-testid="semantic-search"]')?.scrollIntoView());
+    await (await byTestId('pref-semantic')).waitForExist({ timeout: 5000 });
+    await shot('settings-semantic-dark');
     await browser.execute(() => document.getElementById('settings-mail')?.scrollIntoView());
     await (await byTestId('pref-undo-send')).waitForDisplayed({ timeout: 5000 });
     await shot('settings-sending-dark');
