@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use orbit_tests::{Profile, ServerMailbox, TestResult, message, servers};
+use orbit_tests::{Profile, ServerMailbox, TestResult, hit_subjects, message, servers};
 
 const PASSWORD: &str = "mail-secret-pw";
 
@@ -18,18 +18,9 @@ fn search(profile: &Profile, query: &str) -> Result<serde_json::Value, Box<dyn s
         .json()?)
 }
 
+/// The hits' subjects, sorted (a test names what it expects, not their rank).
 fn subjects(results: &serde_json::Value) -> Vec<String> {
-    let mut out: Vec<String> = results["hits"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|h| {
-            h["message"]["subject"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect();
+    let mut out = hit_subjects(results);
     out.sort();
     out
 }

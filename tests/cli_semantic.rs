@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use orbit_tests::{Profile, TestResult, message};
+use orbit_tests::{Profile, TestResult, hit_subjects as subjects, message};
 
 /// Words that mean the same thing here share a direction.
 const CONCEPTS: &[&[&str]] = &[
@@ -154,20 +154,6 @@ fn search(
     Ok(profile
         .run(&["--json", "search", "--mode", mode, query], None)?
         .json()?)
-}
-
-fn subjects(results: &serde_json::Value) -> Vec<String> {
-    results["hits"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|h| {
-            h["message"]["subject"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect()
 }
 
 #[test]

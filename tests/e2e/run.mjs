@@ -258,7 +258,7 @@ try {
     }, { timeout: 20000, timeoutMsg: 'the flag did not reach the server' });
   });
 
-  await step('search finds mail as the word is typed, marks it, and opens the conversation', async () => {
+  await step('search finds mail as the word is typed, marks it, and opens the conversation; so does Ctrl+K', async () => {
     await browser.execute(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
     await browser.keys(['/']);
     await (await byTestId('mail-search')).waitForDisplayed({ timeout: 5000 });
@@ -285,6 +285,30 @@ try {
     await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length === 3, {
       timeout: 10000,
       timeoutMsg: 'Esc did not go back to the inbox',
+    });
+    // Ctrl+K from anywhere: the palette finds the same mail and opens it in the inbox.
+    await browser.keys(['g', 'l']);
+    await (await byTestId('activity-list')).waitForDisplayed({ timeout: 5000 });
+    await browser.keys(['Control', 'k']);
+    await (await byTestId('palette-input')).waitForDisplayed({ timeout: 5000 });
+    await browser.keys([...'checklist']);
+    await browser.waitUntil(
+      async () => (await browser.execute(() => document.querySelector('[data-testid="palette-item"]')?.getAttribute('data-kind'))) === 'hit',
+      { timeout: 10000, timeoutMsg: 'the palette found no mail' },
+    );
+    await shot('palette');
+    await browser.keys(['Enter']);
+    const opened = await byTestId('conversation');
+    await opened.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => /checklist/i.test(await browser.execute((el) => el.textContent, opened)), {
+      timeout: 10000,
+      timeoutMsg: 'the palette did not open the conversation in the inbox',
+    });
+    await (await byTestId('search-results')).click();
+    await browser.keys(['Escape']);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="mail-row"]')).length === 3, {
+      timeout: 10000,
+      timeoutMsg: 'Esc did not go back to the inbox after the palette',
     });
   });
 
@@ -557,7 +581,7 @@ try {
     if (!dark) throw new Error('prefers-color-scheme is not dark under a dark GTK theme');
     if (!(await account.getText()).includes('Connected')) throw new Error('the account did not survive the restart');
     await shot('settings-dark');
-    await browser.execute(() => document.querySelector('[data-testid="semantic-search"]')?.scrollIntoView());
+    await browser.execute(() => document.querySelector('[data-testid="semantic-search"]')?.scrollIntoView({ block: 'center' }));
     await (await byTestId('pref-semantic')).waitForExist({ timeout: 5000 });
     await shot('settings-semantic-dark');
     await browser.execute(() => document.getElementById('settings-mail')?.scrollIntoView());

@@ -501,3 +501,19 @@ pub fn base64_lines(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// The subjects of `orbit --json search` hits, in their order.
+pub fn hit_subjects(results: &serde_json::Value) -> Vec<String> {
+    results
+        .get("hits")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            h.pointer("/message/subject")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}

@@ -298,26 +298,9 @@ fn hybrid(
     Ok(())
 }
 
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self, dims: usize) -> Vec<f32> {
-        let v: Vec<f32> = (0..dims)
-            .map(|_| (self.next() % 20_001) as f32 / 10_000.0 - 1.0)
-            .collect();
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
-        v.into_iter().map(|x| x / norm).collect()
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn vectors(bench: bool) -> Res<()> {
     use orbit_store::embeddings as em;
