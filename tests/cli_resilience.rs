@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use orbit_tests::{Profile, ServerMailbox, Servers, TestResult, message, servers};
+use orbit_tests::{
+    Profile, ServerMailbox, Servers, TestResult, add_imap_account, message, servers,
+};
 
 const PASSWORD: &str = "mail-secret-pw";
 
@@ -48,32 +50,6 @@ fn append(server: &mut ServerMailbox, user: &str, range: std::ops::Range<usize>)
     Ok(())
 }
 
-fn add_account(profile: &Profile, user: &str, port: u16) -> TestResult {
-    let port = port.to_string();
-    let run = profile.run(
-        &[
-            "account",
-            "add",
-            "--name",
-            "R",
-            "--email",
-            &format!("{user}@example.com"),
-            "--username",
-            user,
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--imap-security",
-            "none",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
-    Ok(())
-}
-
 /// Counts (messages in the inbox, distinct Message-IDs, locations, integrity_check).
 fn census(profile: &Profile) -> Result<(i64, i64, i64, String), rusqlite::Error> {
     let conn = rusqlite::Connection::open(profile.database())?;
@@ -98,7 +74,7 @@ fn killing_the_sync_at_random_points_loses_and_duplicates_nothing() -> TestResul
     let mut count = 400;
     let mut server = fill(&s, "mail9", count)?;
     let profile = Profile::new(&s)?;
-    add_account(&profile, "mail9", s.imap_port)?;
+    add_imap_account(&profile, "mail9", s.imap_port)?;
     // A fixed-seed generator, so a failure can be replayed.
     let mut seed: u64 = 0x5eed_0bb1;
     let mut next = move || {
@@ -210,7 +186,7 @@ fn a_connection_cut_mid_fetch_is_resumed_by_the_next_sync() -> TestResult {
     let _server = fill(&s, "mail10", count)?;
     let (port, cut) = start_proxy(s.imap_port, 120_000)?;
     let profile = Profile::new(&s)?;
-    add_account(&profile, "mail10", port)?;
+    add_imap_account(&profile, "mail10", port)?;
     let first = profile.run(&["--json", "sync", "--batch", "25"], None)?;
     assert!(
         cut.load(Ordering::SeqCst),
@@ -304,7 +280,7 @@ fn a_message_expunged_between_listing_and_fetching_is_skipped() -> TestResult {
         }
     })?;
     let profile = Profile::new(&s)?;
-    add_account(&profile, "mail11", port)?;
+    add_imap_account(&profile, "mail11", port)?;
     let run = profile.run(&["--json", "sync"], None)?;
     assert!(run.ok, "the sync completes: {}\n{}", run.stdout, run.stderr);
     assert!(
@@ -346,7 +322,7 @@ fn watch_mode_idles_picks_up_new_mail_and_reconnects_after_a_cut() -> TestResult
         }
     });
     let profile = Profile::new(&s)?;
-    add_account(&profile, "mail12", port)?;
+    add_imap_account(&profile, "mail12", port)?;
     let mut child = profile
         .command(&["--json", "sync", "--watch"])
         .stdout(std::process::Stdio::piped())
@@ -453,7 +429,7 @@ fn a_sync_window_fetches_only_recent_mail() -> TestResult {
         &recent,
     )?;
     let profile = Profile::new(&s)?;
-    add_account(&profile, "mail1", s.imap_port)?;
+    add_imap_account(&profile, "mail1", s.imap_port)?;
     let run = profile.run(&["--json", "sync", "--window-days", "30"], None)?;
     assert!(run.ok, "{}", run.stderr);
     let list = profile

@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use orbit_tests::{Profile, ServerMailbox, TestResult, hit_subjects, message, servers};
+use orbit_tests::{
+    Profile, ServerMailbox, TestResult, add_imap_account, hit_subjects, message, servers,
+};
 
 const PASSWORD: &str = "mail-secret-pw";
 
@@ -59,28 +61,7 @@ fn the_index_follows_what_sync_stores_changes_and_removes() -> TestResult {
         )?;
     }
     let profile = Profile::new(&s)?;
-    let port = s.imap_port.to_string();
-    let added = profile.run(
-        &[
-            "account",
-            "add",
-            "--name",
-            "S",
-            "--email",
-            "mail13@example.com",
-            "--username",
-            user,
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &port,
-            "--imap-security",
-            "none",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )?;
-    assert!(added.ok, "{}", added.stderr);
+    add_imap_account(&profile, user, s.imap_port)?;
     assert!(profile.run(&["sync"], None)?.ok);
 
     assert_eq!(subjects(&search(&profile, "budget")?), ["Budget for 2027"]);

@@ -517,3 +517,31 @@ pub fn hit_subjects(results: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// Adds `user`'s IMAP-only account on the test Dovecot at `port` (plain, loopback) to
+/// `profile`, with the test mailboxes' password; panics with the CLI's error if it fails.
+pub fn add_imap_account(profile: &Profile, user: &str, port: u16) -> TestResult {
+    let port = port.to_string();
+    let run = profile.run(
+        &[
+            "account",
+            "add",
+            "--name",
+            "R",
+            "--email",
+            &format!("{user}@example.com"),
+            "--username",
+            user,
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &port,
+            "--imap-security",
+            "none",
+            "--password-stdin",
+        ],
+        Some("mail-secret-pw"),
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    Ok(())
+}
