@@ -10,10 +10,8 @@ CREATE TABLE search_pending (
 -- Every message there is now is to be indexed.
 INSERT INTO search_pending (message) SELECT id FROM messages;
 
-CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO search_pending (message) VALUES (NEW.id)
-        ON CONFLICT (message) DO UPDATE SET version = version + 1;
-END;
+-- A new message is marked by its first location (stored in the same transaction; a message
+-- is only ever reachable through a location), so sync pays for one mark per message.
 
 CREATE TRIGGER messages_search_update AFTER UPDATE OF thread_id, subject, from_name, from_email,
     recipients, date, body_text, has_attachments ON messages BEGIN

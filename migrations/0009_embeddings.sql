@@ -19,17 +19,22 @@ CREATE TABLE chunks (
 
 CREATE INDEX chunks_message_idx ON chunks (message, ordinal);
 
-CREATE TRIGGER messages_embed_insert AFTER INSERT ON messages BEGIN
+-- Only while semantic search is on (turning it on marks every message without chunks), so
+-- sync pays nothing for it otherwise.
+CREATE TRIGGER messages_embed_insert AFTER INSERT ON messages
+    WHEN (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on' BEGIN
     INSERT INTO embed_pending (message) VALUES (NEW.id)
         ON CONFLICT (message) DO UPDATE SET version = version + 1;
 END;
 
-CREATE TRIGGER messages_embed_update AFTER UPDATE OF subject, from_name, body_text ON messages BEGIN
+CREATE TRIGGER messages_embed_update AFTER UPDATE OF subject, from_name, body_text ON messages
+    WHEN (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on' BEGIN
     INSERT INTO embed_pending (message) VALUES (NEW.id)
         ON CONFLICT (message) DO UPDATE SET version = version + 1;
 END;
 
-CREATE TRIGGER messages_embed_delete AFTER DELETE ON messages BEGIN
+CREATE TRIGGER messages_embed_delete AFTER DELETE ON messages
+    WHEN (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on' BEGIN
     INSERT INTO embed_pending (message) VALUES (OLD.id)
         ON CONFLICT (message) DO UPDATE SET version = version + 1;
 END;

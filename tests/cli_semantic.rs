@@ -329,6 +329,29 @@ fn meaning_finds_what_words_do_not_and_fuses_with_them() -> TestResult {
     assert!(profile.run(&["import", &path], None)?.ok);
     let third = profile.run(&["--json", "index", "embed"], None)?.json()?;
     assert_eq!(third["embedded_now"], 1, "{third}");
+
+    // Mail that arrives while semantic search is off is embedded once it is on again.
+    assert!(profile.run(&["settings", "embeddings", "--off"], None)?.ok);
+    std::fs::write(
+        source.path().join("m7.eml"),
+        message(
+            "m7@sem.example",
+            "Cafe <hi@cafe.example>",
+            "Table for two",
+            None,
+            "Your restaurant booking for Saturday.",
+        ),
+    )?;
+    assert!(profile.run(&["import", &path], None)?.ok);
+    let off = profile.run(&["--json", "index", "embed"], None)?.json()?;
+    assert_eq!(
+        off["embedded_now"], 0,
+        "nothing is sent while it is off: {off}"
+    );
+    assert!(profile.run(&["settings", "embeddings", "--on"], None)?.ok);
+    let back = profile.run(&["--json", "index", "embed"], None)?.json()?;
+    assert_eq!(back["embedded_now"], 1, "{back}");
+    assert!(subjects(&search(&profile, "semantic", "meal")?).contains(&"Table for two".to_owned()));
     Ok(())
 }
 

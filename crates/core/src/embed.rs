@@ -242,6 +242,11 @@ impl Orbit {
         if current.enabled {
             self.embedding_space(&current)?;
         }
+        if enabled == Some(true) {
+            // Nothing was marked while it was off.
+            self.store
+                .write(|tx| Ok::<_, Error>(em::mark_missed(tx)?))?;
+        }
         Ok(current)
     }
 

@@ -42,6 +42,25 @@ pub fn reset(conn: &Connection, old_dimensions: Option<usize>) -> Result<(), Sto
     Ok(())
 }
 
+/// Marks what changed while semantic search was off (its triggers only mark while it is on):
+/// messages without chunks, and chunks of messages that are gone.
+pub fn mark_missed(conn: &Connection) -> Result<u64, StoreError> {
+    let mut marked = 0usize;
+    for sql in [
+        "INSERT INTO embed_pending (message)
+         SELECT id FROM messages WHERE id NOT IN (SELECT message FROM chunks) AND true
+         ON CONFLICT (message) DO UPDATE SET version = version + 1",
+        "INSERT INTO embed_pending (message)
+         SELECT DISTINCT message FROM chunks WHERE message NOT IN (SELECT id FROM messages) AND true
+         ON CONFLICT (message) DO UPDATE SET version = version + 1",
+    ] {
+        marked += conn
+            .execute(sql, [])
+            .map_err(err("Cannot mark the messages for embedding"))?;
+    }
+    Ok(u64::try_from(marked).unwrap_or(0))
+}
+
 /// Up to `limit` messages waiting to be embedded, newest first.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Pending>, StoreError> {
     crate::search::queue(

@@ -88,7 +88,6 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "messages_embed_insert",
                 "messages_embed_update",
                 "messages_search_delete",
-                "messages_search_insert",
                 "messages_search_update"
             ],
             "every change a search document depends on marks it"
