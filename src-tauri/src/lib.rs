@@ -76,33 +76,34 @@ fn send_outbox(core: &Arc<Orbit>) {
 }
 
 /// Keeps the search index up with the store: whatever sync, changes or imports marked is
-/// indexed within a couple of seconds, off the async threads.
+/// indexed within a couple of seconds, off the async threads (idle, a pass is one query).
 fn keep_search_index(core: &Arc<Orbit>) {
-    let core_for_embed = Arc::clone(core);
     let core = Arc::clone(core);
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tick.tick().await;
             let core = Arc::clone(&core);
-            match tokio::task::spawn_blocking(move || core.search_catch_up()).await {
-                Ok(Ok(status)) if status.busy => {
-                    tracing::debug!("another Orbit process is indexing");
-                }
-                Ok(Ok(_)) => {}
+            match tokio::task::spawn_blocking(move || core.search_keep_up()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(left)) => tracing::debug!(left, "another Orbit process is indexing"),
                 Ok(Err(e)) => tracing::warn!(error = %e, "the search index could not catch up"),
                 Err(e) => tracing::warn!(error = %e, "the search indexer stopped"),
             }
         }
     });
-    // Semantic search (when the user turned it on): embed what waits, a few hundred messages
-    // a pass; offline or rate limited, the rest waits for the next pass.
-    let core_embed = Arc::clone(&core_for_embed);
+}
+
+/// Semantic search, when the user turned it on: embeds what waits, a few hundred messages a
+/// pass; offline or rate limited, the rest waits for the next pass. Off, a pass is one
+/// settings read.
+fn keep_embeddings(core: &Arc<Orbit>) {
+    let core = Arc::clone(core);
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
         loop {
             tick.tick().await;
-            match core_embed.embed_catch_up(400).await {
+            match core.embed_catch_up(400).await {
                 Ok(status) => {
                     if let Some(why) = status.stopped {
                         tracing::info!(pending = status.pending, %why, "embedding paused");
@@ -237,6 +238,7 @@ pub fn run() {
                 app.state::<sync::Watchers>().refresh(app.handle(), core);
                 send_outbox(core);
                 keep_search_index(core);
+                keep_embeddings(core);
             }
             let tray = tray::install(app.handle());
             app.manage(tray);

@@ -189,14 +189,20 @@ impl Orbit {
         Ok(self.store.read(|c| settings::get(c, key))?)
     }
 
-    fn provider_view(&self, provider: Provider) -> Result<ProviderView> {
-        let env_url = self.env.base_url(provider);
-        let base_url = match env_url {
+    /// The base URL in effect for `provider` (the environment's, the stored one, the default),
+    /// without asking the keyring anything.
+    pub(crate) fn provider_base_url(&self, provider: Provider) -> Result<String> {
+        Ok(match self.env.base_url(provider) {
             Some(url) => url.to_owned(),
             None => self
                 .setting(&format!("{}.base_url", provider.as_str()))?
                 .unwrap_or_else(|| provider.default_base_url().to_owned()),
-        };
+        })
+    }
+
+    fn provider_view(&self, provider: Provider) -> Result<ProviderView> {
+        let env_url = self.env.base_url(provider);
+        let base_url = self.provider_base_url(provider)?;
         let model = self
             .setting(&format!("{}.model", provider.as_str()))?
             .unwrap_or_else(|| provider.default_model().to_owned());

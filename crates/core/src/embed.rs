@@ -169,11 +169,23 @@ impl Orbit {
         Ok(self.store.read(|c| settings::get(c, key))?)
     }
 
-    /// The semantic search settings.
+    /// The semantic search settings, as shown (whether a key is set asks the keyring).
     pub fn embedding_settings(&self) -> Result<EmbeddingSettings> {
-        let provider = self.ai_settings()?.openai;
+        let mut s = self.embedding_config()?;
+        s.has_key = self.ai_settings()?.openai.has_key;
+        Ok(s)
+    }
+
+    /// Whether semantic search is on: one settings read (searches and the background pass ask
+    /// it often; the keyring is not asked).
+    pub fn embeddings_enabled(&self) -> Result<bool> {
+        Ok(self.setting_value("search.embeddings")?.as_deref() == Some("on"))
+    }
+
+    /// The settings without asking the keyring (`has_key` is false here).
+    fn embedding_config(&self) -> Result<EmbeddingSettings> {
         Ok(EmbeddingSettings {
-            enabled: self.setting_value("search.embeddings")?.as_deref() == Some("on"),
+            enabled: self.embeddings_enabled()?,
             model: self
                 .setting_value("search.embedding_model")?
                 .unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
@@ -181,8 +193,8 @@ impl Orbit {
                 .setting_value("search.embedding_dimensions")?
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(DEFAULT_DIMENSIONS),
-            base_url: provider.base_url,
-            has_key: provider.has_key,
+            base_url: self.provider_base_url(Provider::Openai)?,
+            has_key: false,
         })
     }
 
@@ -287,14 +299,14 @@ impl Orbit {
 
     /// Where the embedding stands, without embedding anything.
     pub fn embed_status(&self) -> Result<EmbedStatus> {
-        let s = self.embedding_settings()?;
+        let enabled = self.embeddings_enabled()?;
         let (chunks, pending) = self
             .store
             .read(|c| -> Result<(u64, u64)> { Ok((em::chunk_count(c)?, em::pending_count(c)?)) })?;
         Ok(EmbedStatus {
-            enabled: s.enabled,
+            enabled,
             chunks,
-            pending: if s.enabled { pending } else { 0 },
+            pending: if enabled { pending } else { 0 },
             embedded_now: 0,
             stopped: None,
         })
@@ -304,11 +316,19 @@ impl Orbit {
     /// A 429 waits its Retry-After (up to 30 s, three times); a network failure or a refusal
     /// stops the pass and says why (`stopped`) — the rest waits for the next one.
     pub async fn embed_catch_up(&self, max_messages: usize) -> Result<EmbedStatus> {
-        let s = self.embedding_settings()?;
-        if !s.enabled {
+        if !self.embeddings_enabled()? {
             return self.embed_status();
         }
+        let s = self.embedding_config()?;
         self.embedding_space(&s)?;
+        // Nothing waiting (the usual case for the background pass): no client, no keyring.
+        if self
+            .store
+            .read(|c| Ok::<_, Error>(em::pending(c, 1)?))?
+            .is_empty()
+        {
+            return self.embed_status();
+        }
         let client = self.embedding_client(&s)?;
         let mut embedded_now = 0u64;
         let mut stopped = None;
@@ -386,7 +406,7 @@ impl Orbit {
         text: &str,
         limit: usize,
     ) -> Result<Vec<(i64, f32, String)>> {
-        let s = self.embedding_settings()?;
+        let s = self.embedding_config()?;
         if !s.enabled {
             return Err(Error::invalid(
                 "Semantic search is off: turn it on with `orbit settings embeddings --on` \

@@ -200,15 +200,27 @@ impl Orbit {
     pub fn search(&self, query: &str, options: SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
         let (node, now) = self.parse_query(query, options)?;
-        let pending = self.search_fresh()?;
+        self.search_words(query, &node, now, options, started)
+    }
+
+    /// Full-text search of a parsed query.
+    fn search_words(
+        &self,
+        query: &str,
+        node: &orbit_search::Node,
+        now: i64,
+        options: SearchOptions,
+        started: Instant,
+    ) -> Result<SearchResults> {
+        let pending = self.search_keep_up()?;
         let index = self.search_index()?;
         let folders = self.folder_resolver();
         let found = index
-            .search(&node, &folders, options.limit.clamp(1, 500), now)
+            .search(node, &folders, options.limit.clamp(1, 500), now)
             .map_err(index_error)?;
         let mut results = self.results(
             query,
-            &node,
+            node,
             &index,
             found.hits,
             found.total,
@@ -235,7 +247,7 @@ impl Orbit {
         let text = node.free_text();
         let mode = match mode {
             SearchMode::Auto if text.trim().is_empty() => SearchMode::Text,
-            SearchMode::Auto if self.embedding_settings()?.enabled => SearchMode::Hybrid,
+            SearchMode::Auto if self.embeddings_enabled()? => SearchMode::Hybrid,
             SearchMode::Auto => SearchMode::Text,
             SearchMode::Semantic | SearchMode::Hybrid if text.trim().is_empty() => {
                 if mode == SearchMode::Semantic {
@@ -248,11 +260,11 @@ impl Orbit {
             other => other,
         };
         if mode == SearchMode::Text {
-            let mut results = self.search(query, options)?;
+            let mut results = self.search_words(query, &node, now, options, started)?;
             results.mode = SearchMode::Text;
             return Ok(results);
         }
-        let pending = self.search_fresh()?;
+        let pending = self.search_keep_up()?;
         let index = self.search_index()?;
         let folders = self.folder_resolver();
         let limit = options.limit.clamp(1, 500);
@@ -303,8 +315,9 @@ impl Orbit {
     }
 
     /// Catches the index up when anything waits (one cheap query when nothing does); returns
-    /// how many messages are still not indexed (another process holds the writer).
-    fn search_fresh(&self) -> Result<u64> {
+    /// how many messages are still not indexed (another process holds the writer). What a
+    /// search runs first, and what the app runs every couple of seconds.
+    pub fn search_keep_up(&self) -> Result<u64> {
         self.search_index()?;
         if !self.store.read(|c| Ok::<_, Error>(st::any_pending(c)?))? {
             return Ok(0);
