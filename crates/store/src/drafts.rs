@@ -90,22 +90,32 @@ pub fn insert(
         "INSERT INTO drafts (message_id, account_id, kind, reply_to_message, to_addrs, cc_addrs,
              bcc_addrs, subject, body, attachments, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
-            message_id,
-            f.account_id,
-            f.kind,
-            f.reply_to_message,
-            f.to,
-            f.cc,
-            f.bcc,
-            f.subject,
-            f.body,
-            f.attachments,
-            now
-        ],
+        &with_fields(&message_id, f, &now)[..],
     )
     .map_err(err("Cannot save a draft"))?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The parameters `insert` and `update` share: `?1` the key (Message-ID or id), `?2`–`?10`
+/// the fields, `?11` now.
+fn with_fields<'a>(
+    key: &'a dyn rusqlite::ToSql,
+    f: &'a DraftFields,
+    now: &'a dyn rusqlite::ToSql,
+) -> [&'a dyn rusqlite::ToSql; 11] {
+    [
+        key,
+        &f.account_id,
+        &f.kind,
+        &f.reply_to_message,
+        &f.to,
+        &f.cc,
+        &f.bcc,
+        &f.subject,
+        &f.body,
+        &f.attachments,
+        now,
+    ]
 }
 
 /// Saves new fields; false when there is no such draft.
@@ -116,19 +126,7 @@ pub fn update(conn: &Connection, id: i64, f: &DraftFields, now: &str) -> Result<
                  cc_addrs = ?6, bcc_addrs = ?7, subject = ?8, body = ?9, attachments = ?10,
                  version = version + 1, updated_at = ?11
              WHERE id = ?1",
-            params![
-                id,
-                f.account_id,
-                f.kind,
-                f.reply_to_message,
-                f.to,
-                f.cc,
-                f.bcc,
-                f.subject,
-                f.body,
-                f.attachments,
-                now
-            ],
+            &with_fields(&id, f, &now)[..],
         )
         .map_err(err("Cannot save a draft"))?;
     Ok(changed == 1)
