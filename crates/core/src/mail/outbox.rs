@@ -15,16 +15,9 @@ use crate::{Error, Event, Orbit, Result};
 /// Tries before a message that keeps failing for transient reasons is given up.
 const MAX_ATTEMPTS: i64 = 8;
 
-/// A file to attach.
-#[derive(Debug, Clone)]
-pub struct ComposeFile {
-    /// Name shown to the recipient.
-    pub filename: String,
-    /// `type/subtype` (guessed from the name when empty).
-    pub mime_type: String,
-    /// Content.
-    pub data: Vec<u8>,
-}
+/// A file to attach (the SMTP adapter's own type: the core passes files through; an empty
+/// `mime_type` is guessed from the name when the message is built).
+pub use orbit_smtp::compose::OutgoingFile as ComposeFile;
 
 /// A message the user wrote.
 #[derive(Debug, Clone, Default)]
@@ -221,7 +214,7 @@ impl Orbit {
             files: compose
                 .files
                 .iter()
-                .map(|f| orbit_smtp::compose::OutgoingFile {
+                .map(|f| ComposeFile {
                     filename: f.filename.clone(),
                     mime_type: if f.mime_type.is_empty() {
                         guess_mime(&f.filename).to_owned()
