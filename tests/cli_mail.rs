@@ -6,7 +6,9 @@
 // these JSON checks want.
 #![allow(clippy::indexing_slicing)]
 
-use orbit_tests::{Profile, ServerMailbox, Servers, TestResult, message, servers};
+use orbit_tests::{
+    Profile, ServerMailbox, Servers, TestResult, add_imap_account, message, servers,
+};
 use serde_json::Value;
 
 const PASSWORD: &str = "mail-secret-pw";
@@ -23,29 +25,7 @@ fn setup_at(
     let mut server = ServerMailbox::login_at(port, user, PASSWORD)?;
     server.wipe()?;
     let profile = Profile::new(s)?;
-    let imap = port.to_string();
-    let run = profile.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Mail",
-            "--email",
-            &format!("{user}@example.com"),
-            "--username",
-            user,
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &imap,
-            "--imap-security",
-            "none",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
+    add_imap_account(&profile, user, port)?;
     Ok((profile, server))
 }
 
