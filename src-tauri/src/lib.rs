@@ -252,6 +252,7 @@ pub fn run() {
                     .state::<tray::TrayStatus>()
                     .close_to_tray
             {
+                tracing::info!("window close requested; hiding to the tray");
                 api.prevent_close();
                 if let Err(e) = window.hide() {
                     tracing::warn!(error = %e, "could not hide the window");

@@ -552,8 +552,23 @@ try {
   });
 
   await step('closing the window hides it to the tray and Open Orbit brings it back', async () => {
+    const hidden = async (ms) => {
+      try {
+        await browser.waitUntil(async () => xwin('state', 'Orbit') === 'hidden', { timeout: ms, interval: 200 });
+        return true;
+      } catch {
+        return false;
+      }
+    };
     xwin('close', 'Orbit');
-    await browser.waitUntil(async () => xwin('state', 'Orbit') === 'hidden', { timeout: 5000, timeoutMsg: 'the window did not hide' });
+    // Without a window manager a close request can be lost (it once was, on a loaded CI
+    // machine); a person clicks again. The app's log says whether it saw either click.
+    if (!(await hidden(4000))) {
+      console.log('WARN the first close request went unanswered; sending it again');
+      xwin('close', 'Orbit');
+      if (!(await hidden(6000))) throw new Error('the window did not hide');
+    }
+    if (!appRunning()) throw new Error('closing the window quit the app although a tray host is there');
     tray('click', 'Open Orbit');
     await browser.waitUntil(async () => xwin('state', 'Orbit') === 'shown', { timeout: 5000, timeoutMsg: 'Open Orbit did not show the window' });
   });

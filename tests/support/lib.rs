@@ -9,6 +9,8 @@
 // these JSON checks want.
 #![allow(clippy::indexing_slicing)]
 
+pub mod model;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -486,7 +486,7 @@ impl Client {
         };
         loop {
             let chunk = response.chunk().await.map_err(|e| Failure {
-                error: transport(&e).error,
+                error: LlmError::Stream(format!("the connection dropped: {}", error_chain(&e))),
                 retry: Some(None),
             })?;
             let Some(chunk) = chunk else { break };
