@@ -29,6 +29,12 @@ pub enum ErrorCode {
     DatabaseCorrupt,
     /// A network operation failed.
     Network,
+    /// The assistant's provider has no API key.
+    NoApiKey,
+    /// The assistant's budget or rate limit is reached.
+    BudgetReached,
+    /// The model provider refused or failed the request.
+    Model,
     /// A bug or an unexpected failure.
     Internal,
 }
@@ -46,6 +52,9 @@ impl ErrorCode {
             ErrorCode::DatabaseNewer => "database_newer",
             ErrorCode::DatabaseCorrupt => "database_corrupt",
             ErrorCode::Network => "network",
+            ErrorCode::NoApiKey => "no_api_key",
+            ErrorCode::BudgetReached => "budget_reached",
+            ErrorCode::Model => "model",
             ErrorCode::Internal => "internal",
         }
     }

@@ -10,6 +10,7 @@
 mod accounts;
 mod activity;
 mod ai;
+pub mod assistant;
 mod clock;
 mod connection;
 pub mod embed;

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod assistant;
 mod blobs;
 pub mod drafts;
 pub mod embeddings;

@@ -230,6 +230,11 @@ impl Orbit {
 
     /// Saves a draft (creates it when `input.id` is `None`) in one transaction.
     pub fn draft_save(&self, input: &DraftInput) -> Result<Draft> {
+        self.draft_save_by(input, Actor::User)
+    }
+
+    /// [`Orbit::draft_save`] on behalf of `actor` (the assistant writes drafts too).
+    pub(crate) fn draft_save_by(&self, input: &DraftInput, actor: Actor) -> Result<Draft> {
         let account = self.account_row(AccountId(input.account_id))?;
         let fields = self.draft_fields(input)?;
         let now = self.now_stamp();
@@ -254,7 +259,7 @@ impl Orbit {
                     let activity = self.record(
                         tx,
                         &Record {
-                            actor: Actor::User,
+                            actor,
                             action: "mail.draft_created",
                             target: format!("draft:{id}"),
                             summary: format!(

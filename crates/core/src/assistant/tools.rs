@@ -1,0 +1,584 @@
+//! The assistant's tools: a registry of what the model may call, each with a risk class.
+//! Reading tools run at once; `draft_reply` writes only Orbit's own drafts (reversible, logged);
+//! every tool that acts outside Orbit (send, archive, move, flag, delete) only records a
+//! proposal that runs when the user confirms it. Later capabilities add their tools here.
+//!
+//! Everything written by other people (subjects, senders, bodies, snippets, attachment names)
+//! reaches the model inside an [`untrusted`] envelope with its provenance.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::guard::{self, Redactor, untrusted};
+use crate::activity::{Actor, Record};
+use crate::embed::SearchMode;
+use crate::mail::DraftInput;
+use crate::search::SearchOptions;
+use crate::{Error, Event, Orbit, Result};
+
+/// How far a tool reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Risk {
+    /// Reads the user's data.
+    Read,
+    /// Writes Orbit's own drafts: runs at once, logged, reversible.
+    Draft,
+    /// Acts outside Orbit: only proposed; runs after the user confirms.
+    Proposal,
+}
+
+/// A tool on offer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ToolDef {
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) risk: Risk,
+    pub(crate) schema: fn() -> Value,
+}
+
+fn ids_schema(extra: Value) -> Value {
+    let mut props = json!({
+        "messages": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 200,
+                     "description": "Message ids, as cited: [m:42] is 42"}
+    });
+    if let (Some(p), Some(e)) = (props.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            p.insert(k.clone(), v.clone());
+        }
+    }
+    let mut required = vec!["messages".to_owned()];
+    required.extend(
+        extra
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.clone()),
+    );
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+/// Every tool, in the order offered.
+pub(crate) const TOOLS: &[ToolDef] = &[
+    ToolDef {
+        name: "search_mail",
+        description: "Search the user's mail (full text, and by meaning when semantic search is on). Supports from:, to:, subject:, in:folder, has:attachment, is:unread, is:flagged, before:/after:YYYY-MM-DD and \"phrases\". Returns message ids with date, sender, subject and a snippet.",
+        risk: Risk::Read,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "query": {"type": "string", "description": "The search query"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 25, "description": "Conversations to return (default 10)"}
+        }, "required": ["query"]})
+        },
+    },
+    ToolDef {
+        name: "read_thread",
+        description: "Read the whole conversation a message belongs to: every message's sender, recipients, date, subject, text and attachment names.",
+        risk: Risk::Read,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "message": {"type": "integer", "description": "A message id of the conversation"}
+        }, "required": ["message"]})
+        },
+    },
+    ToolDef {
+        name: "list_folders",
+        description: "List the mail folders of every account with their unread and total counts.",
+        risk: Risk::Read,
+        schema: || json!({"type": "object", "properties": {}}),
+    },
+    ToolDef {
+        name: "draft_reply",
+        description: "Write a reply to a message as a draft in Orbit (nothing is sent; the user reviews drafts). The original is quoted below your text automatically.",
+        risk: Risk::Draft,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "message": {"type": "integer", "description": "The message to answer"},
+            "body": {"type": "string", "description": "The reply's text, without the quoted original"},
+            "reply_all": {"type": "boolean", "description": "Answer everyone (default false)"}
+        }, "required": ["message", "body"]})
+        },
+    },
+    ToolDef {
+        name: "send_email",
+        description: "Propose sending a new message or a reply. It is not sent: the user sees the proposal with its recipients and text and decides.",
+        risk: Risk::Proposal,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "to": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "cc": {"type": "array", "items": {"type": "string"}},
+            "subject": {"type": "string"},
+            "body": {"type": "string"},
+            "reply_to_message": {"type": "integer", "description": "The message answered, if a reply"}
+        }, "required": ["to", "subject", "body"]})
+        },
+    },
+    ToolDef {
+        name: "send_draft",
+        description: "Propose sending one of Orbit's drafts as it is. The user decides.",
+        risk: Risk::Proposal,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "draft": {"type": "integer", "description": "The draft id"}
+        }, "required": ["draft"]})
+        },
+    },
+    ToolDef {
+        name: "archive",
+        description: "Propose archiving messages. The user decides.",
+        risk: Risk::Proposal,
+        schema: || ids_schema(json!({})),
+    },
+    ToolDef {
+        name: "move",
+        description: "Propose moving messages to a folder of their account. The user decides.",
+        risk: Risk::Proposal,
+        schema: || {
+            ids_schema(
+                json!({"folder": {"type": "string", "description": "Folder name or role (inbox, archive, trash…)"}}),
+            )
+        },
+    },
+    ToolDef {
+        name: "flag",
+        description: "Propose flagging (starring) or unflagging messages. The user decides.",
+        risk: Risk::Proposal,
+        schema: || ids_schema(json!({"flagged": {"type": "boolean"}})),
+    },
+    ToolDef {
+        name: "delete",
+        description: "Propose deleting messages (they go to the trash). The user decides.",
+        risk: Risk::Proposal,
+        schema: || ids_schema(json!({})),
+    },
+];
+
+/// The tool called `name`.
+pub(crate) fn tool(name: &str) -> Option<&'static ToolDef> {
+    TOOLS.iter().find(|t| t.name == name)
+}
+
+/// What a turn knows while tools run.
+#[derive(Debug, Default)]
+pub(crate) struct TurnContext {
+    pub(crate) session_id: i64,
+    /// The envelope boundary of this turn.
+    pub(crate) nonce: String,
+    /// Masks personal data when redaction is on.
+    pub(crate) redactor: Option<Redactor>,
+    /// Addresses the user wrote in this session.
+    pub(crate) requested: HashSet<String>,
+    /// Addresses the user has sent mail to, and their own.
+    pub(crate) known: HashSet<String>,
+    /// Senders whose words the model has read in this turn.
+    pub(crate) read_from: Vec<String>,
+    /// Messages the tools showed the model (the ones it may cite).
+    pub(crate) shown: HashSet<i64>,
+    /// Proposals made in this turn.
+    pub(crate) proposals: Vec<i64>,
+}
+
+impl TurnContext {
+    fn data(&mut self, source: &str, text: &str) -> String {
+        let text = match &mut self.redactor {
+            Some(r) => r.mask(text),
+            None => text.to_owned(),
+        };
+        untrusted(&self.nonce, source, &text)
+    }
+
+    fn note_sender(&mut self, from: &str) {
+        let a = guard::bare_address(from);
+        if !a.is_empty() && !self.known.contains(&a) && !self.read_from.contains(&a) {
+            self.read_from.push(a);
+        }
+    }
+}
+
+/// What a tool call produced.
+#[derive(Debug, Clone)]
+pub(crate) struct ToolOutcome {
+    /// The text sent back to the model.
+    pub(crate) content: String,
+    /// Whether it failed.
+    pub(crate) is_error: bool,
+    /// A one-line account for the activity log and the UI.
+    pub(crate) summary: String,
+    /// The proposal it recorded, if any.
+    pub(crate) proposal: Option<i64>,
+}
+
+fn int(input: &Value, key: &str) -> Result<i64> {
+    input
+        .get(key)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| Error::invalid(format!("`{key}` must be a whole number")))
+}
+
+fn text(input: &Value, key: &str) -> Result<String> {
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::invalid(format!("`{key}` must be text")))
+}
+
+fn strings(input: &Value, key: &str) -> Vec<String> {
+    input
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(|s| s.trim().to_owned()))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn ids(input: &Value) -> Result<Vec<i64>> {
+    let ids: Vec<i64> = input
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .collect();
+    if ids.is_empty() {
+        return Err(Error::invalid("`messages` must list message ids"));
+    }
+    Ok(ids)
+}
+
+const MAX_MESSAGE_CHARS: usize = 6_000;
+const MAX_THREAD_CHARS: usize = 24_000;
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push_str("\n[… cut]");
+    out
+}
+
+impl Orbit {
+    /// Runs one tool call. Errors of the call itself (bad input, unknown message) go back to
+    /// the model as an error result, not as a failure of the turn.
+    pub(crate) async fn run_tool(
+        &self,
+        ctx: &mut TurnContext,
+        name: &str,
+        input: &Value,
+    ) -> ToolOutcome {
+        let input = match &ctx.redactor {
+            Some(r) => r.unmask_json(input),
+            None => input.clone(),
+        };
+        let result = match name {
+            "search_mail" => self.tool_search(ctx, &input).await,
+            "read_thread" => self.tool_read_thread(ctx, &input),
+            "list_folders" => self.tool_list_folders(),
+            "draft_reply" => self.tool_draft_reply(ctx, &input),
+            _ if tool(name).is_some_and(|t| t.risk == Risk::Proposal) => {
+                self.propose(ctx, name, &input)
+            }
+            _ => Err(Error::invalid(format!("There is no tool called {name}"))),
+        };
+        match result {
+            Ok(outcome) => outcome,
+            Err(e) => ToolOutcome {
+                content: e.message().to_owned(),
+                is_error: true,
+                summary: format!("{name} failed: {}", e.message()),
+                proposal: None,
+            },
+        }
+    }
+
+    async fn tool_search(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let query = text(input, "query")?;
+        let limit = input
+            .get("limit")
+            .and_then(Value::as_u64)
+            .map_or(10, |l| usize::try_from(l.clamp(1, 25)).unwrap_or(10));
+        let results = self
+            .search_with(
+                &query,
+                SearchOptions {
+                    limit,
+                    as_you_type: false,
+                },
+                SearchMode::Auto,
+            )
+            .await?;
+        let mut listing = String::new();
+        for hit in &results.hits {
+            let m = &hit.message;
+            ctx.shown.insert(m.id);
+            ctx.note_sender(&m.from);
+            let _ = writeln!(
+                listing,
+                "[m:{}] date: {} | from: {} | subject: {}\n  {}",
+                m.id,
+                m.date,
+                m.from,
+                m.subject,
+                hit.snippet.replace('\n', " ")
+            );
+        }
+        let content = if results.hits.is_empty() {
+            format!("No mail matches {query:?}.")
+        } else {
+            format!(
+                "{} conversations match {query:?}; the best {}:\n{}",
+                results.total,
+                results.hits.len(),
+                ctx.data("mail search results", &listing)
+            )
+        };
+        Ok(ToolOutcome {
+            content,
+            is_error: false,
+            summary: format!("Searched mail for “{query}”: {} found", results.total),
+            proposal: None,
+        })
+    }
+
+    fn tool_read_thread(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let id = int(input, "message")?;
+        let message = self.mail_show(id)?;
+        let thread = self.mail_thread(message.thread_id)?;
+        let mut out = String::new();
+        let mut budget = MAX_THREAD_CHARS;
+        // Newest last; when the thread is long, its newest messages are kept whole.
+        let mut parts = Vec::new();
+        for m in thread.iter().rev() {
+            ctx.shown.insert(m.id);
+            ctx.note_sender(&m.from);
+            let body = clip(&m.text, MAX_MESSAGE_CHARS.min(budget.max(500)));
+            budget = budget.saturating_sub(body.chars().count());
+            let attachments: Vec<&str> =
+                m.attachments.iter().map(|a| a.filename.as_str()).collect();
+            let people = |key: &str| -> String {
+                m.recipients
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.get("email").and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut part = format!(
+                "[m:{}] date: {} | from: {} | to: {}",
+                m.id,
+                m.date,
+                m.from,
+                people("to")
+            );
+            let cc = people("cc");
+            if !cc.is_empty() {
+                let _ = write!(part, " | cc: {cc}");
+            }
+            let _ = write!(part, "\nsubject: {}", m.subject);
+            if !attachments.is_empty() {
+                let _ = write!(part, "\nattachments: {}", attachments.join(", "));
+            }
+            let _ = write!(part, "\n\n{body}\n");
+            parts.push(part);
+        }
+        parts.reverse();
+        for p in parts {
+            out.push_str(&p);
+            out.push_str("\n---\n");
+        }
+        let content = format!(
+            "The conversation “{}” ({} messages, oldest first):\n{}",
+            message.subject,
+            thread.len(),
+            ctx.data(&format!("mail thread of m:{id}"), &out)
+        );
+        Ok(ToolOutcome {
+            content,
+            is_error: false,
+            summary: format!("Read the conversation “{}”", message.subject),
+            proposal: None,
+        })
+    }
+
+    fn tool_list_folders(&self) -> Result<ToolOutcome> {
+        let folders = self.mail_folders(None)?;
+        let accounts = self.account_list()?;
+        let mut out = String::new();
+        for f in &folders {
+            let account = accounts
+                .iter()
+                .find(|a| a.id.0 == f.account_id)
+                .map_or("", |a| a.email.as_str());
+            let _ = writeln!(
+                out,
+                "{} ({}){}: {} unread of {}",
+                f.name,
+                account,
+                f.role
+                    .as_deref()
+                    .map(|r| format!(" role {r}"))
+                    .unwrap_or_default(),
+                f.unread,
+                f.total
+            );
+        }
+        Ok(ToolOutcome {
+            content: if out.is_empty() {
+                "There are no mail folders yet.".into()
+            } else {
+                out
+            },
+            is_error: false,
+            summary: format!("Listed {} folders", folders.len()),
+            proposal: None,
+        })
+    }
+
+    fn tool_draft_reply(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let id = int(input, "message")?;
+        let body = text(input, "body")?;
+        let kind = if input.get("reply_all").and_then(Value::as_bool) == Some(true) {
+            "reply_all"
+        } else {
+            "reply"
+        };
+        let message = self.mail_show(id)?;
+        let template = self.mail_compose_template(message.account_id, kind, id)?;
+        let draft = self.draft_save_by(
+            &DraftInput {
+                body: format!("{}\n{}", body.trim_end(), template.body),
+                ..template
+            },
+            Actor::Agent,
+        )?;
+        let _ = ctx;
+        Ok(ToolOutcome {
+            content: format!(
+                "Draft d:{} created in Orbit's drafts, to {}, subject “{}”. It is not sent; the user can review, edit or send it.",
+                draft.id,
+                draft.to.join(", "),
+                draft.subject
+            ),
+            is_error: false,
+            summary: format!("Drafted a reply to “{}”", message.subject),
+            proposal: None,
+        })
+    }
+
+    /// Records a proposal for a side-effecting tool: what would run, for whom, and why the
+    /// user should look twice. Nothing runs here.
+    fn propose(&self, ctx: &mut TurnContext, name: &str, input: &Value) -> Result<ToolOutcome> {
+        let mut warnings = Vec::new();
+        let summary = match name {
+            "send_email" => {
+                let to = strings(input, "to");
+                let cc = strings(input, "cc");
+                if to.is_empty() {
+                    return Err(Error::invalid("`to` must name at least one recipient"));
+                }
+                let subject = text(input, "subject")?;
+                text(input, "body")?;
+                if let Some(parent) = input.get("reply_to_message").and_then(Value::as_i64) {
+                    self.mail_show(parent)?;
+                }
+                let all: Vec<String> = to.iter().chain(&cc).cloned().collect();
+                warnings.extend(guard::recipient_warnings(&all, &ctx.requested, &ctx.known));
+                format!("Send “{subject}” to {}", all.join(", "))
+            }
+            "send_draft" => {
+                let id = int(input, "draft")?;
+                let d = self.draft_get(id)?;
+                let all: Vec<String> = d.to.iter().chain(&d.cc).chain(&d.bcc).cloned().collect();
+                if all.is_empty() {
+                    return Err(Error::invalid(format!("Draft {id} has no recipients")));
+                }
+                warnings.extend(guard::recipient_warnings(&all, &ctx.requested, &ctx.known));
+                format!("Send the draft “{}” to {}", d.subject, all.join(", "))
+            }
+            "archive" | "delete" | "flag" | "move" => {
+                let ids = ids(input)?;
+                let mut subjects = Vec::new();
+                for id in &ids {
+                    subjects.push(self.mail_show(*id)?.subject);
+                }
+                let what = if ids.len() == 1 {
+                    format!("“{}”", subjects.first().map_or("", String::as_str))
+                } else {
+                    format!("{} messages", ids.len())
+                };
+                if ids.len() > 20 {
+                    warnings.push(format!("This touches {} messages at once", ids.len()));
+                }
+                match name {
+                    "archive" => format!("Archive {what}"),
+                    "delete" => format!("Delete {what} (to the trash)"),
+                    "flag" => {
+                        let on = input
+                            .get("flagged")
+                            .and_then(Value::as_bool)
+                            .ok_or_else(|| Error::invalid("`flagged` must be true or false"))?;
+                        format!("{} {what}", if on { "Flag" } else { "Unflag" })
+                    }
+                    _ => {
+                        let folder = text(input, "folder")?;
+                        format!("Move {what} to {folder}")
+                    }
+                }
+            }
+            other => return Err(Error::invalid(format!("There is no tool called {other}"))),
+        };
+        if !ctx.read_from.is_empty() {
+            warnings.push(format!(
+                "Proposed after reading mail from {}: mail can contain instructions meant for the assistant, so check this is what you asked for",
+                ctx.read_from.join(", ")
+            ));
+        }
+        let now = self.now_stamp();
+        let input_json = input.to_string();
+        let warnings_json = json!(warnings).to_string();
+        let session = ctx.session_id;
+        let (id, activity) = self.store.write(|tx| -> Result<(i64, i64)> {
+            let id = orbit_store::assistant::proposal_insert(
+                tx,
+                Some(session),
+                name,
+                &input_json,
+                &summary,
+                &warnings_json,
+                &now,
+            )?;
+            let activity = self.record(
+                tx,
+                &Record {
+                    actor: Actor::Agent,
+                    action: "assistant.proposed",
+                    target: format!("proposal:{id}"),
+                    summary: format!("Proposed: {summary}"),
+                    details: json!({ "tool": name, "input": input, "warnings": warnings, "session": session }),
+                },
+            )?;
+            Ok((id, activity))
+        })?;
+        self.emit(Event::ActivityAdded { id: activity });
+        ctx.proposals.push(id);
+        let flagged = if warnings.is_empty() {
+            String::new()
+        } else {
+            format!(" It carries {} warning(s) for the user.", warnings.len())
+        };
+        Ok(ToolOutcome {
+            content: format!(
+                "Proposal p:{id} recorded: {summary}. Nothing has happened yet: it runs only if the user confirms it.{flagged}"
+            ),
+            is_error: false,
+            summary: format!("Proposed: {summary}"),
+            proposal: Some(id),
+        })
+    }
+}
