@@ -4,6 +4,8 @@
 //!
 //! Passwords and API keys are read from a prompt or from standard input, never from argv.
 
+mod assistant;
+
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +67,14 @@ enum Command {
     /// The search index: how far it is, or build it again from the stored mail.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Ask the assistant; it answers from your mail with sources, and asks before any action.
+    Ask(assistant::AskArgs),
+    /// Chat sessions with the assistant: list, show (and what it saw), rename, delete.
+    #[command(subcommand)]
+    Chat(assistant::ChatCommand),
+    /// What the assistant proposed to do: list, confirm, reject.
+    #[command(subcommand)]
+    Proposals(assistant::ProposalsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -529,6 +539,8 @@ enum SettingsCommand {
         #[arg(long)]
         dimensions: Option<usize>,
     },
+    /// The assistant: its provider, redaction, budgets and rate limit, and what it spent.
+    Assistant(assistant::AssistantSettingsArgs),
 }
 
 fn main() -> ExitCode {
@@ -603,6 +615,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Drafts(command) => drafts(&orbit, command, json),
         Command::Search(args) => search(&orbit, &args, json),
         Command::Index(command) => index(&orbit, &command, json),
+        Command::Ask(args) => assistant::ask(&orbit, &args, json),
+        Command::Chat(command) => assistant::chat(&orbit, &command, json),
+        Command::Proposals(command) => assistant::proposals(&orbit, &command, json),
         Command::Import(args) => {
             let report = match &args.path {
                 Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,
@@ -1635,6 +1650,9 @@ fn print_report(report: &ConnectionReport) {
 }
 
 fn settings(orbit: &Orbit, command: SettingsCommand, json: bool) -> anyhow::Result<ExitCode> {
+    if let SettingsCommand::Assistant(args) = &command {
+        return assistant::settings(orbit, args, json);
+    }
     if let SettingsCommand::Embeddings {
         on,
         off,
@@ -1669,7 +1687,9 @@ fn settings(orbit: &Orbit, command: SettingsCommand, json: bool) -> anyhow::Resu
         return Ok(ExitCode::SUCCESS);
     }
     let shown = match command {
-        SettingsCommand::Embeddings { .. } => orbit.ai_settings()?,
+        SettingsCommand::Embeddings { .. } | SettingsCommand::Assistant(_) => {
+            orbit.ai_settings()?
+        }
         SettingsCommand::Show => orbit.ai_settings()?,
         SettingsCommand::Provider {
             provider,

@@ -610,7 +610,13 @@ impl Orbit {
             Provider::Anthropic => ai.anthropic,
             Provider::Openai => ai.openai,
         };
-        let key = self.api_key(provider)?;
+        // A local model server needs no key, and works without a keyring.
+        let local = provider == Provider::Openai && view.base_url.starts_with("http://");
+        let key = match self.api_key(provider) {
+            Ok(key) => key,
+            Err(_) if local => None,
+            Err(e) => return Err(e),
+        };
         Client::new(Config {
             wire: match provider {
                 Provider::Anthropic => Wire::Anthropic,
