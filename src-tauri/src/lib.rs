@@ -182,6 +182,7 @@ pub fn run() {
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(navigation_guard())
         .manage(AppState::new(core.clone()))
         .invoke_handler(tauri::generate_handler![
@@ -229,9 +230,23 @@ pub fn run() {
             commands::search::embedding_settings,
             commands::search::embedding_update,
             commands::search::embed_status,
+            commands::assistant::assistant_ask,
+            commands::assistant::assistant_stop,
+            commands::assistant::assistant_painted,
+            commands::assistant::assistant_settings,
+            commands::assistant::assistant_update,
+            commands::assistant::chat_sessions,
+            commands::assistant::chat_session,
+            commands::assistant::chat_requests,
+            commands::assistant::chat_rename,
+            commands::assistant::chat_delete,
+            commands::assistant::proposals,
+            commands::assistant::proposal_reject,
+            commands::assistant::proposal_confirm,
         ])
         .setup(move |app| {
             app.manage(sync::Watchers::default());
+            app.manage(commands::assistant::Running::default());
             app.manage(sync::NewMailNotifier::default());
             if let Ok(core) = &core {
                 forward_events(app.handle(), core);

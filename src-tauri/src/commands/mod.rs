@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod app;
+pub mod assistant;
 pub mod mail;
 pub mod search;
 pub mod settings;

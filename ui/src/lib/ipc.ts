@@ -1,6 +1,6 @@
 // The one module that talks to the Rust side. Every command is a typed camelCase twin of its
 // Rust name; every rejection becomes an OrbitError with a machine-readable `code`.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   Account,
@@ -32,6 +32,15 @@ import type {
   EmbeddingSettings,
   EmbedStatus,
   MailPrefs,
+  AskInput,
+  AskOutcome,
+  AssistantEvent,
+  AssistantSettings,
+  AssistantUpdate,
+  ProposalView,
+  RequestView,
+  SessionDetail,
+  SessionView,
 } from './types';
 import { EVENTS } from './types';
 
@@ -284,6 +293,68 @@ export async function mailDelete(ids: number[]): Promise<void> {
 
 export async function mailMove(ids: number[], folderId: number): Promise<void> {
   await call<null>('mail_move', { ids, folderId });
+}
+
+// ---- Assistant ---------------------------------------------------------------------------
+// One turn at a time: events stream through a channel while the promise waits for the end.
+
+export function assistantAsk(input: AskInput, onEvent: (event: AssistantEvent) => void): Promise<AskOutcome> {
+  const channel = new Channel<AssistantEvent>();
+  channel.onmessage = onEvent;
+  return call('assistant_ask', { input, onEvent: channel });
+}
+
+/** Stops the turn in progress; the ask then rejects with code "cancelled". */
+export function assistantStop(): Promise<boolean> {
+  return call('assistant_stop');
+}
+
+/** The first text of the last answer is on screen: the shell logs how long that took. */
+export function assistantPainted(): Promise<number | null> {
+  return call('assistant_painted');
+}
+
+export function assistantSettings(): Promise<AssistantSettings> {
+  return call('assistant_settings');
+}
+
+export function assistantUpdate(update: AssistantUpdate): Promise<AssistantSettings> {
+  return call('assistant_update', { update });
+}
+
+export function chatSessions(): Promise<SessionView[]> {
+  return call('chat_sessions');
+}
+
+export function chatSession(id: number): Promise<SessionDetail> {
+  return call('chat_session', { id });
+}
+
+/** What the assistant saw: each request of a session exactly as sent. */
+export function chatRequests(sessionId: number): Promise<RequestView[]> {
+  return call('chat_requests', { sessionId });
+}
+
+export function chatRename(id: number, title: string): Promise<SessionView> {
+  return call('chat_rename', { id, title });
+}
+
+export async function chatDelete(id: number): Promise<void> {
+  await call<null>('chat_delete', { id });
+}
+
+export function proposals(pendingOnly: boolean): Promise<ProposalView[]> {
+  return call('proposals', { pendingOnly });
+}
+
+/** Opens the shell's native confirmation dialog; runs the proposal only if the user agrees
+ *  there. Resolves with the proposal afterwards (still pending when they cancelled). */
+export function proposalConfirm(id: number): Promise<ProposalView> {
+  return call('proposal_confirm', { id });
+}
+
+export function proposalReject(id: number): Promise<ProposalView> {
+  return call('proposal_reject', { id });
 }
 
 // ---- Events ------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ const BY_CODE: Record<string, string> = {
   database_newer: 'This data was written by a newer version of Orbit. Update Orbit to open it.',
   database_corrupt: 'Orbit’s local data file is damaged. Restore it from a backup or move it aside to start fresh.',
   network: 'The server could not be reached. Check your connection and try again.',
+  no_api_key: 'The assistant needs an API key: add one in Settings → AI providers.',
+  budget_reached: 'The assistant’s budget is spent. Raise it in Settings to go on.',
+  model: 'The AI provider could not answer.',
+  cancelled: 'Stopped.',
   internal: 'Something went wrong inside Orbit.',
 };
 

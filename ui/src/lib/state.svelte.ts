@@ -23,6 +23,8 @@ export class OrbitState {
   paletteOpen = $state(false);
   /** The palette asks the mail view to search for `query` (and open `messageId`'s conversation). */
   searchRequest = $state<{ query: string; messageId: number | null } | null>(null);
+  /** Another view asks the assistant (Summarise, Draft a reply): a new chat about a message. */
+  assistantRequest = $state<{ prompt: string; contextMessage: number | null } | null>(null);
   /** The tray's "Sync now" is checking the accounts. */
   syncing = $state(false);
   /** Bumped by every `go('inbox')` (g i, the sidebar): the mail view then shows the inbox. */
@@ -41,6 +43,12 @@ export class OrbitState {
 
   get hasAiKey(): boolean {
     return Boolean(this.ai && (this.ai.anthropic.has_key || this.ai.openai.has_key));
+  }
+
+  /** Opens the assistant with a question, in a new chat. */
+  ask(prompt: string, contextMessage: number | null = null): void {
+    this.assistantRequest = { prompt, contextMessage };
+    this.go('assistant');
   }
 
   go(area: AreaId, section?: SettingsSection): void {

@@ -106,6 +106,10 @@ export type ErrorCode =
   | 'database_newer'
   | 'database_corrupt'
   | 'network'
+  | 'no_api_key'
+  | 'budget_reached'
+  | 'model'
+  | 'cancelled'
   | 'internal';
 
 /** Events the Rust side emits; after each, the UI re-queries. */
@@ -361,4 +365,118 @@ export interface ImportReport {
   imported: number;
   duplicates: number;
   errors: string[];
+}
+
+// ---- Assistant ---------------------------------------------------------------------------
+
+export interface Citation {
+  message_id: number;
+  subject: string;
+  from: string;
+  date: string;
+}
+
+export interface UsageView {
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+export type ProposalStatus = 'pending' | 'done' | 'rejected' | 'failed';
+
+export interface ProposalView {
+  id: number;
+  session_id: number | null;
+  tool: string;
+  /** Exactly what would run. */
+  input: Record<string, unknown>;
+  summary: string;
+  warnings: string[];
+  status: ProposalStatus;
+  outcome: string;
+  created_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+}
+
+export type AssistantEvent =
+  | { type: 'session'; id: number }
+  | { type: 'text'; text: string }
+  | { type: 'tool_started'; name: string }
+  | { type: 'tool_done'; name: string; summary: string; is_error: boolean }
+  | { type: 'proposal'; proposal: ProposalView }
+  | { type: 'retrying'; attempt: number; wait_ms: number; reason: string };
+
+export interface AskInput {
+  session_id: number | null;
+  prompt: string;
+  context_message: number | null;
+}
+
+export interface AskOutcome {
+  session_id: number;
+  answer: string;
+  citations: Citation[];
+  proposals: ProposalView[];
+  usage: UsageView;
+  requests: number;
+}
+
+export interface SessionView {
+  id: number;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  messages: number;
+  usage: UsageView;
+}
+
+export interface ChatEntry {
+  kind: 'user' | 'assistant' | 'tool';
+  text: string;
+  result: string | null;
+  is_error: boolean;
+  citations: Citation[];
+  created_at: string;
+}
+
+export interface SessionDetail {
+  session: SessionView;
+  entries: ChatEntry[];
+  proposals: ProposalView[];
+}
+
+export interface RequestView {
+  id: number;
+  provider: string;
+  model: string;
+  /** The JSON body exactly as sent. */
+  body: unknown;
+  usage: UsageView;
+  outcome: string;
+  created_at: string;
+}
+
+export interface AssistantSettings {
+  provider: ProviderId;
+  model: string;
+  base_url: string;
+  ready: boolean;
+  redact: boolean;
+  daily_budget_usd: number | null;
+  monthly_budget_usd: number | null;
+  requests_per_minute: number;
+  spent_today_usd: number;
+  spent_month_usd: number;
+  requests_today: number;
+  price_per_mtok: [number, number] | null;
+}
+
+/** Omitted fields stay as they are; a budget of null removes it. */
+export interface AssistantUpdate {
+  provider?: ProviderId;
+  redact?: boolean;
+  daily_budget_usd?: number | null;
+  monthly_budget_usd?: number | null;
+  requests_per_minute?: number;
 }

@@ -24,6 +24,9 @@ import type {
   MessageSummary,
   ProviderId,
   SyncReport,
+  AskInput,
+  AssistantEvent,
+  AssistantUpdate,
 } from '../lib/types';
 import {
   bulkIndexAt,
@@ -39,6 +42,8 @@ import {
   type FakeMail,
   type FakeMessage,
 } from './mailbox';
+
+import { FakeAssistant } from './assistant';
 
 export type { FakeMail, FakeMessage, FakeFolder } from './mailbox';
 export { emptyMail, sampleMail } from './mailbox';
@@ -74,6 +79,10 @@ export interface FakeOptions {
   changeDelayMs?: number;
   /** Per account id: the folder errors mail_sync reports. */
   syncErrors?: Record<number, string[]>;
+  /** Milliseconds between the assistant's streamed pieces. */
+  assistantDelayMs?: number;
+  /** What the native confirmation dialog answers (the user's click there). */
+  confirmDialog?: boolean;
 }
 
 export function emptyData(): FakeData {
@@ -193,12 +202,19 @@ export class FakeBackend {
   readonly #outboxDrafts = new Map<number, Draft>();
   #nextDraft = 1;
   data: FakeData;
+  /** The scripted assistant. */
+  readonly assistant: FakeAssistant;
   #rejections = new Map<string, RejectWith | string>();
   #options: FakeOptions;
 
   constructor(data: FakeData = emptyData(), options: FakeOptions = {}) {
     this.data = structuredClone(data);
     this.#options = options;
+    this.assistant = new FakeAssistant(
+      () => this.#stamp(),
+      () => this.data.mail.messages,
+      options.assistantDelayMs ?? 0,
+    );
   }
 
   /** Installs this backend as the Tauri IPC (events included). */
@@ -703,6 +719,51 @@ export class FakeBackend {
           if (this.#accountOf(m) !== folder.account_id) throw { code: 'invalid_input', message: 'Messages can only move within their account' };
           m.folder_ids = [folder.id];
         });
+      }
+      case 'assistant_ask':
+        return this.assistant.ask(args.input as AskInput, args.onEvent as { onmessage: (e: AssistantEvent) => void });
+      case 'assistant_stop':
+        return this.assistant.stop();
+      case 'assistant_painted':
+        return 3.2;
+      case 'assistant_settings':
+        return { ...this.assistant.settings };
+      case 'assistant_update': {
+        const u = args.update as AssistantUpdate;
+        this.assistant.settings = { ...this.assistant.settings, ...u };
+        void emit('settings-changed', null);
+        return { ...this.assistant.settings };
+      }
+      case 'chat_sessions':
+        return this.assistant.list();
+      case 'chat_session':
+        return this.assistant.detail(args.id as number);
+      case 'chat_requests':
+        return this.assistant.requests(args.sessionId as number);
+      case 'chat_rename': {
+        const s = this.assistant.sessions.get(args.id as number);
+        if (!s) throw { code: 'not_found', message: 'There is no such chat' };
+        s.view = { ...s.view, title: args.title as string };
+        return s.view;
+      }
+      case 'chat_delete':
+        this.assistant.sessions.delete(args.id as number);
+        return null;
+      case 'proposals':
+        return this.assistant.proposals.filter((p) => !args.pendingOnly || p.status === 'pending').reverse();
+      case 'proposal_reject':
+        return this.assistant.decide(args.id as number, 'rejected', '');
+      case 'proposal_confirm': {
+        const id = args.id as number;
+        const p = this.assistant.proposals.find((x) => x.id === id);
+        if (!p) throw { code: 'not_found', message: `There is no proposal ${id}` };
+        if (this.#options.confirmDialog === false) return { ...p };
+        const ids = (p.input.messages as number[] | undefined) ?? [];
+        if (p.tool === 'archive') {
+          const archive = this.data.mail.folders.find((f) => f.role === 'archive');
+          for (const m of this.data.mail.messages) if (ids.includes(m.id) && archive) m.folder_ids = [archive.id];
+        }
+        return this.assistant.decide(id, 'done', `Archived ${ids.length} message(s)`);
       }
       default:
         throw { code: 'internal', message: `unknown command: ${cmd}` };
