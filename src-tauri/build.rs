@@ -47,6 +47,19 @@ const COMMANDS: &[&str] = &[
     "embedding_settings",
     "embedding_update",
     "embed_status",
+    "assistant_ask",
+    "assistant_stop",
+    "assistant_painted",
+    "assistant_settings",
+    "assistant_update",
+    "chat_sessions",
+    "chat_session",
+    "chat_requests",
+    "chat_rename",
+    "chat_delete",
+    "proposals",
+    "proposal_reject",
+    "proposal_confirm",
 ];
 
 fn main() {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remote } from 'webdriverio';
+import { startModel } from './model.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = process.env.ORBIT_SHOTS_DIR ?? join(here, 'shots');
@@ -76,6 +77,8 @@ await new Promise((resolve) => canary.listen(0, '127.0.0.1', resolve));
 const canaryUrl = `http://127.0.0.1:${canary.address().port}`;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'orbit-e2e-'));
+// The assistant's model: a scripted local server in Anthropic's wire format.
+const model = await startModel();
 
 // A desktop tray (StatusNotifier host) on the session bus, started before the app so the app
 // sees it and closes to the tray. tray.py and xwin.py play the desktop's part.
@@ -95,6 +98,7 @@ monitor.stdout.on('data', (chunk) => notifications.push(String(chunk)));
 const notified = (needle) => notifications.join('').split('member=Notify').filter((call) => call.includes(needle)).length;
 const mailbox = (...args) => execFileSync(python, [join(here, 'mailbox.py'), args[0], env.imapPort, env.user, env.password, ...args.slice(1)], { encoding: 'utf8' }).trim();
 mailbox('seed');
+const a11y = (...args) => execFileSync(python, [join(here, 'a11y.py'), ...args], { encoding: 'utf8' }).trim();
 const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
 function startDriver(extraEnv = {}, data = dataDir) {
   return spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
@@ -103,6 +107,8 @@ function startDriver(extraEnv = {}, data = dataDir) {
       ORBIT_DATA_DIR: data,
       ORBIT_EXTRA_CA_CERTS: env.ca,
       ORBIT_NET_TIMEOUT_MS: '8000',
+      ANTHROPIC_BASE_URL: model.url,
+      ANTHROPIC_API_KEY: 'sk-ant-e2e-not-a-real-key',
       ...extraEnv,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -506,6 +512,77 @@ try {
     await (await byTestId('mail-folder-role-inbox')).click();
   });
 
+  await step('the assistant streams an answer citing the mail it read; a citation opens it', async () => {
+    await browser.keys(['Escape']);
+    await browser.keys(['g', 'a']);
+    const input = await byTestId('chat-input');
+    await input.waitForDisplayed({ timeout: 5000 });
+    await input.setValue('What is the checklist about?');
+    await browser.keys(['Enter']);
+    await (await byTestId('chat-streaming')).waitForExist({ timeout: 10000 });
+    const answer = await byTestId('chat-answer');
+    await answer.waitForDisplayed({ timeout: 20000 });
+    const cite = await byTestId('citation');
+    await cite.waitForDisplayed({ timeout: 5000 });
+    if (!/checklist/i.test(await cite.getText())) throw new Error(`the citation does not name the message: ${await cite.getText()}`);
+    const asked = model.requests.filter((r) => r.url === '/v1/messages');
+    if (asked.length !== 2) throw new Error(`expected 2 model requests, saw ${asked.length}`);
+    if (asked[0].headers['x-api-key'] !== 'sk-ant-e2e-not-a-real-key') throw new Error('the key did not go in x-api-key');
+    const results = JSON.stringify(asked[1].body.messages);
+    if (!results.includes('untrusted_data boundary')) throw new Error('mail reached the model outside its envelope');
+    await shot('assistant');
+    // The first streamed token's paint delay, as the shell logged it (figure).
+    await (await byTestId('chat-saw')).click();
+    await (await byTestId('chat-saw-dialog')).waitForDisplayed({ timeout: 5000 });
+    await shot('assistant-saw');
+    await browser.keys(['Escape']);
+    await cite.click();
+    const conversation = await byTestId('conversation');
+    await conversation.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => /checklist/i.test(await browser.execute((el) => el.textContent, conversation)), {
+      timeout: 10000,
+      timeoutMsg: 'the citation did not open its message',
+    });
+  });
+
+  await step('a proposal runs only after the user confirms it in the native dialog', async () => {
+    await browser.keys(['Escape']);
+    await browser.keys(['g', 'a']);
+    await (await byTestId('chat-new')).click();
+    const input = await byTestId('chat-input');
+    await input.setValue('Archive the checklist');
+    await browser.keys(['Enter']);
+    const card = await byTestId('proposal');
+    await card.waitForDisplayed({ timeout: 20000 });
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="chat-streaming"]')).length === 0, { timeout: 20000, timeoutMsg: 'the answer never finished' });
+    await shot('assistant-proposal');
+    const status = async () => browser.execute(() => document.querySelector('[data-testid="proposal"]')?.getAttribute('data-status'));
+    // Cancel in the dialog: nothing happens.
+    await (await byTestId('proposal-confirm')).click();
+    let text;
+    try {
+      text = a11y('text', 'Orbit: confirm');
+    } catch (err) {
+      console.log(`--- accessibility bus ---\n${a11y('dump')}\n--- X windows ---\n${xwin('list')}`);
+      throw err;
+    }
+    if (!/Archive/.test(text)) throw new Error(`the dialog does not say what will happen: ${text}`);
+    a11y('click', 'Orbit: confirm', 'Cancel');
+    await new Promise((r) => setTimeout(r, 500));
+    if ((await status()) !== 'pending') throw new Error('cancelling the dialog ran the proposal');
+    // Confirm in the dialog: it runs, once, and the log says the user confirmed it.
+    await (await byTestId('proposal-confirm')).click();
+    a11y('click', 'Orbit: confirm', 'Do it');
+    await browser.waitUntil(async () => (await status()) === 'done', { timeout: 10000, timeoutMsg: 'the confirmed proposal did not run' });
+    await browser.keys(['g', 'l']);
+    const list = await byTestId('activity-list');
+    await list.waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(async () => /Confirmed: Archive/.test(await browser.execute((el) => el.textContent, list)), {
+      timeout: 10000,
+      timeoutMsg: 'the confirmation is not in the activity log',
+    });
+  });
+
   await step('keyboard navigation reaches every area', async () => {
     for (const [keys, area] of [[['g', 'i'], 'inbox'], [['g', 's'], 'settings'], [['g', 'c'], 'calendar']]) {
       await browser.keys(keys);
@@ -648,6 +725,7 @@ try {
   trayHost.kill('SIGTERM');
   monitor.kill('SIGTERM');
   canary.close();
+  model.close();
 }
 
 const passed = results.filter((r) => r.ok).length;

@@ -3,6 +3,7 @@
 
   xwin.py state TITLE    print "shown" or "hidden" for the top-level window named TITLE
   xwin.py close TITLE    ask it to close (WM_DELETE_WINDOW), like the title bar's close button
+  xwin.py list           print every named window
 
 Run with Debian's Python (python3-xlib) on the app's DISPLAY.
 """
@@ -31,8 +32,26 @@ def find(d, title):
 
 
 def main():
-    command, title = sys.argv[1], sys.argv[2]
     d = display.Display()
+    if sys.argv[1] == "list":
+        names = []
+
+        def walk(win):
+            try:
+                name = win.get_wm_name()
+                viewable = win.get_attributes().map_state == X.IsViewable
+                children = win.query_tree().children
+            except Exception:
+                return
+            if name:
+                names.append(f"{name!r}{'' if viewable else ' (hidden)'}")
+            for child in children:
+                walk(child)
+
+        walk(d.screen().root)
+        print("\n".join(names))
+        return
+    command, title = sys.argv[1], sys.argv[2]
     windows = find(d, title)
     if not windows:
         sys.exit(f"no window named {title!r}")
