@@ -531,7 +531,10 @@ try {
     const results = JSON.stringify(asked[1].body.messages);
     if (!results.includes('untrusted_data boundary')) throw new Error('mail reached the model outside its envelope');
     await shot('assistant');
-    // The first streamed token's paint delay, as the shell logged it (figure).
+    // The first streamed token: from the shell receiving it to its frame painted (figure).
+    const firstToken = await browser.execute(() => document.querySelector('[data-testid="chat-log"]')?.getAttribute('data-first-token-ms'));
+    if (!firstToken) throw new Error('the first token was not reported painted');
+    console.log(`FIGURE first streamed token painted ${Number(firstToken).toFixed(1)} ms after the shell received it`);
     await (await byTestId('chat-saw')).click();
     await (await byTestId('chat-saw-dialog')).waitForDisplayed({ timeout: 5000 });
     await shot('assistant-saw');

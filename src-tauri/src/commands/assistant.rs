@@ -20,7 +20,7 @@ use crate::state::{AppState, blocking};
 #[derive(Debug, Default)]
 pub struct Running {
     task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
-    first_token: Mutex<Option<Instant>>,
+    first_token: std::sync::Arc<Mutex<Option<Instant>>>,
 }
 
 /// Asks the assistant; events stream through `on_event`.
@@ -33,8 +33,10 @@ pub async fn assistant_ask(
 ) -> IpcResult<AskOutcome> {
     let core = state.core()?;
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let first = std::sync::Arc::new(Mutex::new(None::<Instant>));
-    let first_seen = std::sync::Arc::clone(&first);
+    if let Ok(mut f) = running.first_token.lock() {
+        *f = None;
+    }
+    let first_seen = std::sync::Arc::clone(&running.first_token);
     let task = tauri::async_runtime::spawn(async move {
         let mut sink = |event: AssistantEvent| {
             if matches!(event, AssistantEvent::Text { .. })
@@ -55,11 +57,7 @@ pub async fn assistant_ask(
     {
         previous.abort();
     }
-    let result = done_rx.await;
-    if let (Ok(f), Ok(mut slot)) = (first.lock(), running.first_token.lock()) {
-        *slot = *f;
-    }
-    match result {
+    match done_rx.await {
         Ok(outcome) => Ok(outcome?),
         Err(_) => Err(IpcError {
             code: "cancelled".into(),
