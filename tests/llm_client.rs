@@ -336,3 +336,51 @@ async fn an_openai_compatible_local_server_streams_tool_calls_with_or_without_a_
     assert_eq!(seen[0].body["stream_options"]["include_usage"], true);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_openai_compatible_provider_retries_the_same_failures() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let full = openai_stream(ANSWER, &[]);
+    let mid_error = format!(
+        "{}\n\ndata: {}\n\n",
+        &full[..full.len() / 2]
+            .rsplit_once("\n\n")
+            .map_or("", |(head, _)| head),
+        json!({"error": {"message": "model overloaded", "type": "server_error"}})
+    );
+    server.push([
+        Answer::Status {
+            status: 429,
+            headers: vec![("retry-after".into(), "0.3".into())],
+            body: json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
+        },
+        Answer::Stream { body: format!("{mid_error}\n\n"), chunk: 7 },
+        Answer::Broken { body: full.clone(), bytes: full.len() / 3 },
+    ]);
+    let client = client(&server, Wire::Openai, Some("sk-openai"))?;
+    let (reply, _, retries) = stream(&client).await;
+    assert_eq!(reply.unwrap_err().code(), "stream");
+    assert_eq!(retries, vec![2, 3]);
+    let seen = server.seen();
+    assert!(seen[1].at - seen[0].at >= Duration::from_millis(300));
+    server.push([Answer::Stream {
+        body: full,
+        chunk: 1,
+    }]);
+    let (reply, text, _) = stream(&client).await;
+    assert_eq!(reply?.stop_reason, StopReason::EndTurn);
+    assert_eq!(text, ANSWER);
+    server.push([Answer::Status {
+        status: 429,
+        headers: vec![],
+        body: json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}}),
+    }]);
+    let (reply, _, retries) = stream(&client).await;
+    assert_eq!(
+        reply.unwrap_err().code(),
+        "spend_limit",
+        "no quota left is not retried"
+    );
+    assert!(retries.is_empty());
+    Ok(())
+}

@@ -191,6 +191,10 @@ pub struct AskOutcome {
     pub usage: UsageView,
     /// Model calls made.
     pub requests: usize,
+    /// The whole turn, in milliseconds.
+    pub took_ms: f64,
+    /// Of which waiting for the model (request sent to answer read).
+    pub model_ms: f64,
 }
 
 /// A proposal as the front doors show it.
@@ -705,6 +709,8 @@ impl Orbit {
         input: &AskInput,
         on_event: &mut (dyn FnMut(AssistantEvent) + Send),
     ) -> Result<AskOutcome> {
+        let started = std::time::Instant::now();
+        let mut model_time = Duration::ZERO;
         let prompt = input.prompt.trim();
         if prompt.is_empty() {
             return Err(Error::invalid("Ask the assistant something"));
@@ -821,7 +827,9 @@ impl Orbit {
                     reason: reason.to_owned(),
                 }),
             };
+            let asked = std::time::Instant::now();
             let result = client.stream(&request, &mut sink).await;
+            model_time += asked.elapsed();
             let (outcome, reply_usage) = match &result {
                 Ok(reply) => (stop_name(&reply.stop_reason), reply.usage),
                 Err(e) => (e.code().to_owned(), orbit_llm::Usage::default()),
@@ -938,6 +946,8 @@ impl Orbit {
             proposals,
             usage,
             requests,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            model_ms: model_time.as_secs_f64() * 1000.0,
         })
     }
 
