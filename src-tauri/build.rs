@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "account_remove",
     "account_test",
     "activity_list",
+    "activity_undo",
     "settings_get",
     "provider_update",
     "api_key_set",

@@ -477,6 +477,22 @@ fn a_proposal_runs_only_when_the_user_confirms_it_and_only_once() -> TestResult 
         log.iter()
             .any(|a| a["action"] == "assistant.rejected" && a["actor"] == "user")
     );
+    // What the assistant did can be undone from the log, once.
+    assert_eq!(archived["undoable"], true);
+    let id = archived["id"].to_string();
+    let run = p.run(&["--json", "activity", "--undo", &id], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["action"], "activity.undone");
+    assert!(
+        inbox(&p)?.iter().any(|m| m["id"] == newsletter),
+        "back in the inbox"
+    );
+    let again = p.run(&["--json", "activity", "--undo", &id], None)?;
+    assert_eq!(again.error()?.0, "invalid_input");
+    let log = activity(&p)?;
+    let entry = log.iter().find(|a| a["id"] == archived["id"]).unwrap();
+    assert_eq!(entry["undone"], true);
+    assert_eq!(entry["undoable"], false);
     Ok(())
 }
 
@@ -526,6 +542,13 @@ fn draft_reply_writes_a_draft_at_once_and_sends_nothing() -> TestResult {
         .find(|a| a["action"] == "mail.draft_created")
         .unwrap();
     assert_eq!(drafted["actor"], "agent");
+    let run = p.run(&["activity", "--undo", &drafted["id"].to_string()], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    let drafts = p.run(&["--json", "drafts", "list"], None)?.json()?;
+    assert!(
+        drafts.as_array().unwrap().is_empty(),
+        "the assistant's draft is gone"
+    );
     Ok(())
 }
 

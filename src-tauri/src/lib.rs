@@ -195,6 +195,7 @@ pub fn run() {
             commands::accounts::account_remove,
             commands::accounts::account_test,
             commands::activity::activity_list,
+            commands::activity::activity_undo,
             commands::settings::settings_get,
             commands::settings::provider_update,
             commands::settings::api_key_set,

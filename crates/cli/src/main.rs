@@ -493,6 +493,10 @@ struct ActivityArgs {
     /// At most this many.
     #[arg(long, default_value_t = 50)]
     limit: u32,
+    /// Undo this activity instead: messages go back where they were, a flag change is
+    /// reversed, a draft the assistant wrote is deleted.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["actor", "action", "target"])]
+    undo: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -583,6 +587,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Account(command) => account(&orbit, command, json),
         Command::Activity(args) => {
+            if let Some(id) = args.undo {
+                let entry = orbit.activity_undo(id)?;
+                if json {
+                    print_json(&entry)?;
+                } else {
+                    println!("{}", entry.summary);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let list = orbit.activity_list(&ActivityQuery {
                 actor: args.actor,
                 action: args.action,

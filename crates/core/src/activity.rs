@@ -64,7 +64,24 @@ pub struct Activity {
     pub summary: String,
     /// The specifics (never a secret).
     pub details: serde_json::Value,
+    /// It can be undone from the log (a move, archive, delete to the trash, flag change or a
+    /// draft the assistant wrote) and has not been yet.
+    pub undoable: bool,
+    /// It was undone.
+    pub undone: bool,
 }
+
+/// Actions the log can take back.
+const UNDOABLE: &[&str] = &[
+    "mail.archived",
+    "mail.moved",
+    "mail.deleted",
+    "mail.flagged",
+    "mail.unflagged",
+    "mail.read",
+    "mail.unread",
+    "mail.draft_created",
+];
 
 /// Which activities to list.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -125,18 +142,116 @@ impl Orbit {
             before_id: None,
             limit: query.limit.unwrap_or(100).clamp(1, 1000),
         };
-        let rows = self.store.read(|conn| activities::list(conn, &filter))?;
-        Ok(rows
+        let (rows, undone) = self.store.read(|conn| -> Result<_> {
+            Ok((
+                activities::list(conn, &filter)?,
+                activities::undone_ids(conn)?,
+            ))
+        })?;
+        let undone: std::collections::HashSet<i64> = undone.into_iter().collect();
+        Ok(rows.into_iter().map(|row| activity(row, &undone)).collect())
+    }
+
+    /// Takes back what activity `id` did: messages go back to the folders they were moved
+    /// from, a flag change is reversed, a draft the assistant wrote is deleted. The undo is
+    /// logged (`activity.undone`, by the user) and an activity is undone at most once.
+    pub fn activity_undo(&self, id: i64) -> Result<Activity> {
+        let (row, undone) = self.store.read(|conn| -> Result<_> {
+            Ok((activities::get(conn, id)?, activities::undone_ids(conn)?))
+        })?;
+        let row = row.ok_or_else(|| Error::not_found(format!("There is no activity {id}")))?;
+        if undone.contains(&id) {
+            return Err(Error::invalid("This was undone already"));
+        }
+        if !UNDOABLE.contains(&row.action.as_str()) {
+            return Err(Error::invalid(format!(
+                "“{}” cannot be undone from the log",
+                row.summary
+            )));
+        }
+        let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
+        let ids: Vec<i64> = details
+            .get("messages")
+            .and_then(|m| m.as_array())
             .into_iter()
-            .map(|row| Activity {
-                id: row.id,
-                at: row.at,
-                actor: row.actor,
-                action: row.action,
-                target: row.target,
-                summary: row.summary,
-                details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
-            })
-            .collect())
+            .flatten()
+            .filter_map(serde_json::Value::as_i64)
+            .collect();
+        match row.action.as_str() {
+            "mail.archived" | "mail.moved" | "mail.deleted" => {
+                let from: Vec<(i64, i64)> = details
+                    .get("from")
+                    .and_then(|f| f.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|pair| Some((pair.get(0)?.as_i64()?, pair.get(1)?.as_i64()?)))
+                    .collect();
+                if from.is_empty() {
+                    return Err(Error::invalid(
+                        "This was recorded before Orbit kept where messages came from; move them back by hand",
+                    ));
+                }
+                let mut folders: Vec<i64> = from.iter().map(|(_, f)| *f).collect();
+                folders.sort_unstable();
+                folders.dedup();
+                for folder in folders {
+                    let back: Vec<i64> = from
+                        .iter()
+                        .filter(|(_, f)| *f == folder)
+                        .map(|(m, _)| *m)
+                        .collect();
+                    self.mail_move(&back, folder, Actor::User)?;
+                }
+            }
+            "mail.draft_created" => {
+                let draft = row
+                    .target
+                    .strip_prefix("draft:")
+                    .and_then(|d| d.parse::<i64>().ok())
+                    .ok_or_else(|| Error::invalid("The log does not say which draft"))?;
+                self.draft_delete(draft)?;
+            }
+            _ => {
+                let flag: crate::mail::MailFlag =
+                    serde_json::from_value(details.get("flag").cloned().unwrap_or_default())
+                        .map_err(|_| Error::invalid("The log does not say which flag changed"))?;
+                let on = details.get("on").and_then(serde_json::Value::as_bool) == Some(true);
+                self.mail_set_flags(&ids, flag, !on, Actor::User)?;
+            }
+        }
+        let entry = self.store.write(|tx| {
+            self.record(
+                tx,
+                &Record {
+                    actor: Actor::User,
+                    action: "activity.undone",
+                    target: format!("activity:{id}"),
+                    summary: format!("Undid: {}", row.summary),
+                    details: serde_json::json!({ "action": row.action, "by": row.actor }),
+                },
+            )
+        })?;
+        self.emit(crate::Event::ActivityAdded { id: entry });
+        let undone: std::collections::HashSet<i64> = [id].into();
+        let new = self
+            .store
+            .read(|conn| activities::get(conn, entry))?
+            .ok_or_else(|| Error::internal("the undo entry vanished"))?;
+        Ok(activity(new, &undone))
+    }
+}
+
+fn activity(row: orbit_store::ActivityRow, undone: &std::collections::HashSet<i64>) -> Activity {
+    let is_undone = undone.contains(&row.id);
+    Activity {
+        undoable: !is_undone && UNDOABLE.contains(&row.action.as_str()),
+        undone: is_undone,
+        id: row.id,
+        at: row.at,
+        actor: row.actor,
+        action: row.action,
+        target: row.target,
+        summary: row.summary,
+        details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
     }
 }

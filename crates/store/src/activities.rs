@@ -132,3 +132,39 @@ pub fn list(conn: &Connection, filter: &ActivityFilter) -> Result<Vec<ActivityRo
         .map_err(|e| StoreError::from_sqlite(e, context))?;
     Ok(rows)
 }
+
+/// One activity.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<ActivityRow>, StoreError> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT id, at, actor, action, target, summary, details FROM activities WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(ActivityRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                target: r.get(4)?,
+                summary: r.get(5)?,
+                details: r.get(6)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| StoreError::from_sqlite(e, "Cannot read an activity"))
+}
+
+/// The ids of the activities that were undone (each has an `activity.undone` row whose
+/// target is `activity:<id>`).
+pub fn undone_ids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT CAST(substr(target, 10) AS INTEGER) FROM activities
+             WHERE action = 'activity.undone' AND substr(target, 1, 9) = 'activity:'",
+        )
+        .map_err(|e| StoreError::from_sqlite(e, "Cannot read undone activities"))?;
+    stmt.query_map([], |r| r.get(0))
+        .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
+        .map_err(|e| StoreError::from_sqlite(e, "Cannot read undone activities"))
+}

@@ -123,6 +123,11 @@ export function activityList(filter: Partial<ActivityFilter> = {}): Promise<Acti
   });
 }
 
+/** Takes back what an activity did; resolves with the new "undone" entry. */
+export function activityUndo(id: number): Promise<Activity> {
+  return call('activity_undo', { id });
+}
+
 export function settingsGet(): Promise<AiSettings> {
   return call('settings_get');
 }

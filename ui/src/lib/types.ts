@@ -73,6 +73,9 @@ export interface Activity {
   target: string;
   summary: string;
   details: Record<string, unknown>;
+  /** It can be taken back from the log (and was not yet). */
+  undoable: boolean;
+  undone: boolean;
 }
 
 export interface ActivityFilter {

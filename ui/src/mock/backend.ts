@@ -48,6 +48,9 @@ import { FakeAssistant } from './assistant';
 export type { FakeMail, FakeMessage, FakeFolder } from './mailbox';
 export { emptyMail, sampleMail } from './mailbox';
 
+/** Actions the log can take back (as the core decides). */
+const UNDOABLE = new Set(['mail.archived', 'mail.moved', 'mail.deleted', 'mail.flagged', 'mail.unflagged', 'mail.read', 'mail.unread', 'mail.draft_created']);
+
 export interface Call {
   cmd: string;
   args: Record<string, unknown>;
@@ -159,6 +162,8 @@ export function sampleData(now: Date = new Date()): FakeData {
     target,
     summary,
     details,
+    undoable: UNDOABLE.has(action),
+    undone: false,
   }));
   data.ai.anthropic.has_key = true;
   data.ai.openai.base_url_from_env = true;
@@ -243,7 +248,7 @@ export class FakeBackend {
 
   #record(actor: Actor, action: string, target: string, summary: string, details: Record<string, unknown> = {}): void {
     const id = Math.max(0, ...this.data.activities.map((a) => a.id)) + 1;
-    this.data.activities.unshift({ id, at: this.#stamp(), actor, action, target, summary, details });
+    this.data.activities.unshift({ id, at: this.#stamp(), actor, action, target, summary, details, undoable: UNDOABLE.has(action), undone: false });
     void emit('activity-added', { id });
   }
 
@@ -546,6 +551,18 @@ export class FakeBackend {
         if (filter.actor) rows = rows.filter((a) => a.actor === filter.actor);
         if (filter.action) rows = rows.filter((a) => a.action.startsWith(filter.action as string));
         return structuredClone(rows.slice(0, filter.limit ?? 200));
+      }
+      case 'activity_undo': {
+        const a = this.data.activities.find((x) => x.id === args.id);
+        if (!a) throw { code: 'not_found', message: `There is no activity ${String(args.id)}` };
+        if (!a.undoable) throw { code: 'invalid_input', message: 'This was undone already' };
+        a.undoable = false;
+        a.undone = true;
+        const id = Math.max(0, ...this.data.activities.map((x) => x.id)) + 1;
+        const entry = { id, at: this.#stamp(), actor: 'user' as Actor, action: 'activity.undone', target: `activity:${a.id}`, summary: `Undid: ${a.summary}`, details: {}, undoable: false, undone: false };
+        this.data.activities.unshift(entry);
+        void emit('activity-added', { id });
+        return structuredClone(entry);
       }
       case 'settings_get':
         return structuredClone(this.data.ai);

@@ -156,6 +156,7 @@ impl Orbit {
         let now = self.now_stamp();
         let mut accounts = Vec::new();
         let activity = self.store.write(|tx| -> Result<i64> {
+            let mut from = Vec::new();
             for id in ids {
                 let account_id = self.account_of(*id)?;
                 accounts.push(account_id);
@@ -163,6 +164,9 @@ impl Orbit {
                     let Some(folder) = db::folder(tx, folder_id)? else {
                         continue;
                     };
+                    if folder_id != trash.id {
+                        from.push([*id, folder_id]);
+                    }
                     if folder_id == trash.id {
                         if uid > 0 {
                             db::queue_change(
@@ -189,7 +193,7 @@ impl Orbit {
                     action: "mail.deleted",
                     target: target(ids),
                     summary: format!("Deleted {}", count(ids.len())),
-                    details: json!({ "messages": ids, "trash_folder": trash.id }),
+                    details: json!({ "messages": ids, "trash_folder": trash.id, "from": from }),
                 },
             )
         })?;
@@ -220,6 +224,8 @@ impl Orbit {
         let now = self.now_stamp();
         let mut accounts = Vec::new();
         let activity = self.store.write(|tx| -> Result<i64> {
+            // Where each message was, so the move can be undone from the log.
+            let mut from = Vec::new();
             for id in ids {
                 let account_id = self.account_of(*id)?;
                 if account_id != dest.account_id {
@@ -230,6 +236,7 @@ impl Orbit {
                     if folder_id == dest.id {
                         continue;
                     }
+                    from.push([*id, folder_id]);
                     let Some(folder) = db::folder(tx, folder_id)? else { continue };
                     if uid > 0 {
                         db::queue_change(tx, &change(account_id, "move", &folder, uid, modseq, dest.id, &now))?;
@@ -244,7 +251,7 @@ impl Orbit {
                     action,
                     target: target(ids),
                     summary: summary.to_owned(),
-                    details: json!({ "messages": ids, "folder": dest.id, "folder_name": dest.name }),
+                    details: json!({ "messages": ids, "folder": dest.id, "folder_name": dest.name, "from": from }),
                 },
             )
         })?;

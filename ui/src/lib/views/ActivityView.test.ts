@@ -49,7 +49,7 @@ describe('activity', () => {
 
   it('updates live on "activity-added"', async () => {
     const { backend } = await openActivity();
-    backend.data.activities.unshift({ id: 99, at: new Date().toISOString(), actor: 'sync', action: 'mail.synced', target: 'account:1', summary: 'Synced 14 new messages', details: {} });
+    backend.data.activities.unshift({ id: 99, at: new Date().toISOString(), actor: 'sync', action: 'mail.synced', target: 'account:1', summary: 'Synced 14 new messages', details: {}, undoable: false, undone: false });
     await emit('activity-added', { id: 99 });
     await waitFor(() => expect(rows()).toHaveLength(13));
     expect(within(rows()[0]!).getByText('Synced 14 new messages')).toBeTruthy();
@@ -59,5 +59,21 @@ describe('activity', () => {
     const { user } = await openActivity();
     await user.click(within(rows()[0]!).getByRole('button', { name: 'Show details' }));
     expect(rows()[0]!.textContent).toContain('imap_ms');
+  });
+});
+
+describe('undo from the log', () => {
+  it('an undoable entry has Undo; after it, the entry says undone and the undo is logged', async () => {
+    const data = sampleData();
+    data.activities.unshift({ id: 50, at: new Date().toISOString(), actor: 'agent', action: 'mail.archived', target: 'message:3', summary: 'Archived 1 message', details: { messages: [3] }, undoable: true, undone: false });
+    const { user, backend } = await renderApp(data);
+    await user.click(screen.getByTestId('nav-activity'));
+    const row = (await screen.findAllByTestId('activity-row')).find((r) => r.textContent?.includes('Archived 1 message')) as HTMLElement;
+    await user.click(within(row).getByTestId('activity-undo'));
+    await waitFor(() => expect(screen.getAllByTestId('activity-undone')).toHaveLength(1));
+    expect(backend.callsOf('activity_undo')[0]?.args).toEqual({ id: Number(row.dataset.id) });
+    expect(screen.getByTestId('activity-list').textContent).toContain('Undid: Archived 1 message');
+    const again = screen.getAllByTestId('activity-row').find((r) => r.dataset.id === row.dataset.id) as HTMLElement;
+    expect(within(again).queryByTestId('activity-undo')).toBeNull();
   });
 });
