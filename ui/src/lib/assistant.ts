@@ -79,6 +79,7 @@ export function toolLabel(name: string): string {
   const labels: Record<string, string> = {
     search_mail: 'Searching mail',
     read_thread: 'Reading a conversation',
+    summarise_thread: 'Summarising a conversation',
     list_folders: 'Listing folders',
     draft_reply: 'Writing a draft',
     send_email: 'Proposing a message',

@@ -27,6 +27,14 @@ use crate::{AccountId, Error, ErrorCode, Event, Orbit, Result};
 use guard::Redactor;
 use tools::{Risk, TurnContext};
 
+/// The model of a turn, for tools that call it themselves.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelHandle {
+    client: Client,
+    provider: Provider,
+    price: Option<(f64, f64)>,
+}
+
 /// Model calls in one turn at most (each tool round is one).
 const MAX_STEPS: usize = 10;
 /// The longest answer per call, in tokens.
@@ -782,6 +790,11 @@ impl Orbit {
             redactor,
             requested,
             known,
+            model: Some(ModelHandle {
+                client: client.clone(),
+                provider,
+                price: settings.price_per_mtok,
+            }),
             ..TurnContext::default()
         };
         let system = system_prompt(
@@ -949,6 +962,40 @@ impl Orbit {
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
             model_ms: model_time.as_secs_f64() * 1000.0,
         })
+    }
+
+    /// One whole (not streamed) model call of a tool, recorded like the turn's own requests
+    /// and counted against the budget; returns the answer's text.
+    pub(crate) async fn model_call(
+        &self,
+        model: &ModelHandle,
+        session_id: i64,
+        request: &Request,
+    ) -> Result<String> {
+        self.before_request(&self.assistant_settings()?).await?;
+        let body = model.client.body(request, false).to_string();
+        let result = model.client.complete(request).await;
+        let (outcome, usage) = match &result {
+            Ok(reply) => (stop_name(&reply.stop_reason), reply.usage),
+            Err(e) => (e.code().to_owned(), orbit_llm::Usage::default()),
+        };
+        let row = db::RequestRow {
+            id: 0,
+            session_id: Some(session_id),
+            provider: model.provider.as_str().into(),
+            model: model.client.model().into(),
+            body,
+            input_tokens: i64::try_from(usage.input_tokens).unwrap_or(i64::MAX),
+            output_tokens: i64::try_from(usage.output_tokens).unwrap_or(i64::MAX),
+            cost_micros: cost_micros(model.price, &usage),
+            outcome,
+            created_at: self.now_stamp(),
+        };
+        self.store.write(|tx| db::request_insert(tx, &row))?;
+        Ok(result
+            .map_err(|e| llm_error(model.provider, e))?
+            .message()
+            .text())
     }
 
     fn citations(&self, text: &str) -> Vec<Citation> {

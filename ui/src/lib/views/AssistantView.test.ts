@@ -140,3 +140,19 @@ describe('the assistant from the conversation view', () => {
     expect(document.querySelector('main')?.getAttribute('data-area')).toBe('assistant');
   });
 });
+
+describe('drafting a reply in a tone', () => {
+  it('Draft reply offers tones; the chosen one goes into the question', async () => {
+    const { user, backend } = await renderApp(sampleData());
+    await screen.findAllByTestId('mail-row');
+    await user.keyboard('j');
+    await waitFor(() => expect(screen.getAllByTestId('conversation-message').length).toBeGreaterThan(0));
+    await user.click(screen.getByTestId('mail-ai-draft'));
+    const tones = screen.getAllByTestId('mail-ai-tone');
+    expect(tones.map((t) => t.textContent)).toEqual(['Friendly', 'Formal', 'Brief', 'Polite no']);
+    await user.click(tones[3] as HTMLElement);
+    await screen.findByTestId('chat-answer');
+    const input = backend.callsOf('assistant_ask')[0]?.args.input as { prompt: string };
+    expect(input.prompt).toContain('declining politely');
+  });
+});
