@@ -184,6 +184,11 @@ fn main() -> Res<()> {
         profile
     };
     let orbit = open(&profile, &model)?;
+    // The per-minute limit protects a real account; here it would only measure the waiting.
+    orbit.assistant_update(&orbit_core::assistant::AssistantUpdate {
+        requests_per_minute: Some(600),
+        ..Default::default()
+    })?;
     let status = orbit.search_catch_up()?;
     eprintln!("profile: {} messages indexed", status.indexed);
     let runtime = tokio::runtime::Builder::new_multi_thread()

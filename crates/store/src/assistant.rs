@@ -397,9 +397,10 @@ pub fn known_correspondents(conn: &Connection) -> Result<Vec<String>, StoreError
     let mut stmt = conn
         .prepare(
             "WITH sent AS (
-                 SELECT m.recipients FROM messages m
-                 WHERE EXISTS (SELECT 1 FROM message_locations l JOIN folders f ON f.id = l.folder_id
-                               WHERE l.message = m.id AND f.role = 'sent'))
+                 SELECT m.recipients FROM folders f
+                 JOIN message_locations l ON l.folder_id = f.id
+                 JOIN messages m ON m.id = l.message
+                 WHERE f.role = 'sent')
              SELECT lower(json_extract(r.value, '$.email')) FROM sent, json_each(sent.recipients, '$.to') r
              UNION SELECT lower(json_extract(r.value, '$.email')) FROM sent, json_each(sent.recipients, '$.cc') r
              UNION SELECT lower(json_extract(r.value, '$.email')) FROM sent, json_each(sent.recipients, '$.bcc') r

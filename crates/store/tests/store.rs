@@ -464,3 +464,29 @@ fn hot_mail_queries_use_their_indexes() -> TestResult {
     })?;
     Ok(())
 }
+
+/// Known correspondents: everyone on mail in a Sent folder (to, cc, bcc), and the user's own
+/// addresses; not the senders of received mail.
+#[test]
+fn known_correspondents_come_from_sent_mail_only() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    let account = store.write(|tx| accounts::insert(tx, &sample("Me@Example.com"), "t0"))?;
+    let conn = Connection::open(dir.path().join("orbit.sqlite3"))?;
+    conn.execute_batch(&format!(
+            "INSERT INTO folders (id, account_id, name, role) VALUES (1, {account}, 'Sent', 'sent'), (2, {account}, 'INBOX', 'inbox');
+             INSERT INTO threads (id, account_id) VALUES (1, {account});
+             INSERT INTO messages (id, account_id, message_id, thread_id, recipients, created_at) VALUES
+               (1, {account}, 'a@x', 1, '{{\"to\":[{{\"name\":\"Bob\",\"email\":\"Bob@Example.org\"}}],\"cc\":[{{\"name\":\"\",\"email\":\"carol@example.org\"}}]}}', 't'),
+               (2, {account}, 'b@x', 1, '{{\"to\":[{{\"name\":\"Me\",\"email\":\"me@example.com\"}}]}}', 't');
+             UPDATE messages SET from_email = 'mallory@evil.example' WHERE id = 2;
+             INSERT INTO message_locations (message, folder_id, uid) VALUES (1, 1, 1), (2, 2, 1);"
+    ))?;
+    let mut known = store.read(orbit_store::assistant::known_correspondents)?;
+    known.sort();
+    assert_eq!(
+        known,
+        ["bob@example.org", "carol@example.org", "me@example.com"]
+    );
+    Ok(())
+}

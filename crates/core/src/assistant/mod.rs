@@ -777,19 +777,13 @@ impl Orbit {
         } else {
             None
         };
-        let known: HashSet<String> = self
-            .store
-            .read(db::known_correspondents)?
-            .into_iter()
-            .chain(me.iter().cloned())
-            .collect();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let mut ctx = TurnContext {
             session_id,
             nonce: nonce.get(..16).unwrap_or(&nonce).to_owned(),
             redactor,
             requested,
-            known,
+            me: me.iter().cloned().collect(),
             model: Some(ModelHandle {
                 client: client.clone(),
                 provider,

@@ -179,8 +179,10 @@ pub(crate) struct TurnContext {
     pub(crate) redactor: Option<Redactor>,
     /// Addresses the user wrote in this session.
     pub(crate) requested: HashSet<String>,
-    /// Addresses the user has sent mail to, and their own.
-    pub(crate) known: HashSet<String>,
+    /// The user's own addresses.
+    pub(crate) me: HashSet<String>,
+    /// Addresses the user has sent mail to, and their own: read when a message is proposed.
+    pub(crate) known: Option<HashSet<String>>,
     /// Senders whose words the model has read in this turn.
     pub(crate) read_from: Vec<String>,
     /// Messages the tools showed the model (the ones it may cite).
@@ -202,7 +204,7 @@ impl TurnContext {
 
     fn note_sender(&mut self, from: &str) {
         let a = guard::bare_address(from);
-        if !a.is_empty() && !self.known.contains(&a) && !self.read_from.contains(&a) {
+        if !a.is_empty() && !self.me.contains(&a) && !self.read_from.contains(&a) {
             self.read_from.push(a);
         }
     }
@@ -519,6 +521,16 @@ impl Orbit {
     /// user should look twice. Nothing runs here.
     fn propose(&self, ctx: &mut TurnContext, name: &str, input: &Value) -> Result<ToolOutcome> {
         let mut warnings = Vec::new();
+        if ctx.known.is_none() && name.starts_with("send_") {
+            let known: HashSet<String> = self
+                .store
+                .read(orbit_store::assistant::known_correspondents)?
+                .into_iter()
+                .chain(ctx.me.iter().cloned())
+                .collect();
+            ctx.known = Some(known);
+        }
+        let known = ctx.known.clone().unwrap_or_default();
         let summary = match name {
             "send_email" => {
                 let to = strings(input, "to");
@@ -532,7 +544,7 @@ impl Orbit {
                     self.mail_show(parent)?;
                 }
                 let all: Vec<String> = to.iter().chain(&cc).cloned().collect();
-                warnings.extend(guard::recipient_warnings(&all, &ctx.requested, &ctx.known));
+                warnings.extend(guard::recipient_warnings(&all, &ctx.requested, &known));
                 format!("Send “{subject}” to {}", all.join(", "))
             }
             "send_draft" => {
@@ -542,7 +554,7 @@ impl Orbit {
                 if all.is_empty() {
                     return Err(Error::invalid(format!("Draft {id} has no recipients")));
                 }
-                warnings.extend(guard::recipient_warnings(&all, &ctx.requested, &ctx.known));
+                warnings.extend(guard::recipient_warnings(&all, &ctx.requested, &known));
                 format!("Send the draft “{}” to {}", d.subject, all.join(", "))
             }
             "archive" | "delete" | "flag" | "move" => {
