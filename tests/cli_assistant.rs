@@ -781,3 +781,65 @@ fn summarising_a_thread_is_a_separate_model_call_without_tools() -> TestResult {
     );
     Ok(())
 }
+
+/// `script` gives `orbit ask` a terminal (as a person's shell would); the answers to its
+/// questions are typed into it.
+#[test]
+fn at_a_terminal_ask_asks_before_each_action_and_does_only_what_was_confirmed() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?;
+    let list = inbox(&p)?;
+    let newsletter = id_of(&list, "Weekly Build")?;
+    let maintenance = id_of(&list, "maintenance")?;
+    server.push([
+        stream(
+            "",
+            &[
+                ("t1", "archive", json!({"messages": [newsletter]})),
+                ("t2", "delete", json!({"messages": [maintenance]})),
+            ],
+        ),
+        stream("I proposed both.", &[]),
+    ]);
+    let command = format!(
+        "'{}' --data-dir '{}' ask 'Archive the newsletter and delete the notice'",
+        orbit_tests::orbit_binary().display(),
+        p.dir.path().display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("ANTHROPIC_BASE_URL", server.url())
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-key")
+        .env_remove("ORBIT_DATA_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(b"y\nn\n")?;
+    }
+    let out = child.wait_with_output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches("Do it? [y/N]").count(), 2, "{text}");
+    assert!(text.contains("Archived 1 message(s)"), "{text}");
+    assert!(text.contains("rejected"), "{text}");
+    let after = inbox(&p)?;
+    assert!(
+        !after.iter().any(|m| m["id"] == newsletter),
+        "archived on y"
+    );
+    assert!(after.iter().any(|m| m["id"] == maintenance), "kept on n");
+    let all = p
+        .run(&["--json", "proposals", "list", "--all"], None)?
+        .json()?;
+    let statuses: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["rejected", "done"]);
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! The assistant: a Claude (or OpenAI-compatible) agent with tools over the user's mail.
 //!
 //! [`Orbit::ask`] runs one turn: the question joins its session, the model is called (streamed)
-//! with the tools of [`tools::TOOLS`], core runs the tools it asks for and sends the results
+//! with the tools of `tools::TOOLS`, core runs the tools it asks for and sends the results
 //! back, until the answer is complete. Every request is recorded with exactly what was sent
 //! and what it cost; every tool call is written to the activity log. Tools that act outside
 //! Orbit only record proposals; [`Orbit::proposal_confirm`] runs one, and only the user's

@@ -235,3 +235,22 @@ describe('AI providers, notifications, about', () => {
     expect(screen.getByTestId('about-build-kind').textContent).toBe('Development build');
   });
 });
+
+describe('assistant settings', () => {
+  it('shows what the assistant spent and changes budgets, redaction and the provider', async () => {
+    const { user, backend } = await openSettings();
+    const card = await screen.findByTestId('assistant-settings');
+    expect(within(card).getByTestId('assistant-spending').textContent).toContain('Spent today $0.01 in 6 requests of $2.00');
+    const daily = within(card).getByTestId('pref-budget-daily') as HTMLInputElement;
+    await user.clear(daily);
+    await user.type(daily, '5{Tab}');
+    await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { daily_budget_usd: 5 } }));
+    await user.click(within(card).getByTestId('pref-redact'));
+    await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { redact: true } }));
+    await user.selectOptions(within(card).getByTestId('pref-assistant-provider'), 'openai');
+    await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { provider: 'openai' } }));
+    await user.clear(daily);
+    await user.tab();
+    await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { daily_budget_usd: null } }));
+  });
+});
