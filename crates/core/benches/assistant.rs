@@ -15,6 +15,9 @@
 // serde_json's `value["key"]` never panics (a missing key reads as Null).
 #![allow(clippy::indexing_slicing)]
 
+#[path = "common/maildir.rs"]
+mod maildir;
+
 use std::error::Error;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -166,19 +169,12 @@ fn main() -> Res<()> {
         )
     } else {
         let dir = temp.path().join("mail");
-        for sub in ["cur", "new", "tmp"] {
-            std::fs::create_dir_all(dir.join(sub))?;
-        }
-        for n in 0..300 {
-            std::fs::write(
-                dir.join("cur").join(format!("{n}.bench:2,S")),
-                format!(
-                    "Message-ID: <a{n}@bench>\r\nFrom: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\n\
-                     Subject: Budget review {n}\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\n\
-                     The budget and the invoice {n} for the quarter.\r\n"
-                ),
-            )?;
-        }
+        maildir::small_maildir(
+            &dir,
+            300,
+            "Budget review",
+            "The budget and the invoice for the quarter",
+        )?;
         let profile = temp.path().join("profile");
         open(&profile, &model)?.mail_import(&dir, None)?;
         profile

@@ -65,19 +65,12 @@ fn main() -> Res<()> {
     } else {
         // Smoke: a small mailbox of our own.
         let dir = temp.path().join("mail");
-        for sub in ["cur", "new", "tmp"] {
-            std::fs::create_dir_all(dir.join(sub))?;
-        }
-        for n in 0..200 {
-            std::fs::write(
-                dir.join("cur").join(format!("{n}.bench:2,S")),
-                format!(
-                    "Message-ID: <b{n}@bench>\r\nFrom: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\n\
-                     Subject: Budget review {n}\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\n\
-                     The quarterly report and the invoice {n}.\r\n"
-                ),
-            )?;
-        }
+        maildir::small_maildir(
+            &dir,
+            200,
+            "Budget review",
+            "The quarterly report and the invoice",
+        )?;
         let profile = temp.path().join("profile");
         open(&profile)?.mail_import(&dir, None)?;
         let queries = [
@@ -298,6 +291,8 @@ fn hybrid(
     Ok(())
 }
 
+#[path = "common/maildir.rs"]
+mod maildir;
 #[path = "common/rng.rs"]
 mod rng;
 use rng::Rng;

@@ -38,6 +38,13 @@ pub(crate) struct ToolDef {
     pub(crate) schema: fn() -> Value,
 }
 
+/// The input of a tool about one conversation.
+fn conversation_schema() -> Value {
+    json!({"type": "object", "properties": {
+        "message": {"type": "integer", "description": "A message id of the conversation"}
+    }, "required": ["message"]})
+}
+
 fn ids_schema(extra: Value) -> Value {
     let mut props = json!({
         "messages": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 200,
@@ -76,21 +83,13 @@ pub(crate) const TOOLS: &[ToolDef] = &[
         name: "read_thread",
         description: "Read the whole conversation a message belongs to: every message's sender, recipients, date, subject, text and attachment names.",
         risk: Risk::Read,
-        schema: || {
-            json!({"type": "object", "properties": {
-            "message": {"type": "integer", "description": "A message id of the conversation"}
-        }, "required": ["message"]})
-        },
+        schema: conversation_schema,
     },
     ToolDef {
         name: "summarise_thread",
         description: "Summarise a long conversation: a separate model call reads it (without tools) and returns who wants what, decisions and open questions, citing messages. Prefer read_thread for short conversations.",
         risk: Risk::Read,
-        schema: || {
-            json!({"type": "object", "properties": {
-            "message": {"type": "integer", "description": "A message id of the conversation"}
-        }, "required": ["message"]})
-        },
+        schema: conversation_schema,
     },
     ToolDef {
         name: "list_folders",
