@@ -546,6 +546,15 @@ try {
       timeout: 10000,
       timeoutMsg: 'the citation did not open its message',
     });
+    // Ctrl+J: the assistant beside the open conversation.
+    await browser.keys(['Control', 'j']);
+    await (await byTestId('assistant-panel')).waitForDisplayed({ timeout: 5000 });
+    await shot('assistant-panel');
+    await browser.keys(['Control', 'j']);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="assistant-panel"]')).length === 0, {
+      timeout: 5000,
+      timeoutMsg: 'Ctrl+J did not close the panel',
+    });
   });
 
   await step('a proposal runs only after the user confirms it in the native dialog', async () => {
@@ -679,12 +688,20 @@ try {
     await browser.execute(() => document.querySelector('[data-testid="semantic-search"]')?.scrollIntoView({ block: 'center' }));
     await (await byTestId('pref-semantic')).waitForExist({ timeout: 5000 });
     await shot('settings-semantic-dark');
+    await browser.execute(() => document.querySelector('[data-testid="assistant-settings"]')?.scrollIntoView({ block: 'center' }));
+    await shot('settings-assistant-dark');
     await browser.execute(() => document.getElementById('settings-mail')?.scrollIntoView());
     await (await byTestId('pref-undo-send')).waitForDisplayed({ timeout: 5000 });
     await shot('settings-sending-dark');
     await browser.keys(['g', 'l']);
     await (await byTestId('activity-list')).waitForDisplayed({ timeout: 5000 });
     await shot('activity-dark');
+    await browser.execute(() => document.querySelector('[data-testid="assistant-settings"]')?.scrollIntoView({ block: 'center' }));
+    await browser.keys(['g', 'a']);
+    await (await byTestId('chat-session')).waitForDisplayed({ timeout: 5000 });
+    await (await byTestId('chat-session')).click();
+    await (await byTestId('chat-answer')).waitForDisplayed({ timeout: 5000 });
+    await shot('assistant-dark');
     await browser.keys(['g', 'i']);
     await shot('inbox-dark');
   });

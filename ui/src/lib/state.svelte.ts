@@ -23,6 +23,8 @@ export class OrbitState {
   paletteOpen = $state(false);
   /** The palette asks the mail view to search for `query` (and open `messageId`'s conversation). */
   searchRequest = $state<{ query: string; messageId: number | null } | null>(null);
+  /** The assistant's panel is open beside the current area (Ctrl/Cmd+J). */
+  assistantPanel = $state(false);
   /** Another view asks the assistant (Summarise, Draft a reply): a new chat about a message. */
   assistantRequest = $state<{ prompt: string; contextMessage: number | null } | null>(null);
   /** The tray's "Sync now" is checking the accounts. */
@@ -45,10 +47,16 @@ export class OrbitState {
     return Boolean(this.ai && (this.ai.anthropic.has_key || this.ai.openai.has_key));
   }
 
-  /** Opens the assistant with a question, in a new chat. */
+  /** Opens the assistant with a question, in a new chat: in the panel beside the current
+   *  area (the Assistant area itself when that is where the user is). */
   ask(prompt: string, contextMessage: number | null = null): void {
     this.assistantRequest = { prompt, contextMessage };
-    this.go('assistant');
+    if (this.area !== 'assistant') this.assistantPanel = true;
+  }
+
+  toggleAssistantPanel(): void {
+    if (this.area === 'assistant') return;
+    this.assistantPanel = !this.assistantPanel;
   }
 
   go(area: AreaId, section?: SettingsSection): void {

@@ -127,7 +127,7 @@ describe('the assistant', () => {
 });
 
 describe('the assistant from the conversation view', () => {
-  it('Summarise opens a new chat about the message being read', async () => {
+  it('Summarise opens a new chat about the message being read, in the panel beside the inbox', async () => {
     const { user, backend } = await renderApp(sampleData());
     await screen.findAllByTestId('mail-row');
     await user.keyboard('j');
@@ -137,7 +137,9 @@ describe('the assistant from the conversation view', () => {
     const input = backend.callsOf('assistant_ask')[0]?.args.input as { prompt: string; context_message: number | null };
     expect(input.prompt).toContain('Summarise this conversation');
     expect(input.context_message).toBeTypeOf('number');
-    expect(document.querySelector('main')?.getAttribute('data-area')).toBe('assistant');
+    expect(document.querySelector('main')?.getAttribute('data-area')).toBe('inbox');
+    expect(within(screen.getByTestId('assistant-panel')).getByTestId('chat-answer')).toBeTruthy();
+    expect(screen.getAllByTestId('conversation-message').length).toBeGreaterThan(0);
   });
 });
 
@@ -154,5 +156,24 @@ describe('drafting a reply in a tone', () => {
     await screen.findByTestId('chat-answer');
     const input = backend.callsOf('assistant_ask')[0]?.args.input as { prompt: string };
     expect(input.prompt).toContain('declining politely');
+  });
+});
+
+describe('the assistant panel', () => {
+  it('Ctrl+J opens it beside the current area and closes it again; chats are picked from a list', async () => {
+    const { user } = await renderApp(sampleData());
+    await screen.findAllByTestId('mail-row');
+    await user.keyboard('{Control>}j{/Control}');
+    const panel = await screen.findByTestId('assistant-panel');
+    await user.type(within(panel).getByTestId('chat-input'), 'What is new?{Enter}');
+    await within(panel).findByTestId('chat-answer');
+    await waitFor(() => expect((within(panel).getByTestId('panel-session') as HTMLSelectElement).value).not.toBe(''));
+    expect(document.querySelector('main')?.getAttribute('data-area')).toBe('inbox');
+    await user.click(within(panel).getByTestId('panel-close'));
+    expect(screen.queryByTestId('assistant-panel')).toBeNull();
+    await user.keyboard('{Control>}j{/Control}');
+    const again = await screen.findByTestId('assistant-panel');
+    await user.selectOptions(within(again).getByTestId('panel-session'), 'What is new?');
+    await within(again).findByTestId('chat-answer');
   });
 });
