@@ -40,6 +40,12 @@ def dialog(prefix):
             win = app.getChildAtIndex(i)
             if win is None:
                 continue
+            try:
+                # A dialog closed a moment ago may linger in the tree: only a shown one counts.
+                if not win.getState().contains(pyatspi.STATE_SHOWING):
+                    continue
+            except Exception:
+                continue
             # GTK names a message dialog after its kind ("Warning"); its title is also its
             # first label.
             if (win.name or "").startswith(prefix) or find(
