@@ -384,3 +384,24 @@ async fn the_openai_compatible_provider_retries_the_same_failures() -> TestResul
     assert!(retries.is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_is_not_retried() -> TestResult {
+    let server = ScriptedModel::start()?;
+    server.push([Answer::Silent { ms: 5_000 }]);
+    let client = Client::new(Config {
+        wire: Wire::Anthropic,
+        base_url: server.url(),
+        key: Some("k".into()),
+        model: "m".into(),
+        timeout: Duration::from_millis(800),
+        retry: RetryPolicy::default(),
+    })?;
+    let started = Instant::now();
+    let (reply, _, retries) = stream(&client).await;
+    assert_eq!(reply.unwrap_err().code(), "timeout");
+    assert!(retries.is_empty(), "a timed-out request is not sent again");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(server.seen().len(), 1);
+    Ok(())
+}

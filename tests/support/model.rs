@@ -31,6 +31,11 @@ pub enum Answer {
         /// Where it stops.
         bytes: usize,
     },
+    /// No answer at all for this long, then the connection closes.
+    Silent {
+        /// Milliseconds.
+        ms: u64,
+    },
     /// An error status, with headers and a JSON body.
     Status {
         /// HTTP status.
@@ -182,6 +187,10 @@ fn reason(status: u16) -> &'static str {
 
 /// Writes one answer; whether the connection stays open.
 fn write_answer(stream: &mut TcpStream, answer: Answer) -> bool {
+    if let Answer::Silent { ms } = answer {
+        std::thread::sleep(Duration::from_millis(ms));
+        return false;
+    }
     let (status, headers, bytes, chunk, cut) = match answer {
         Answer::Json(v) => (
             200,
@@ -212,6 +221,7 @@ fn write_answer(stream: &mut TcpStream, answer: Answer) -> bool {
             64,
             Some(bytes),
         ),
+        Answer::Silent { .. } => return false,
     };
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (k, v) in &headers {
