@@ -17,6 +17,6 @@ mod subject;
 pub mod thread;
 
 pub use address::Address;
-pub use html::html_to_text;
+pub use html::{hidden_text, html_to_text};
 pub use message::{Attachment, ParsedMessage, parse, reference_chain, synthetic_message_id};
 pub use subject::{is_reply_or_forward, normalize_subject};

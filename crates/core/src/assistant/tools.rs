@@ -186,6 +186,8 @@ pub(crate) struct TurnContext {
     pub(crate) read_from: Vec<String>,
     /// Messages the tools showed the model (the ones it may cite).
     pub(crate) shown: HashSet<i64>,
+    /// Messages read in this turn whose HTML hides text from the reader.
+    pub(crate) hidden_from: Vec<i64>,
     /// Proposals made in this turn.
     pub(crate) proposals: Vec<i64>,
     /// The model, for tools that ask it something themselves (summarise_thread).
@@ -399,6 +401,22 @@ impl Orbit {
                 let _ = write!(part, "\nattachments: {}", attachments.join(", "));
             }
             let _ = write!(part, "\n\n{body}\n");
+            if m.has_html {
+                let html = self
+                    .store
+                    .read(|c| orbit_store::mail::message(c, m.id))?
+                    .map(|row| row.body_html)
+                    .unwrap_or_default();
+                let hidden = orbit_mail::hidden_text(&html);
+                if !hidden.is_empty() {
+                    ctx.hidden_from.push(m.id);
+                    let _ = write!(
+                        part,
+                        "\n[Warning: the HTML of this message hides text from its reader: «{}»]\n",
+                        clip(&hidden.join(" | "), 2_000)
+                    );
+                }
+            }
             parts.push(part);
         }
         parts.reverse();
@@ -592,6 +610,16 @@ impl Orbit {
             warnings.push(format!(
                 "Proposed after reading mail from {}: mail can contain instructions meant for the assistant, so check this is what you asked for",
                 ctx.read_from.join(", ")
+            ));
+        }
+        if !ctx.hidden_from.is_empty() {
+            warnings.push(format!(
+                "The assistant read mail that hides text from you ({}): hidden text is a common way to slip instructions to an assistant",
+                ctx.hidden_from
+                    .iter()
+                    .map(|id| format!("message {id}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         let now = self.now_stamp();
