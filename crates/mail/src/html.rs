@@ -58,6 +58,15 @@ const VOID: &[&str] = &[
 
 /// Whether an opening tag (its raw text) hides what it contains.
 fn hides(raw: &str) -> bool {
+    // Most tags have neither: no allocation for them.
+    let has = |needle: &[u8]| {
+        raw.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    if !has(b"style") && !has(b"hidden") {
+        return false;
+    }
     let lower = raw.to_ascii_lowercase();
     let attrs = lower.split_once(char::is_whitespace).map_or("", |(_, a)| a);
     if attrs
@@ -92,33 +101,42 @@ fn hides(raw: &str) -> bool {
 }
 
 /// Bytes from after an opening tag to after its matching end tag (nested elements of the same
-/// name counted), or the rest of the input.
+/// name counted), or the rest of the input. Compares without copying the input.
 fn skip_element(rest: &str, name: &str) -> usize {
-    let lower = rest.to_ascii_lowercase();
-    let open = format!("<{name}");
-    let close = format!("</{name}");
-    let boundary = |at: usize, len: usize| {
-        lower
-            .get(at + len..)
-            .and_then(|t| t.chars().next())
-            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-'))
+    let bytes = rest.as_bytes();
+    let name = name.as_bytes();
+    // Whether `<` + optional `/` + name starts at `at`, ending at a name boundary.
+    let tag_at = |at: usize, closing: bool| -> bool {
+        let start = at + 1 + usize::from(closing);
+        if closing && bytes.get(at + 1) != Some(&b'/') {
+            return false;
+        }
+        bytes
+            .get(start..start + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            && bytes
+                .get(start + name.len())
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))
     };
     let mut depth = 1usize;
     let mut pos = 0;
-    while let Some(found) = lower.get(pos..).and_then(|t| t.find('<')) {
+    while let Some(found) = bytes
+        .get(pos..)
+        .and_then(|t| t.iter().position(|b| *b == b'<'))
+    {
         let at = pos + found;
-        if lower.get(at..).is_some_and(|t| t.starts_with(&close)) && boundary(at, close.len()) {
+        if tag_at(at, true) {
             depth -= 1;
-            let end = lower
+            let end = bytes
                 .get(at..)
-                .and_then(|t| t.find('>'))
+                .and_then(|t| t.iter().position(|b| *b == b'>'))
                 .map_or(rest.len(), |gt| at + gt + 1);
             if depth == 0 {
                 return end;
             }
             pos = end;
         } else {
-            if lower.get(at..).is_some_and(|t| t.starts_with(&open)) && boundary(at, open.len()) {
+            if tag_at(at, false) {
                 depth += 1;
             }
             pos = at + 1;
