@@ -76,9 +76,19 @@ pub fn expand(
     to: DateTime<Utc>,
     local: chrono_tz::Tz,
 ) -> Vec<Occurrence> {
-    let mut ical = object.ical.clone();
+    // Only a recurring object needs a copy to adjust its rules in.
+    let recurring = object
+        .ical
+        .components
+        .iter()
+        .any(|c| c.entries.iter().any(|e| e.name == ICalendarProperty::Rrule));
+    let mut copy = recurring.then(|| object.ical.clone());
     let mut until_of: HashMap<usize, DateTime<Utc>> = HashMap::new();
-    for (index, comp) in ical.components.iter_mut().enumerate() {
+    for (index, comp) in copy
+        .iter_mut()
+        .flat_map(|ical| ical.components.iter_mut())
+        .enumerate()
+    {
         for entry in comp
             .entries
             .iter_mut()
@@ -88,17 +98,28 @@ pub fn expand(
                 let ICalendarValue::RecurrenceRule(rule) = value else {
                     continue;
                 };
+                if rule.count.is_none() && rule.until.is_none() {
+                    // Endless: nothing after the range is needed, so the rule ends there.
+                    let mut end = PartialDateTime::default();
+                    set_naive(&mut end, to.naive_utc());
+                    end.tz_hour = Some(0);
+                    end.tz_minute = Some(0);
+                    rule.until = Some(end);
+                }
                 let Some(until) = rule.until.as_mut() else {
                     continue;
                 };
                 let utc = until.tz_hour == Some(0) && until.tz_minute.unwrap_or(0) == 0;
                 if let (true, Some(n)) = (utc, naive(until)) {
+                    // Nothing after the range is needed either.
+                    let n = n.min(to.naive_utc());
                     until_of.insert(index, n.and_utc());
                     set_naive(until, n + Duration::hours(UNTIL_SLACK_HOURS));
                 }
             }
         }
     }
+    let ical = copy.as_ref().unwrap_or(&object.ical);
     let expanded = ical.expand_dates(local, LIMIT);
     let from_day = from.with_timezone(&local).date_naive();
     let to_day = to.with_timezone(&local).date_naive();
