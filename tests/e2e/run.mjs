@@ -116,19 +116,50 @@ function startDriver(extraEnv = {}, data = dataDir) {
 }
 async function openSession() {
   await waitForPort(4444, 20000);
-  return remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
+  // A driver that was just stopped can still hold the native driver's port for a moment, and
+  // the first session request then fails at the socket: try again a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await remote({
+        hostname: '127.0.0.1',
+        port: 4444,
+        logLevel: 'warn',
+        capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
+      });
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      console.log(`WARN starting a WebDriver session failed (${err?.message ?? err}); trying again`);
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+  }
+}
+/** Resolves once nothing listens on `port` any more (the old native driver is gone). */
+function waitForPortFree(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const attempt = () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        if (Date.now() > deadline) resolve();
+        else setTimeout(attempt, 100);
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        resolve();
+      });
+    };
+    attempt();
   });
 }
-const stopDriver = (d) =>
-  new Promise((resolve) => {
+const stopDriver = async (d) => {
+  await new Promise((resolve) => {
     if (d.exitCode !== null) return resolve();
     d.once('exit', resolve);
     d.kill('SIGTERM'); // not SIGKILL: that orphans WebKitWebDriver
   });
+  await waitForPortFree(4445, 10000);
+};
 const appRunning = () => {
   try {
     return execFileSync('pgrep', ['-f', app], { encoding: 'utf8' }).trim() !== '';
