@@ -5,6 +5,10 @@
 //! Architecture invariant: no SQL, no knowledge of the other adapters; secrets arrive as
 //! [`Sensitive`] and are never logged.
 
+mod sync;
+
+pub use sync::{CalendarServer, Changes, Fetched, Listed, RemoteCalendar, Written};
+
 use std::time::Duration;
 
 use http::Uri;

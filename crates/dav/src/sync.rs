@@ -1,0 +1,292 @@
+//! What calendar sync asks of a CalDAV server, one request each: the calendars of the home
+//! set, changes since a sync token (RFC 6578) or the ETag listing for servers without it,
+//! the data of changed resources (multiget), and conditional writes (`If-None-Match: *` to
+//! create, `If-Match` to update or delete) whose 412 is a conflict, not a failure.
+
+use libdav::CalDavClient;
+use libdav::caldav::{
+    FindCalendarHomeSet, FindCalendars, GetCalendarResources, ListCalendarResources,
+};
+use libdav::dav::{Delete, GetEtag, PutResource, SyncCollection, WebDavError};
+use libdav::names;
+use orbit_net::{FailureKind, NetError, error_chain};
+
+use crate::{DavConfig, DavError, HttpClient, client};
+
+/// A calendar collection on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteCalendar {
+    /// Its path (opaque).
+    pub href: String,
+    /// Its display name.
+    pub name: Option<String>,
+    /// Its colour (`#RRGGBB` or `#RRGGBBAA`), if set.
+    pub colour: Option<String>,
+    /// The server offers sync-collection for it.
+    pub supports_sync: bool,
+}
+
+/// A resource as listed: path and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its path (opaque).
+    pub href: String,
+    /// Its ETag.
+    pub etag: Option<String>,
+}
+
+/// Changes since a sync token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// What changed and what went, and the token to ask with next time.
+    Delta {
+        /// Created or modified.
+        changed: Vec<Listed>,
+        /// Removed.
+        deleted: Vec<String>,
+        /// The new token.
+        token: String,
+    },
+    /// The server no longer accepts the token: sync the whole collection again.
+    TokenRejected,
+    /// The server refuses sync-collection (403, 415, 501, 507): list ETags instead.
+    Unsupported,
+}
+
+/// A fetched resource: its data and version, or the status the server gave for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// Its path.
+    pub href: String,
+    /// `(etag, data)`, or the HTTP status when the server could not give it.
+    pub content: Result<(String, String), u16>,
+}
+
+/// How a conditional write ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// Done; the new ETag when the server said it.
+    Done(Option<String>),
+    /// 412: the resource changed (or exists) on the server meanwhile.
+    Conflict,
+}
+
+/// An open connection to one account's CalDAV server.
+#[derive(Debug)]
+pub struct CalendarServer {
+    caldav: CalDavClient<HttpClient>,
+    config: DavConfig,
+}
+
+fn failed<E: std::error::Error>(config: &DavConfig, doing: &str, e: &E) -> DavError {
+    crate::classify(&error_chain(e), config.url.trim(), doing)
+}
+
+fn status<E>(e: &WebDavError<E>) -> Option<u16> {
+    match e {
+        WebDavError::BadStatusCode(s) => Some(s.as_u16()),
+        WebDavError::PreconditionFailed(_) => Some(412),
+        _ => None,
+    }
+}
+
+impl CalendarServer {
+    /// Connects (nothing is sent yet).
+    pub fn new(config: &DavConfig) -> Result<Self, DavError> {
+        Ok(Self {
+            caldav: client(config)?,
+            config: config.clone(),
+        })
+    }
+
+    async fn within<T>(&self, future: impl Future<Output = T>) -> Result<T, DavError> {
+        tokio::time::timeout(self.config.timeout, future)
+            .await
+            .map_err(|_| crate::timeout(self.config.url.trim(), self.config.timeout))
+    }
+
+    /// Creates a calendar collection named `name` at `segment` in the home set (for events
+    /// and to-dos) and returns its path.
+    pub async fn create_calendar(&self, segment: &str, name: &str) -> Result<String, DavError> {
+        let home = self.home().await?;
+        let href = format!("{}/{segment}/", home.trim_end_matches('/'));
+        self.within(
+            self.caldav.request(
+                libdav::caldav::CreateCalendar::new(&href)
+                    .with_display_name(name)
+                    .with_components(&[
+                        libdav::caldav::CalendarComponent::VEvent,
+                        libdav::caldav::CalendarComponent::VTodo,
+                    ]),
+            ),
+        )
+        .await?
+        .map_err(|e| failed(&self.config, "create a calendar", &e))?;
+        Ok(href)
+    }
+
+    /// The user's calendars: principal, home set, then the calendar collections in it.
+    pub async fn calendars(&self) -> Result<Vec<RemoteCalendar>, DavError> {
+        let home = self.home().await?;
+        let found = self
+            .within(self.caldav.request(FindCalendars::new(&home)))
+            .await?
+            .map_err(|e| failed(&self.config, "list your calendars", &e))?;
+        Ok(found
+            .calendars
+            .into_iter()
+            .map(|c| {
+                let prop = |name: &libdav::PropertyName<'_, '_>| {
+                    c.properties
+                        .iter()
+                        .find(|(n, _)| **n == *name)
+                        .and_then(|(_, v)| v.clone())
+                        .filter(|v| !v.trim().is_empty())
+                };
+                RemoteCalendar {
+                    name: prop(&names::DISPLAY_NAME),
+                    colour: prop(&names::CALENDAR_COLOUR),
+                    href: c.href,
+                    supports_sync: c.supports_sync,
+                }
+            })
+            .collect())
+    }
+
+    /// The calendar home set's path.
+    async fn home(&self) -> Result<String, DavError> {
+        let principal = self
+            .within(self.caldav.find_current_user_principal())
+            .await?
+            .map_err(|e| failed(&self.config, "find your principal", &e))?
+            .ok_or_else(|| {
+                NetError::new(
+                    FailureKind::Protocol,
+                    "The CalDAV server did not say who you are (no current-user-principal)",
+                )
+            })?;
+        let home = self
+            .within(
+                self.caldav
+                    .request(FindCalendarHomeSet::new(principal.path())),
+            )
+            .await?
+            .map_err(|e| failed(&self.config, "find your calendars", &e))?
+            .home_sets
+            .into_iter()
+            .next()
+            .unwrap_or(principal);
+        Ok(home.path().to_owned())
+    }
+
+    /// Changes in `calendar` since `token` (everything when `None`).
+    pub async fn changes(&self, calendar: &str, token: Option<&str>) -> Result<Changes, DavError> {
+        let mut request = SyncCollection::new(calendar);
+        if let Some(token) = token {
+            request = request.with_sync_token(token);
+        }
+        match self.within(self.caldav.request(request)).await? {
+            Ok(r) => Ok(Changes::Delta {
+                changed: r
+                    .changed
+                    .into_iter()
+                    .map(|l| Listed {
+                        href: l.href,
+                        etag: l.etag,
+                    })
+                    .collect(),
+                deleted: r.deleted,
+                token: r.new_sync_token,
+            }),
+            Err(e) => match status(&e) {
+                Some(412) if token.is_some() => Ok(Changes::TokenRejected),
+                Some(409) | Some(400) if token.is_some() => Ok(Changes::TokenRejected),
+                Some(403 | 415 | 501 | 507) => Ok(Changes::Unsupported),
+                _ => Err(failed(&self.config, "read the calendar's changes", &e)),
+            },
+        }
+    }
+
+    /// Every resource of `calendar` with its ETag (the fallback to sync-collection).
+    pub async fn list(&self, calendar: &str) -> Result<Vec<Listed>, DavError> {
+        Ok(self
+            .within(self.caldav.request(ListCalendarResources::new(calendar)))
+            .await?
+            .map_err(|e| failed(&self.config, "list the calendar", &e))?
+            .resources
+            .into_iter()
+            .map(|l| Listed {
+                href: l.href,
+                etag: l.etag,
+            })
+            .collect())
+    }
+
+    /// The data of `hrefs` in `calendar` (calendar-multiget).
+    pub async fn fetch(&self, calendar: &str, hrefs: &[String]) -> Result<Vec<Fetched>, DavError> {
+        if hrefs.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .within(
+                self.caldav
+                    .request(GetCalendarResources::new(calendar).with_hrefs(hrefs)),
+            )
+            .await?
+            .map_err(|e| failed(&self.config, "read calendar items", &e))?
+            .resources
+            .into_iter()
+            .map(|r| Fetched {
+                href: r.href,
+                content: r.content.map(|c| (c.etag, c.data)).map_err(|s| s.as_u16()),
+            })
+            .collect())
+    }
+
+    /// Creates `href` unless something is there already (`If-None-Match: *`).
+    pub async fn create(&self, href: &str, ics: &str) -> Result<Written, DavError> {
+        let request = PutResource::new(href).create(ics, "text/calendar; charset=utf-8");
+        match self.within(self.caldav.request(request)).await? {
+            Ok(r) => Ok(Written::Done(match r.etag {
+                Some(etag) => Some(etag),
+                None => self.etag(href).await?,
+            })),
+            Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
+            Err(e) => Err(failed(&self.config, "save a calendar item", &e)),
+        }
+    }
+
+    /// Replaces `href` if it is still at `etag` (`If-Match`).
+    pub async fn update(&self, href: &str, ics: &str, etag: &str) -> Result<Written, DavError> {
+        let request = PutResource::new(href).update(ics, "text/calendar; charset=utf-8", etag);
+        match self.within(self.caldav.request(request)).await? {
+            Ok(r) => Ok(Written::Done(match r.etag {
+                Some(etag) => Some(etag),
+                None => self.etag(href).await?,
+            })),
+            Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
+            Err(e) => Err(failed(&self.config, "save a calendar item", &e)),
+        }
+    }
+
+    /// Deletes `href` if it is still at `etag`; a resource already gone counts as deleted.
+    pub async fn delete(&self, href: &str, etag: &str) -> Result<Written, DavError> {
+        match self
+            .within(self.caldav.request(Delete::new(href).with_etag(etag)))
+            .await?
+        {
+            Ok(_) => Ok(Written::Done(None)),
+            Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
+            Err(e) if status(&e) == Some(404) => Ok(Written::Done(None)),
+            Err(e) => Err(failed(&self.config, "delete a calendar item", &e)),
+        }
+    }
+
+    async fn etag(&self, href: &str) -> Result<Option<String>, DavError> {
+        Ok(self
+            .within(self.caldav.request(GetEtag::new(href)))
+            .await?
+            .ok()
+            .map(|r| r.etag))
+    }
+}
