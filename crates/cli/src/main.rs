@@ -5,6 +5,7 @@
 //! Passwords and API keys are read from a prompt or from standard input, never from argv.
 
 mod assistant;
+mod calendar;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -75,6 +76,9 @@ enum Command {
     /// What the assistant proposed to do: list, confirm, reject.
     #[command(subcommand)]
     Proposals(assistant::ProposalsCommand),
+    /// Calendars: sync with CalDAV, list, and the events of a range.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
 }
 
 #[derive(Debug, Args)]
@@ -631,6 +635,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask(args) => assistant::ask(&orbit, &args, json),
         Command::Chat(command) => assistant::chat(&orbit, &command, json),
         Command::Proposals(command) => assistant::proposals(&orbit, &command, json),
+        Command::Calendar(command) => calendar::calendar(&orbit, &command, json),
         Command::Import(args) => {
             let report = match &args.path {
                 Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,

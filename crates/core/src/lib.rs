@@ -11,6 +11,7 @@ mod accounts;
 mod activity;
 mod ai;
 pub mod assistant;
+pub mod calendar;
 mod clock;
 mod connection;
 pub mod embed;

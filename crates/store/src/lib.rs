@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod activities;
 pub mod assistant;
 mod blobs;
+pub mod calendar;
 pub mod drafts;
 pub mod embeddings;
 mod error;

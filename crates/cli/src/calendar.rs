@@ -1,0 +1,149 @@
+//! `orbit calendar`: sync the accounts' CalDAV calendars, list them, and list the occurrences
+//! of their events in a range.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Subcommand;
+use orbit_core::{AccountId, Orbit};
+
+use crate::{print_json, runtime};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CalendarCommand {
+    /// The calendars synced so far.
+    List,
+    /// Sync the calendars of every account with a CalDAV server (or of one).
+    Sync {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<i64>,
+    },
+    /// Occurrences of the events in a range (recurrences expanded, overrides applied).
+    Events {
+        /// From this day (YYYY-MM-DD, midnight in --tz) or instant (RFC 3339).
+        #[arg(long)]
+        from: String,
+        /// Up to this day (exclusive) or instant.
+        #[arg(long)]
+        to: String,
+        /// The time zone floating times and days are read in (IANA name; default $TZ, else UTC).
+        #[arg(long)]
+        tz: Option<String>,
+    },
+}
+
+fn zone(name: Option<&str>) -> anyhow::Result<chrono_tz::Tz> {
+    let name = name
+        .map(str::to_owned)
+        .or_else(|| std::env::var("TZ").ok().filter(|t| !t.is_empty()))
+        .unwrap_or_else(|| "UTC".to_owned());
+    name.trim_start_matches(':')
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| {
+            anyhow::Error::new(orbit_core::Error::invalid(format!(
+                "{name:?} is not a time zone name (e.g. Europe/Berlin)"
+            )))
+        })
+}
+
+fn instant(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| orbit_cal::day_start(d, tz))
+        .ok_or_else(|| {
+            anyhow::Error::new(orbit_core::Error::invalid(format!(
+                "{text:?} is neither a day (YYYY-MM-DD) nor an instant (RFC 3339)"
+            )))
+        })
+}
+
+pub(crate) fn calendar(
+    orbit: &Orbit,
+    command: &CalendarCommand,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        CalendarCommand::List => {
+            let list = orbit.calendar_list()?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!(
+                    "No calendars yet: add a CalDAV URL to an account, then `orbit calendar sync`."
+                );
+            } else {
+                for c in &list {
+                    println!(
+                        "{:>4}  {:<30} {:>5} items  {}",
+                        c.id, c.name, c.items, c.colour
+                    );
+                }
+            }
+        }
+        CalendarCommand::Sync { account } => {
+            let accounts: Vec<AccountId> = match account {
+                Some(id) => vec![AccountId(*id)],
+                None => orbit
+                    .account_list()?
+                    .into_iter()
+                    .filter(|a| a.caldav_url.is_some())
+                    .map(|a| a.id)
+                    .collect(),
+            };
+            if accounts.is_empty() {
+                anyhow::bail!(orbit_core::Error::invalid(
+                    "No account has a CalDAV server: add one with `orbit account edit ID --caldav-url URL`"
+                ));
+            }
+            let runtime = runtime()?;
+            for id in accounts {
+                let report = runtime.block_on(orbit.calendar_sync(id))?;
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    println!(
+                        "account {}: {} calendars, {} changed, {} removed{}{}",
+                        report.account_id,
+                        report.calendars,
+                        report.changed,
+                        report.removed,
+                        if report.full_resyncs > 0 {
+                            format!(", {} synced again from scratch", report.full_resyncs)
+                        } else {
+                            String::new()
+                        },
+                        if report.unreadable.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; kept but unreadable: {}", report.unreadable.join("; "))
+                        }
+                    );
+                }
+            }
+        }
+        CalendarCommand::Events { from, to, tz } => {
+            let tz = zone(tz.as_deref())?;
+            let list = orbit.calendar_events(instant(from, tz)?, instant(to, tz)?, tz)?;
+            if json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("Nothing in that range.");
+            } else {
+                for o in &list {
+                    println!(
+                        "{}  {}  {}{}",
+                        o.start,
+                        o.end,
+                        o.summary,
+                        if o.is_override { " (changed)" } else { "" }
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

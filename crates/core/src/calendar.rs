@@ -1,0 +1,416 @@
+//! Calendars: CalDAV sync into the store (plan, then execute, as for mail) and the
+//! occurrences of the stored events in a range.
+//!
+//! Per calendar: with a sync token, only what changed since (RFC 6578); a token the server
+//! refuses means a clean full re-sync; a server that refuses sync-collection is synced by
+//! comparing ETags. Changed items are fetched with multiget and stored as the server sent
+//! them; an item that cannot be read is kept and reported, and the sync goes on. Each
+//! calendar's items and its token are written in one transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use orbit_dav::{CalendarServer, Changes, DavConfig, Listed};
+use orbit_store::calendar as db;
+use serde::Serialize;
+
+use crate::activity::{Actor, Record};
+use crate::{AccountId, Error, ErrorCode, Event, Orbit, Result};
+
+/// Items fetched per multiget.
+const FETCH_BATCH: usize = 100;
+
+/// A calendar as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarView {
+    /// Id.
+    pub id: i64,
+    /// Its account.
+    pub account_id: i64,
+    /// Display name.
+    pub name: String,
+    /// Colour, or "" when the server has none.
+    pub colour: String,
+    /// Items stored.
+    pub items: i64,
+    /// RFC 3339 of the last complete sync, or "".
+    pub synced_at: String,
+}
+
+/// What a calendar sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CalendarSyncReport {
+    /// The account.
+    pub account_id: i64,
+    /// Calendars synced.
+    pub calendars: usize,
+    /// Items stored new or changed.
+    pub changed: usize,
+    /// Items removed.
+    pub removed: usize,
+    /// Calendars synced again from scratch (their token was refused).
+    pub full_resyncs: usize,
+    /// Items kept but unreadable: `href: why`.
+    pub unreadable: Vec<String>,
+}
+
+/// An occurrence as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OccurrenceView {
+    /// The calendar.
+    pub calendar_id: i64,
+    /// The event's UID.
+    pub uid: String,
+    /// Its summary.
+    pub summary: String,
+    /// RFC 3339 UTC, or `YYYY-MM-DD` all day.
+    pub start: String,
+    /// The same (exclusive end for all-day).
+    pub end: String,
+    /// A whole-day event.
+    pub all_day: bool,
+    /// This occurrence was changed on its own.
+    pub is_override: bool,
+    /// From a recurring event.
+    pub recurring: bool,
+}
+
+/// What to do with one calendar, from the local ETags and the server's listing of everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemPlan {
+    /// New or changed on the server: fetch.
+    pub fetch: Vec<String>,
+    /// No longer on the server: remove.
+    pub remove: Vec<String>,
+}
+
+/// Plans a full comparison (no sync token): fetch what is new or has another ETag, remove what
+/// the server no longer lists. `remote` must be a complete listing.
+pub fn plan_full(local: &[(String, String)], remote: &[Listed]) -> ItemPlan {
+    let known: HashMap<&str, &str> = local
+        .iter()
+        .map(|(h, e)| (h.as_str(), e.as_str()))
+        .collect();
+    let listed: HashSet<&str> = remote.iter().map(|l| l.href.as_str()).collect();
+    ItemPlan {
+        fetch: remote
+            .iter()
+            .filter(|l| {
+                known.get(l.href.as_str()) != Some(&l.etag.as_deref().unwrap_or(""))
+                    || l.etag.is_none()
+            })
+            .map(|l| l.href.clone())
+            .collect(),
+        remove: local
+            .iter()
+            .filter(|(h, _)| !listed.contains(h.as_str()))
+            .map(|(h, _)| h.clone())
+            .collect(),
+    }
+}
+
+/// Plans a delta (a sync token was accepted): fetch what changed unless the stored copy is
+/// already at that ETag, remove what was deleted.
+pub fn plan_delta(local: &[(String, String)], changed: &[Listed], deleted: &[String]) -> ItemPlan {
+    let known: HashMap<&str, &str> = local
+        .iter()
+        .map(|(h, e)| (h.as_str(), e.as_str()))
+        .collect();
+    ItemPlan {
+        fetch: changed
+            .iter()
+            .filter(|l| {
+                l.etag.is_none()
+                    || known.get(l.href.as_str()) != Some(&l.etag.as_deref().unwrap_or(""))
+            })
+            .map(|l| l.href.clone())
+            .collect(),
+        remove: deleted
+            .iter()
+            .filter(|h| known.contains_key(h.as_str()))
+            .cloned()
+            .collect(),
+    }
+}
+
+fn network(e: orbit_net::NetError) -> Error {
+    Error::new(ErrorCode::Network, e.to_string())
+}
+
+impl Orbit {
+    fn dav_server(&self, id: AccountId) -> Result<CalendarServer> {
+        let row = self.account_row(id)?;
+        let url = row.fields.caldav_url.clone().ok_or_else(|| {
+            Error::invalid(format!("Account {} has no CalDAV server", row.fields.name))
+        })?;
+        CalendarServer::new(&DavConfig {
+            url,
+            username: row.fields.username.clone(),
+            password: self.account_password(id)?,
+            timeout: self.net_timeout,
+        })
+        .map_err(network)
+    }
+
+    /// Every calendar stored.
+    pub fn calendar_list(&self) -> Result<Vec<CalendarView>> {
+        Ok(self
+            .store
+            .read(|c| db::calendars(c, None))?
+            .into_iter()
+            .filter(|c| c.present)
+            .map(|c| CalendarView {
+                id: c.id,
+                account_id: c.account_id,
+                name: c.name,
+                colour: c.colour,
+                items: c.items,
+                synced_at: c.synced_at,
+            })
+            .collect())
+    }
+
+    /// Syncs every calendar of an account with its CalDAV server.
+    pub async fn calendar_sync(&self, id: AccountId) -> Result<CalendarSyncReport> {
+        let server = self.dav_server(id)?;
+        let remote = server.calendars().await.map_err(network)?;
+        let mut report = CalendarSyncReport {
+            account_id: id.0,
+            ..CalendarSyncReport::default()
+        };
+        let ids = self.store.write(|tx| -> Result<Vec<i64>> {
+            let mut ids = Vec::new();
+            for c in &remote {
+                ids.push(db::upsert_calendar(
+                    tx,
+                    id.0,
+                    &c.href,
+                    c.name.as_deref().unwrap_or(""),
+                    c.colour.as_deref().unwrap_or(""),
+                )?);
+            }
+            // The listing succeeded: calendars it lacks are gone (their items stay, hidden).
+            db::mark_absent(tx, id.0, &ids)?;
+            Ok(ids)
+        })?;
+        for calendar_id in ids {
+            self.sync_calendar(&server, calendar_id, &mut report)
+                .await?;
+            report.calendars += 1;
+        }
+        let summary = format!(
+            "Synced calendars: {} changed, {} removed{}",
+            report.changed,
+            report.removed,
+            if report.unreadable.is_empty() {
+                String::new()
+            } else {
+                format!(", {} unreadable kept", report.unreadable.len())
+            }
+        );
+        let activity = self.store.write(|tx| {
+            self.record(
+                tx,
+                &Record {
+                    actor: Actor::Sync,
+                    action: "calendar.synced",
+                    target: format!("account:{}", id.0),
+                    summary,
+                    details: serde_json::to_value(&report).unwrap_or_default(),
+                },
+            )
+        })?;
+        self.emit(Event::ActivityAdded { id: activity });
+        Ok(report)
+    }
+
+    async fn sync_calendar(
+        &self,
+        server: &CalendarServer,
+        calendar_id: i64,
+        report: &mut CalendarSyncReport,
+    ) -> Result<()> {
+        let calendar = self
+            .store
+            .read(|c| db::calendar(c, calendar_id))?
+            .ok_or_else(|| Error::internal("a calendar vanished during sync"))?;
+        let local = self.store.read(|c| db::item_etags(c, calendar_id))?;
+        let token = (!calendar.sync_token.is_empty()).then_some(calendar.sync_token.as_str());
+        let mut supports_sync = calendar.supports_sync;
+        let mut changes = if supports_sync {
+            server
+                .changes(&calendar.href, token)
+                .await
+                .map_err(network)?
+        } else {
+            Changes::Unsupported
+        };
+        if changes == Changes::TokenRejected {
+            report.full_resyncs += 1;
+            self.store.write(|tx| db::clear_token(tx, calendar_id))?;
+            changes = server
+                .changes(&calendar.href, None)
+                .await
+                .map_err(network)?;
+        }
+        let (plan, new_token) = match changes {
+            Changes::Delta {
+                changed,
+                deleted,
+                token: new_token,
+            } => {
+                let plan = if token.is_some() {
+                    plan_delta(&local, &changed, &deleted)
+                } else {
+                    // From nothing the server lists everything: a full comparison.
+                    plan_full(&local, &changed)
+                };
+                (plan, new_token)
+            }
+            Changes::Unsupported | Changes::TokenRejected => {
+                supports_sync = false;
+                let listed = server.list(&calendar.href).await.map_err(network)?;
+                (plan_full(&local, &listed), String::new())
+            }
+        };
+        let mut fetched = Vec::new();
+        for batch in plan.fetch.chunks(FETCH_BATCH) {
+            fetched.extend(server.fetch(&calendar.href, batch).await.map_err(network)?);
+        }
+        let now = self.now_stamp();
+        let (changed, removed, unreadable) = self.store.write(|tx| -> Result<_> {
+            let mut changed = 0;
+            let mut unreadable = Vec::new();
+            for f in &fetched {
+                // A resource the server could not give now is fetched again next time.
+                let Ok((etag, ics)) = &f.content else {
+                    continue;
+                };
+                let (uid, error) = match orbit_cal::parse(ics) {
+                    Ok(object) => (
+                        object
+                            .events
+                            .first()
+                            .map(|e| e.uid.clone())
+                            .unwrap_or_default(),
+                        String::new(),
+                    ),
+                    Err(e) => {
+                        unreadable.push(format!("{}: {e}", f.href));
+                        (String::new(), e.message)
+                    }
+                };
+                db::upsert_item(
+                    tx,
+                    calendar_id,
+                    &db::NewItem {
+                        href: &f.href,
+                        etag,
+                        uid: &uid,
+                        ics,
+                        parse_error: &error,
+                    },
+                    &now,
+                )?;
+                changed += 1;
+            }
+            let mut removed = 0;
+            for href in &plan.remove {
+                if db::delete_item(tx, calendar_id, href)? {
+                    removed += 1;
+                }
+            }
+            db::set_synced(tx, calendar_id, &new_token, supports_sync, &now)?;
+            Ok((changed, removed, unreadable))
+        })?;
+        report.changed += changed;
+        report.removed += removed;
+        report.unreadable.extend(unreadable);
+        Ok(())
+    }
+
+    /// The occurrences of every stored event that overlap `[from, to)`, ordered by start;
+    /// floating times are read in `tz`, the user's zone.
+    pub fn calendar_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+    ) -> Result<Vec<OccurrenceView>> {
+        if to <= from {
+            return Err(Error::invalid("The range ends before it starts"));
+        }
+        let items = self.store.read(db::readable_items)?;
+        let mut out = Vec::new();
+        for (calendar_id, ics) in items {
+            let Ok(object) = orbit_cal::parse(&ics) else {
+                continue;
+            };
+            out.extend(
+                orbit_cal::expand(&object, from, to, tz)
+                    .into_iter()
+                    .map(|o| OccurrenceView {
+                        calendar_id,
+                        uid: o.uid,
+                        summary: o.summary,
+                        start: o.start,
+                        end: o.end,
+                        all_day: o.all_day,
+                        is_override: o.is_override,
+                        recurring: o.recurring,
+                    }),
+            );
+        }
+        out.sort_by(|a, b| a.start.cmp(&b.start).then(a.uid.cmp(&b.uid)));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(href: &str, etag: &str) -> Listed {
+        Listed {
+            href: href.into(),
+            etag: Some(etag.into()),
+        }
+    }
+
+    #[test]
+    fn a_full_comparison_fetches_new_and_changed_and_removes_what_is_gone() {
+        let local = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "1".to_owned()),
+            ("c".to_owned(), "1".to_owned()),
+        ];
+        let plan = plan_full(
+            &local,
+            &[listed("a", "1"), listed("b", "2"), listed("d", "1")],
+        );
+        assert_eq!(plan.fetch, ["b", "d"]);
+        assert_eq!(plan.remove, ["c"]);
+    }
+
+    #[test]
+    fn a_delta_skips_what_is_already_stored_at_that_version() {
+        let local = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "1".to_owned()),
+        ];
+        let plan = plan_delta(
+            &local,
+            &[
+                listed("a", "1"),
+                listed("b", "2"),
+                Listed {
+                    href: "n".into(),
+                    etag: None,
+                },
+            ],
+            &["b".to_owned(), "zz".to_owned()],
+        );
+        assert_eq!(plan.fetch, ["b", "n"]);
+        assert_eq!(plan.remove, ["b"], "only what is stored is removed");
+    }
+}

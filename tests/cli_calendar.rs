@@ -1,0 +1,214 @@
+//! Calendar sync end to end: the real `orbit` binary against Radicale, with another client
+//! (the CalDAV adapter, as a phone would) changing the calendar on the server.
+
+#![allow(clippy::indexing_slicing)]
+
+use std::time::Duration;
+
+use orbit_dav::{CalendarServer, DavConfig, Written};
+use orbit_tests::{Profile, TestResult};
+use serde_json::Value;
+
+const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Phone//EN\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:weekly@phone\r\nDTSTAMP:20261001T000000Z\r\nSUMMARY:Team sync\r\nDTSTART;TZID=Europe/Berlin:20261005T100000\r\nDTEND;TZID=Europe/Berlin:20261005T103000\r\nRRULE:FREQ=WEEKLY;UNTIL=20261130T090000Z\r\nEXDATE;TZID=Europe/Berlin:20261109T100000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:weekly@phone\r\nDTSTAMP:20261001T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261116T100000\r\nSUMMARY:Team sync (moved)\r\nDTSTART;TZID=Europe/Berlin:20261117T150000\r\nDTEND;TZID=Europe/Berlin:20261117T153000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+fn single(uid: &str, summary: &str, day: &str, next: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Phone//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261001T000000Z\r\nSUMMARY:{summary}\r\nDTSTART;VALUE=DATE:{day}\r\nDTEND;VALUE=DATE:{next}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn sync(p: &Profile) -> Result<Value, Box<dyn std::error::Error>> {
+    let run = p.run(&["--json", "calendar", "sync"], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    Ok(serde_json::from_str(
+        run.stdout.lines().next().unwrap_or(""),
+    )?)
+}
+
+/// An occurrence as the test compares it: start, summary, changed on its own.
+type Seen = (String, String, bool);
+
+fn events(p: &Profile) -> Result<Vec<Seen>, Box<dyn std::error::Error>> {
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "events",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-12-01",
+            "--tz",
+            "Europe/Berlin",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    Ok(run
+        .json()?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            (
+                o["start"].as_str().unwrap_or("").to_owned(),
+                o["summary"].as_str().unwrap_or("").to_owned(),
+                o["is_override"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendars_sync_from_caldav_and_follow_changes_made_elsewhere() -> TestResult {
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    // Another client puts a calendar and its events on the server.
+    let phone = CalendarServer::new(&DavConfig {
+        url: s.caldav_url.clone(),
+        username: s.user.clone(),
+        password: orbit_secrets::Sensitive::new(s.password.clone()),
+        timeout: Duration::from_secs(10),
+    })?;
+    let calendar = phone
+        .create_calendar(&format!("work-{}", std::process::id()), "Work")
+        .await?;
+    let weekly = format!("{calendar}weekly.ics");
+    let Written::Done(Some(weekly_etag)) = phone.create(&weekly, WEEKLY).await? else {
+        return Err("create".into());
+    };
+    let offsite = format!("{calendar}offsite.ics");
+    let Written::Done(Some(offsite_etag)) = phone
+        .create(
+            &offsite,
+            &single("offsite@phone", "Offsite", "20261120", "20261121"),
+        )
+        .await?
+    else {
+        return Err("create".into());
+    };
+
+    let p = Profile::new(&s)?;
+    let run = p.run(
+        &[
+            "--json",
+            "account",
+            "add",
+            "--name",
+            "Work",
+            "--email",
+            "alice@example.com",
+            "--username",
+            &s.user,
+            "--caldav-url",
+            &s.caldav_url,
+            "--password-stdin",
+        ],
+        Some(&s.password),
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+
+    let first = sync(&p)?;
+    assert!(first["changed"].as_u64().unwrap_or(0) >= 2, "{first}");
+    let list = p.run(&["--json", "calendar", "list"], None)?.json()?;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "Work" && c["items"] == 2),
+        "{list}"
+    );
+    let expected = vec![
+        (
+            "2026-11-02T09:00:00Z".to_owned(),
+            "Team sync".to_owned(),
+            false,
+        ),
+        // 9 November is an EXDATE; 16 November moved to the 17th, 15:00 Berlin.
+        (
+            "2026-11-17T14:00:00Z".to_owned(),
+            "Team sync (moved)".to_owned(),
+            true,
+        ),
+        ("2026-11-20".to_owned(), "Offsite".to_owned(), false),
+        (
+            "2026-11-23T09:00:00Z".to_owned(),
+            "Team sync".to_owned(),
+            false,
+        ),
+        (
+            "2026-11-30T09:00:00Z".to_owned(),
+            "Team sync".to_owned(),
+            false,
+        ),
+    ];
+    assert_eq!(events(&p)?, expected);
+
+    // Nothing changed: nothing is fetched or removed.
+    let again = sync(&p)?;
+    assert_eq!(
+        (again["changed"].as_u64(), again["removed"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+
+    // Changed and deleted on the phone: the next sync follows.
+    let moved = WEEKLY.replace("SUMMARY:Team sync\r\n", "SUMMARY:Weekly sync\r\n");
+    assert!(matches!(
+        phone.update(&weekly, &moved, &weekly_etag).await?,
+        Written::Done(_)
+    ));
+    assert_eq!(
+        phone.delete(&offsite, &offsite_etag).await?,
+        Written::Done(None)
+    );
+    let delta = sync(&p)?;
+    assert_eq!(
+        (delta["changed"].as_u64(), delta["removed"].as_u64()),
+        (Some(1), Some(1)),
+        "{delta}"
+    );
+    let now = events(&p)?;
+    assert_eq!(now.len(), 4);
+    assert_eq!(now[0].1, "Weekly sync");
+
+    // A token the server no longer accepts: a clean full sync, nothing lost or doubled.
+    let db = rusqlite::Connection::open(p.database())?;
+    db.execute(
+        "UPDATE calendars SET sync_token = 'http://radicale.org/ns/sync/bogus'",
+        [],
+    )?;
+    let full = sync(&p)?;
+    assert!(full["full_resyncs"].as_u64().unwrap_or(0) >= 1, "{full}");
+    assert_eq!(
+        full["changed"].as_u64(),
+        Some(0),
+        "same ETags: nothing fetched again"
+    );
+    assert_eq!(events(&p)?, now);
+
+    // A server without sync-collection: ETags compared instead, with the same result.
+    db.execute(
+        "UPDATE calendars SET supports_sync = 0, sync_token = ''",
+        [],
+    )?;
+    phone
+        .create(
+            &offsite,
+            &single("offsite@phone", "Offsite again", "20261121", "20261122"),
+        )
+        .await?;
+    let fallback = sync(&p)?;
+    assert_eq!(fallback["changed"].as_u64(), Some(1), "{fallback}");
+    assert!(
+        events(&p)?
+            .iter()
+            .any(|(start, summary, _)| start == "2026-11-21" && summary == "Offsite again")
+    );
+    let log = p
+        .run(&["--json", "activity", "--action", "calendar"], None)?
+        .json()?;
+    assert!(log.as_array().unwrap().iter().all(|a| a["actor"] == "sync"));
+    Ok(())
+}
