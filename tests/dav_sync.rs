@@ -1,7 +1,9 @@
-//! The CalDAV adapter's sync primitives against a real Radicale: calendars of the home set,
+//! The CalDAV adapter's sync primitives against real Radicale and Xandikos: calendars of the home set,
 //! sync-collection from nothing and from a token, the ETag listing, multiget, conditional
 //! create / update / delete with 412 as a conflict, and a token the server no longer accepts.
 //! What comes back is read by orbit-cal.
+
+#![allow(clippy::indexing_slicing)]
 
 use std::time::Duration;
 
@@ -19,10 +21,34 @@ async fn sync_primitives_against_radicale() -> TestResult {
     let Some(servers) = orbit_tests::servers()? else {
         return Ok(());
     };
+    scenario(
+        &servers.caldav_url,
+        &servers.user,
+        &servers.password,
+        "http://radicale.org/ns/sync/0000bad",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sync_primitives_against_xandikos() -> TestResult {
+    let Some(servers) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    scenario(
+        &servers.xandikos_url,
+        "alice",
+        "unused",
+        "http://xandikos.example/ns/sync/0000bad",
+    )
+    .await
+}
+
+async fn scenario(url: &str, user: &str, password: &str, bogus_token: &str) -> TestResult {
     let server = CalendarServer::new(&DavConfig {
-        url: servers.caldav_url.clone(),
-        username: servers.user.clone(),
-        password: orbit_secrets::Sensitive::new(servers.password.clone()),
+        url: url.to_owned(),
+        username: user.to_owned(),
+        password: orbit_secrets::Sensitive::new(password.to_owned()),
         timeout: Duration::from_secs(10),
     })?;
     let segment = format!("sync-{}", std::process::id());
@@ -103,9 +129,7 @@ async fn sync_primitives_against_radicale() -> TestResult {
 
     // A token the server never issued: sync again from scratch.
     assert_eq!(
-        server
-            .changes(&calendar, Some("http://radicale.org/ns/sync/0000bad"))
-            .await?,
+        server.changes(&calendar, Some(bogus_token)).await?,
         Changes::TokenRejected
     );
 

@@ -46,8 +46,9 @@ if [ -z "$CALDAV_PORT" ] && [[ ${ORBIT_TEST_CALDAV_URL:-} =~ ^http://127\.0\.0\.
   CALDAV_PORT=${BASH_REMATCH[1]}
 fi
 CALDAV_PORT=${CALDAV_PORT:-15232}
+XANDIKOS_PORT=${ORBIT_TEST_XANDIKOS_PORT:-15233}        # a second CalDAV server (no auth of its own)
 all_ports=("$IMAP_PORT" "$IMAPS_PORT" "$LEGACY_IMAP_PORT" "$LEGACY_IMAPS_PORT" "$SMTP_PORT"
-           "$SMTP_STARTTLS_PORT" "$SMTPS_PORT" "$CALDAV_PORT" "$BLACKHOLE_PORT")
+           "$SMTP_STARTTLS_PORT" "$SMTPS_PORT" "$CALDAV_PORT" "$XANDIKOS_PORT" "$BLACKHOLE_PORT")
 for p in "${all_ports[@]}"; do
   [[ $p =~ ^[0-9]+$ ]] && [ "$p" -gt 1024 ] && [ "$p" -lt 65536 ] || die "bad port: $p"
 done
@@ -81,7 +82,7 @@ fi
 for p in "${all_ports[@]}"; do
   port_open "$p" && die "127.0.0.1:$p is already in use (servers from another STATE_DIR? stop.sh it)"
 done
-mkdir -p "$STATE"/{logs,pids,tls,bin,dovecot,dovecot-legacy,smtp,radicale}
+mkdir -p "$STATE"/{logs,pids,tls,bin,dovecot,dovecot-legacy,smtp,radicale,xandikos}
 rm -f "$STATE/env.sh"
 
 # On any failure from here on, stop whatever was started and show the logs' tails.
@@ -391,6 +392,15 @@ radicale_log=$(svc_log radicale)
 spawn_svc env HOME="$RAD" "$PY" -m radicale --config "$RAD/config" >> "$radicale_log" 2>&1 &
 record_pid "$STATE" radicale $!
 
+# ---- Xandikos: the second CalDAV server (it has no authentication; the user is fixed) ---------
+XAN=$STATE/xandikos
+command -v xandikos >/dev/null 2>&1 || die "xandikos not found (apt: xandikos)"
+[ "$(id -u)" -ne 0 ] || chown -R "$SVC_USER:$SVC_GROUP" "$XAN"
+xandikos_log=$(svc_log xandikos)
+spawn_svc env HOME="$XAN" xandikos -d "$XAN/data" --defaults -l 127.0.0.1 -p "$XANDIKOS_PORT" \
+  --current-user-principal /alice/ >> "$xandikos_log" 2>&1 &
+record_pid "$STATE" xandikos $!
+
 # ---- black hole ------------------------------------------------------------------------------
 blackhole_log=$(svc_log blackhole)
 spawn_svc "$PY" "$STATE/bin/blackhole.py" --port "$BLACKHOLE_PORT" >> "$blackhole_log" 2>&1 &
@@ -415,6 +425,7 @@ ready smtp      "$smtp_log"      smtp "$SMTP_PORT"
 ready smtp      "$smtp_log"      smtp "$SMTP_STARTTLS_PORT"
 ready smtp      "$smtp_log"      smtp "$SMTPS_PORT" --tls
 ready radicale  "$radicale_log"  http "$CALDAV_PORT"
+ready xandikos  "$xandikos_log"  http "$XANDIKOS_PORT"
 ready blackhole "$blackhole_log" tcp  "$BLACKHOLE_PORT"
 
 # The Dovecot master PID (also in base_dir/master.pid) is the process we started (setpriv execs).
@@ -457,6 +468,7 @@ export ORBIT_TEST_SMTP_STARTTLS_PORT=$SMTP_STARTTLS_PORT
 export ORBIT_TEST_SMTPS_PORT=$SMTPS_PORT
 export ORBIT_TEST_CALDAV_PORT=$CALDAV_PORT
 export ORBIT_TEST_CALDAV_URL=$CALDAV_URL
+export ORBIT_TEST_XANDIKOS_URL=http://127.0.0.1:$XANDIKOS_PORT/
 export ORBIT_TEST_BLACKHOLE_PORT=$BLACKHOLE_PORT
 export ORBIT_TEST_USER=alice
 export ORBIT_TEST_PASSWORD=${PASS[alice]}

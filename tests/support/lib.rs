@@ -37,6 +37,8 @@ pub struct Servers {
     pub smtps_port: u16,
     /// Radicale.
     pub caldav_url: String,
+    /// Xandikos (no authentication; the user is alice).
+    pub xandikos_url: String,
     /// Accepts and stays silent.
     pub blackhole_port: u16,
     /// Login.
@@ -74,6 +76,7 @@ pub fn servers() -> Result<Option<Servers>, String> {
         smtp_starttls_port: port("ORBIT_TEST_SMTP_STARTTLS_PORT")?,
         smtps_port: port("ORBIT_TEST_SMTPS_PORT")?,
         caldav_url: var("ORBIT_TEST_CALDAV_URL")?,
+        xandikos_url: var("ORBIT_TEST_XANDIKOS_URL")?,
         blackhole_port: port("ORBIT_TEST_BLACKHOLE_PORT")?,
         user: var("ORBIT_TEST_USER")?,
         password: var("ORBIT_TEST_PASSWORD")?,

@@ -47,7 +47,8 @@ pub enum Changes {
         /// The new token.
         token: String,
     },
-    /// The server no longer accepts the token: sync the whole collection again.
+    /// The server no longer accepts the token (412, or 400/409/5xx from servers that say so
+    /// badly): sync the whole collection again.
     TokenRejected,
     /// The server refuses sync-collection (403, 415, 501, 507): list ETags instead.
     Unsupported,
@@ -200,7 +201,9 @@ impl CalendarServer {
             }),
             Err(e) => match status(&e) {
                 Some(412) if token.is_some() => Ok(Changes::TokenRejected),
-                Some(409) | Some(400) if token.is_some() => Ok(Changes::TokenRejected),
+                // Servers that do not say "invalid token" properly: Xandikos answers a token
+                // it does not know with 500. Starting over is always safe.
+                Some(400 | 409 | 500..=599) if token.is_some() => Ok(Changes::TokenRejected),
                 Some(403 | 415 | 501 | 507) => Ok(Changes::Unsupported),
                 _ => Err(failed(&self.config, "read the calendar's changes", &e)),
             },
