@@ -26,3 +26,19 @@ CREATE TABLE calendar_items (
 ) STRICT;
 
 CREATE UNIQUE INDEX calendar_items_href_idx ON calendar_items (calendar_id, href);
+
+-- Changes made on this computer that wait to reach the server, in order. The item itself is
+-- changed at once (so the calendar shows it); this queue survives restarts and drains at the
+-- next sync, conditionally (If-None-Match / If-Match), so a change made elsewhere meanwhile is
+-- a conflict that keeps both sides, never an overwrite.
+CREATE TABLE calendar_changes (
+    id           INTEGER PRIMARY KEY,
+    calendar_id  INTEGER NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,
+    href         TEXT    NOT NULL,                      -- the resource
+    kind         TEXT    NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
+    ics          TEXT    NOT NULL DEFAULT '',           -- what to write ('' for a delete)
+    etag         TEXT    NOT NULL DEFAULT '',           -- the version it was made on ('' for a create)
+    created_at   TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX calendar_changes_calendar_idx ON calendar_changes (calendar_id, id);

@@ -212,3 +212,139 @@ async fn calendars_sync_from_caldav_and_follow_changes_made_elsewhere() -> TestR
     assert!(log.as_array().unwrap().iter().all(|a| a["actor"] == "sync"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_here_reach_the_server_and_a_clash_keeps_both_versions() -> TestResult {
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    // Bob's calendars: the other test syncs Alice's at the same time.
+    let (user, password) = ("bob", "bob-secret-pw");
+    let phone = CalendarServer::new(&DavConfig {
+        url: s.caldav_url.clone(),
+        username: user.to_owned(),
+        password: orbit_secrets::Sensitive::new(password.to_owned()),
+        timeout: Duration::from_secs(10),
+    })?;
+    let calendar = phone
+        .create_calendar(&format!("home-{}", std::process::id()), "Home")
+        .await?;
+    let p = Profile::new(&s)?;
+    let run = p.run(
+        &[
+            "--json",
+            "account",
+            "add",
+            "--name",
+            "Home",
+            "--email",
+            "bob@example.com",
+            "--username",
+            user,
+            "--caldav-url",
+            &s.caldav_url,
+            "--password-stdin",
+        ],
+        Some(password),
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    sync(&p)?;
+    let list = p.run(&["--json", "calendar", "list"], None)?.json()?;
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Home")
+        .map(|c| c["id"].to_string())
+        .ok_or(format!("the Home calendar is listed: {list}"))?;
+
+    // Added here: shown at once, on the server after the sync.
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("dentist.ics");
+    std::fs::write(
+        &file,
+        single("dentist@here", "Dentist", "20261110", "20261111"),
+    )?;
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "import",
+            &file.to_string_lossy(),
+            "--calendar",
+            &id,
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let href = run.json()?["href"].as_str().unwrap().to_owned();
+    assert!(
+        events(&p)?.iter().any(|e| e.1 == "Dentist"),
+        "shown before any sync"
+    );
+    let pushed = sync(&p)?;
+    assert_eq!(pushed["pushed"].as_u64(), Some(1), "{pushed}");
+    let on_server = phone.fetch(&calendar, std::slice::from_ref(&href)).await?;
+    let (phone_etag, data) = on_server[0]
+        .content
+        .clone()
+        .map_err(|e| format!("status {e}"))?;
+    assert!(data.contains("UID:dentist@here"));
+    assert_eq!(
+        sync(&p)?["changed"].as_u64(),
+        Some(0),
+        "our own write does not come back"
+    );
+
+    // Edited here and on the phone before the next sync: both versions are kept.
+    std::fs::write(
+        &file,
+        single("dentist@here", "Dentist at 9", "20261110", "20261111"),
+    )?;
+    assert!(
+        p.run(
+            &["calendar", "edit", "dentist@here", &file.to_string_lossy()],
+            None
+        )?
+        .ok
+    );
+    let phone_version = single("dentist@here", "Dentist moved", "20261112", "20261113");
+    assert!(matches!(
+        phone.update(&href, &phone_version, &phone_etag).await?,
+        Written::Done(_)
+    ));
+    let clash = sync(&p)?;
+    assert_eq!(clash["conflicts"].as_u64(), Some(1), "{clash}");
+    let now: Vec<String> = events(&p)?.into_iter().map(|e| e.1).collect();
+    assert!(now.contains(&"Dentist moved".to_owned()), "{now:?}");
+    assert!(
+        now.contains(&"Dentist at 9 (edited here)".to_owned()),
+        "{now:?}"
+    );
+    let server_items = phone.list(&calendar).await?;
+    assert_eq!(server_items.len(), 2, "the copy reached the server too");
+
+    // Removed here: gone from the server after the sync.
+    assert!(p.run(&["calendar", "remove", "dentist@here"], None)?.ok);
+    let removed = sync(&p)?;
+    assert_eq!(removed["pushed"].as_u64(), Some(1), "{removed}");
+    assert_eq!(phone.list(&calendar).await?.len(), 1);
+    let log = p
+        .run(&["--json", "activity", "--action", "calendar"], None)?
+        .json()?;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    for action in [
+        "calendar.event_added",
+        "calendar.event_changed",
+        "calendar.conflict",
+        "calendar.event_removed",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    Ok(())
+}

@@ -19,6 +19,27 @@ pub(crate) enum CalendarCommand {
         #[arg(long)]
         account: Option<i64>,
     },
+    /// Add an event from an .ics file (one event) to a calendar; it reaches the server at the
+    /// next sync.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+        /// The calendar (an id from `orbit calendar list`).
+        #[arg(long)]
+        calendar: i64,
+    },
+    /// Replace an event (by UID) with the contents of an .ics file.
+    Edit {
+        /// The event's UID.
+        uid: String,
+        /// The new version.
+        file: std::path::PathBuf,
+    },
+    /// Remove an event (by UID).
+    Remove {
+        /// The event's UID.
+        uid: String,
+    },
     /// Occurrences of the events in a range (recurrences expanded, overrides applied).
     Events {
         /// From this day (YYYY-MM-DD, midnight in --tz) or instant (RFC 3339).
@@ -123,6 +144,41 @@ pub(crate) fn calendar(
                         }
                     );
                 }
+            }
+        }
+        CalendarCommand::Import { file, calendar } => {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                anyhow::Error::new(orbit_core::Error::invalid(format!(
+                    "Cannot read {}: {e}",
+                    file.display()
+                )))
+            })?;
+            let added = orbit.calendar_import(*calendar, &text)?;
+            if json {
+                print_json(&added)?;
+            } else {
+                println!(
+                    "Added {} (it goes to the server at the next sync).",
+                    added.uid
+                );
+            }
+        }
+        CalendarCommand::Edit { uid, file } => {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                anyhow::Error::new(orbit_core::Error::invalid(format!(
+                    "Cannot read {}: {e}",
+                    file.display()
+                )))
+            })?;
+            orbit.calendar_replace(uid, &text)?;
+            if !json {
+                println!("Changed {uid}.");
+            }
+        }
+        CalendarCommand::Remove { uid } => {
+            orbit.calendar_remove(uid)?;
+            if !json {
+                println!("Removed {uid}.");
             }
         }
         CalendarCommand::Events { from, to, tz } => {

@@ -52,6 +52,21 @@ pub struct CalendarSyncReport {
     pub full_resyncs: usize,
     /// Items kept but unreadable: `href: why`.
     pub unreadable: Vec<String>,
+    /// Local changes that reached the server.
+    pub pushed: usize,
+    /// Local changes that met a change made elsewhere (both sides kept).
+    pub conflicts: usize,
+}
+
+/// What an import added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarImport {
+    /// The calendar.
+    pub calendar_id: i64,
+    /// The UID of the event added.
+    pub uid: String,
+    /// Its resource.
+    pub href: String,
 }
 
 /// An occurrence as listed.
@@ -131,6 +146,22 @@ pub fn plan_delta(local: &[(String, String)], changed: &[Listed], deleted: &[Str
             .cloned()
             .collect(),
     }
+}
+
+/// A copy of an edited event under a new UID, kept when the server's version changed too.
+fn conflict_copy(ics: &str) -> (String, String) {
+    let new_uid = format!("{}-conflict", uuid::Uuid::new_v4());
+    let mut out = String::with_capacity(ics.len() + 40);
+    for line in ics.split_inclusive('\n') {
+        if line.starts_with("UID:") {
+            out.push_str(&format!("UID:{new_uid}\r\n"));
+        } else if let Some(rest) = line.strip_prefix("SUMMARY:") {
+            out.push_str(&format!("SUMMARY:{} (edited here)\r\n", rest.trim_end()));
+        } else {
+            out.push_str(line);
+        }
+    }
+    (new_uid, out)
 }
 
 fn network(e: orbit_net::NetError) -> Error {
@@ -224,12 +255,254 @@ impl Orbit {
         Ok(report)
     }
 
+    /// Adds an event (an iCalendar text holding one UID) to a calendar: stored at once, sent
+    /// to the server at the next sync.
+    pub fn calendar_import(&self, calendar_id: i64, text: &str) -> Result<CalendarImport> {
+        let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
+        let mut uids: Vec<&str> = object.events.iter().map(|e| e.uid.as_str()).collect();
+        uids.sort_unstable();
+        uids.dedup();
+        let uid = match uids.as_slice() {
+            [one] if !one.is_empty() => (*one).to_owned(),
+            [] | [_] => {
+                return Err(Error::invalid(
+                    "The calendar data holds no event with a UID",
+                ));
+            }
+            many => {
+                return Err(Error::invalid(format!(
+                    "The calendar data holds {} events; import them one file at a time",
+                    many.len()
+                )));
+            }
+        };
+        let calendar = self
+            .store
+            .read(|c| db::calendar(c, calendar_id))?
+            .filter(|c| c.present)
+            .ok_or_else(|| Error::not_found(format!("There is no calendar {calendar_id}")))?;
+        if self.store.read(|c| db::item_by_uid(c, &uid))?.is_some() {
+            return Err(Error::invalid(format!(
+                "An event with UID {uid} is already there"
+            )));
+        }
+        let href = format!(
+            "{}/{}.ics",
+            calendar.href.trim_end_matches('/'),
+            uuid::Uuid::new_v4()
+        );
+        let ics = object.to_ics();
+        let now = self.now_stamp();
+        let activity = self.store.write(|tx| -> Result<i64> {
+            db::upsert_item(
+                tx,
+                calendar_id,
+                &db::NewItem {
+                    href: &href,
+                    etag: "",
+                    uid: &uid,
+                    ics: &ics,
+                    parse_error: "",
+                },
+                &now,
+            )?;
+            db::queue_change(tx, calendar_id, &href, "create", &ics, "", &now)?;
+            self.record(
+                tx,
+                &Record {
+                    actor: Actor::User,
+                    action: "calendar.event_added",
+                    target: format!("calendar:{calendar_id}"),
+                    summary: format!(
+                        "Added “{}” to {}",
+                        object.events.first().map_or("", |e| e.summary.as_str()),
+                        calendar.name
+                    ),
+                    details: serde_json::json!({ "uid": uid }),
+                },
+            )
+        })?;
+        self.emit(Event::ActivityAdded { id: activity });
+        Ok(CalendarImport {
+            calendar_id,
+            uid,
+            href,
+        })
+    }
+
+    /// Replaces an event (by UID) with new iCalendar text: at once here, at the next sync on
+    /// the server (only if nobody changed it there meanwhile; otherwise both are kept).
+    pub fn calendar_replace(&self, uid: &str, text: &str) -> Result<()> {
+        let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
+        if !object.events.iter().any(|e| e.uid == uid) {
+            return Err(Error::invalid(format!(
+                "The new text has no event with UID {uid}"
+            )));
+        }
+        let (calendar_id, href, etag, _) = self
+            .store
+            .read(|c| db::item_by_uid(c, uid))?
+            .ok_or_else(|| Error::not_found(format!("There is no event with UID {uid}")))?;
+        let ics = object.to_ics();
+        let now = self.now_stamp();
+        let activity = self.store.write(|tx| -> Result<i64> {
+            db::upsert_item(
+                tx,
+                calendar_id,
+                &db::NewItem {
+                    href: &href,
+                    etag: &etag,
+                    uid,
+                    ics: &ics,
+                    parse_error: "",
+                },
+                &now,
+            )?;
+            db::queue_change(tx, calendar_id, &href, "update", &ics, &etag, &now)?;
+            self.record(
+                tx,
+                &Record {
+                    actor: Actor::User,
+                    action: "calendar.event_changed",
+                    target: format!("calendar:{calendar_id}"),
+                    summary: format!(
+                        "Changed “{}”",
+                        object.events.first().map_or("", |e| e.summary.as_str())
+                    ),
+                    details: serde_json::json!({ "uid": uid }),
+                },
+            )
+        })?;
+        self.emit(Event::ActivityAdded { id: activity });
+        Ok(())
+    }
+
+    /// Removes an event (by UID): at once here, at the next sync on the server.
+    pub fn calendar_remove(&self, uid: &str) -> Result<()> {
+        let (calendar_id, href, etag, _) = self
+            .store
+            .read(|c| db::item_by_uid(c, uid))?
+            .ok_or_else(|| Error::not_found(format!("There is no event with UID {uid}")))?;
+        let now = self.now_stamp();
+        let activity = self.store.write(|tx| -> Result<i64> {
+            let pending = db::changes(tx, calendar_id)?;
+            let created_here = pending.iter().any(|c| c.href == href && c.kind == "create");
+            for c in pending.iter().filter(|c| c.href == href) {
+                db::change_done(tx, c.id)?;
+            }
+            db::delete_item(tx, calendar_id, &href)?;
+            // Never on the server: nothing to send.
+            if !created_here {
+                db::queue_change(tx, calendar_id, &href, "delete", "", &etag, &now)?;
+            }
+            self.record(
+                tx,
+                &Record {
+                    actor: Actor::User,
+                    action: "calendar.event_removed",
+                    target: format!("calendar:{calendar_id}"),
+                    summary: "Removed an event".into(),
+                    details: serde_json::json!({ "uid": uid }),
+                },
+            )
+        })?;
+        self.emit(Event::ActivityAdded { id: activity });
+        Ok(())
+    }
+
+    /// Sends a calendar's queued changes, in order. A change that meets another made on the
+    /// server meanwhile (412) keeps both: an edit is saved as a copy beside the server's
+    /// version; a removal leaves the server's newer version in place.
+    async fn push_changes(
+        &self,
+        server: &CalendarServer,
+        calendar_id: i64,
+        report: &mut CalendarSyncReport,
+    ) -> Result<()> {
+        let changes = self.store.read(|c| db::changes(c, calendar_id))?;
+        for change in changes {
+            let written = match change.kind.as_str() {
+                "create" => server.create(&change.href, &change.ics).await,
+                "update" => server.update(&change.href, &change.ics, &change.etag).await,
+                _ => server.delete(&change.href, &change.etag).await,
+            }
+            .map_err(network)?;
+            let now = self.now_stamp();
+            match written {
+                orbit_dav::Written::Done(etag) => {
+                    self.store.write(|tx| -> Result<()> {
+                        if let Some(etag) = &etag
+                            && change.kind != "delete"
+                        {
+                            db::set_item_etag(tx, calendar_id, &change.href, etag)?;
+                        }
+                        db::change_done(tx, change.id)?;
+                        Ok(())
+                    })?;
+                    report.pushed += 1;
+                }
+                orbit_dav::Written::Conflict => {
+                    report.conflicts += 1;
+                    let copy = (change.kind == "update").then(|| conflict_copy(&change.ics));
+                    let activity = self.store.write(|tx| -> Result<i64> {
+                        db::change_done(tx, change.id)?;
+                        if let Some((uid, ics)) = &copy {
+                            let href = format!(
+                                "{}/{}.ics",
+                                change
+                                    .href
+                                    .rsplit_once('/')
+                                    .map_or("", |(dir, _)| dir),
+                                uuid::Uuid::new_v4()
+                            );
+                            db::upsert_item(
+                                tx,
+                                calendar_id,
+                                &db::NewItem {
+                                    href: &href,
+                                    etag: "",
+                                    uid,
+                                    ics,
+                                    parse_error: "",
+                                },
+                                &now,
+                            )?;
+                            db::queue_change(tx, calendar_id, &href, "create", ics, "", &now)?;
+                        }
+                        self.record(
+                            tx,
+                            &Record {
+                                actor: Actor::Sync,
+                                action: "calendar.conflict",
+                                target: format!("calendar:{calendar_id}"),
+                                summary: match change.kind.as_str() {
+                                    "update" => "An event changed here and on the server: both versions are kept".into(),
+                                    "delete" => "An event removed here was changed on the server: the server's version is kept".into(),
+                                    _ => "A new event's place on the server was taken: it was not sent".into(),
+                                },
+                                details: serde_json::json!({ "href": change.href, "kind": change.kind }),
+                            },
+                        )
+                    })?;
+                    self.emit(Event::ActivityAdded { id: activity });
+                    if copy.is_some() {
+                        // The copy goes up in this same sync.
+                        Box::pin(self.push_changes(server, calendar_id, report)).await?;
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn sync_calendar(
         &self,
         server: &CalendarServer,
         calendar_id: i64,
         report: &mut CalendarSyncReport,
     ) -> Result<()> {
+        self.push_changes(server, calendar_id, report).await?;
         let calendar = self
             .store
             .read(|c| db::calendar(c, calendar_id))?

@@ -215,3 +215,107 @@ pub fn calendar(conn: &Connection, id: i64) -> Result<Option<CalendarRow>, Store
     .optional()
     .map_err(err("Cannot read a calendar"))
 }
+
+/// A queued local change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    /// Id.
+    pub id: i64,
+    /// Calendar.
+    pub calendar_id: i64,
+    /// Resource.
+    pub href: String,
+    /// create, update or delete.
+    pub kind: String,
+    /// What to write.
+    pub ics: String,
+    /// The version it was made on.
+    pub etag: String,
+}
+
+/// Queues a change.
+pub fn queue_change(
+    conn: &Connection,
+    calendar_id: i64,
+    href: &str,
+    kind: &str,
+    ics: &str,
+    etag: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO calendar_changes (calendar_id, href, kind, ics, etag, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![calendar_id, href, kind, ics, etag, now],
+    )
+    .map_err(err("Cannot queue a calendar change"))?;
+    Ok(())
+}
+
+/// A calendar's queued changes, oldest first.
+pub fn changes(conn: &Connection, calendar_id: i64) -> Result<Vec<ChangeRow>, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, calendar_id, href, kind, ics, etag FROM calendar_changes
+             WHERE calendar_id = ?1 ORDER BY id",
+        )
+        .map_err(err("Cannot read calendar changes"))?;
+    stmt.query_map([calendar_id], |r| {
+        Ok(ChangeRow {
+            id: r.get(0)?,
+            calendar_id: r.get(1)?,
+            href: r.get(2)?,
+            kind: r.get(3)?,
+            ics: r.get(4)?,
+            etag: r.get(5)?,
+        })
+    })
+    .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+    .map_err(err("Cannot read calendar changes"))
+}
+
+/// Drops a change that reached the server (or was settled).
+pub fn change_done(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM calendar_changes WHERE id = ?1", [id])
+        .map_err(err("Cannot update calendar changes"))?;
+    Ok(())
+}
+
+/// Sets an item's ETag (after its change reached the server).
+pub fn set_item_etag(
+    conn: &Connection,
+    calendar_id: i64,
+    href: &str,
+    etag: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE calendar_items SET etag = ?3 WHERE calendar_id = ?1 AND href = ?2",
+        params![calendar_id, href, etag],
+    )
+    .map_err(err("Cannot save a calendar item"))?;
+    Ok(())
+}
+
+/// An item by its UID: `(calendar_id, href, etag, ics)`.
+pub fn item_by_uid(
+    conn: &Connection,
+    uid: &str,
+) -> Result<Option<(i64, String, String, String)>, StoreError> {
+    conn.query_row(
+        "SELECT calendar_id, href, etag, ics FROM calendar_items WHERE uid = ?1 ORDER BY id LIMIT 1",
+        [uid],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()
+    .map_err(err("Cannot read a calendar item"))
+}
+
+/// The hrefs with changes still queued in a calendar (the pull leaves them alone).
+pub fn pending_hrefs(conn: &Connection, calendar_id: i64) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT href FROM calendar_changes WHERE calendar_id = ?1")
+        .map_err(err("Cannot read calendar changes"))?;
+    stmt.query_map([calendar_id], |r| r.get(0))
+        .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+        .map_err(err("Cannot read calendar changes"))
+}
