@@ -329,6 +329,66 @@ async fn changes_made_here_reach_the_server_and_a_clash_keeps_both_versions() ->
     let removed = sync(&p)?;
     assert_eq!(removed["pushed"].as_u64(), Some(1), "{removed}");
     assert_eq!(phone.list(&calendar).await?.len(), 1);
+    // From a sentence: shown, not saved without a yes; saved with --yes and sent at the sync.
+    let sentence = "lunch with the design team next Tuesday 12:30 at the corner café for an hour";
+    let preview = p.run(
+        &[
+            "calendar",
+            "add",
+            sentence,
+            "--calendar",
+            &id,
+            "--tz",
+            "Europe/Berlin",
+        ],
+        None,
+    )?;
+    assert!(preview.ok, "{}", preview.stderr);
+    assert!(
+        preview.stdout.contains("lunch with the design team")
+            && preview.stdout.contains("12:30 – 13:30"),
+        "{}",
+        preview.stdout
+    );
+    assert!(
+        preview.stdout.contains("at the corner café") && preview.stdout.contains("Not saved"),
+        "{}",
+        preview.stdout
+    );
+    assert_eq!(phone.list(&calendar).await?.len(), 1);
+    let saved = p.run(
+        &[
+            "calendar",
+            "add",
+            sentence,
+            "--calendar",
+            &id,
+            "--tz",
+            "Europe/Berlin",
+            "--yes",
+        ],
+        None,
+    )?;
+    assert!(saved.ok, "{}", saved.stderr);
+    assert_eq!(sync(&p)?["pushed"].as_u64(), Some(1));
+    let items = phone.list(&calendar).await?;
+    assert_eq!(items.len(), 2);
+    let hrefs: Vec<String> = items.into_iter().map(|l| l.href).collect();
+    let texts: Vec<String> = phone
+        .fetch(&calendar, &hrefs)
+        .await?
+        .into_iter()
+        .filter_map(|f| f.content.ok().map(|(_, d)| d))
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("SUMMARY:lunch with the design team")
+                && t.contains("LOCATION:the corner café")
+                && t.contains("DTSTART;TZID=Europe/Berlin:")),
+        "{texts:?}"
+    );
+
     let log = p
         .run(&["--json", "activity", "--action", "calendar"], None)?
         .json()?;

@@ -6,9 +6,11 @@
 
 mod event;
 mod expand;
+mod natural;
 
 pub use event::{EventTime, EventView, parse};
 pub use expand::{Occurrence, day_start, expand};
+pub use natural::{NaturalEvent, parse_natural, to_ics};
 
 /// Why a calendar object could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]

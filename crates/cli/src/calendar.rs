@@ -19,6 +19,21 @@ pub(crate) enum CalendarCommand {
         #[arg(long)]
         account: Option<i64>,
     },
+    /// Add an event from a sentence ("lunch with Ana next Tuesday 12:30 at the café for an
+    /// hour"), read offline; it is shown first and saved after a yes (or with --yes).
+    Add {
+        /// The sentence.
+        text: String,
+        /// The calendar (an id from `orbit calendar list`).
+        #[arg(long)]
+        calendar: i64,
+        /// The time zone it is meant in (IANA name; default $TZ, else UTC).
+        #[arg(long)]
+        tz: Option<String>,
+        /// Save without asking (scripts).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Add an event from an .ics file (one event) to a calendar; it reaches the server at the
     /// next sync.
     Import {
@@ -144,6 +159,81 @@ pub(crate) fn calendar(
                         }
                     );
                 }
+            }
+        }
+        CalendarCommand::Add {
+            text,
+            calendar,
+            tz,
+            yes,
+        } => {
+            let zone_name = tz
+                .clone()
+                .or_else(|| std::env::var("TZ").ok().filter(|t| !t.is_empty()))
+                .unwrap_or_else(|| "UTC".to_owned());
+            let tz = zone(Some(&zone_name))?;
+            let today = Utc::now().with_timezone(&tz).date_naive();
+            let event = orbit_cal::parse_natural(text, today).ok_or_else(|| {
+                anyhow::Error::new(orbit_core::Error::invalid(
+                    "No day or time found: say when, e.g. \"tomorrow 10am\" or \"next Friday\"",
+                ))
+            })?;
+            let when = if event.all_day {
+                format!("{} (all day)", event.start.format("%a %-d %b %Y"))
+            } else {
+                format!(
+                    "{} – {} ({})",
+                    event.start.format("%a %-d %b %Y %H:%M"),
+                    event.end.format("%H:%M"),
+                    tz.name()
+                )
+            };
+            if !json {
+                println!("  {}\n  {when}", event.summary);
+                if let Some(place) = &event.location {
+                    println!("  at {place}");
+                }
+            }
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+            let save = *yes || {
+                if interactive {
+                    use std::io::Write as _;
+                    print!("Save it? [y/N] ");
+                    std::io::stdout().flush()?;
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    matches!(line.trim(), "y" | "Y" | "yes")
+                } else {
+                    false
+                }
+            };
+            if !save {
+                if json {
+                    print_json(&event)?;
+                } else {
+                    println!(
+                        "Not saved{}.",
+                        if interactive {
+                            ""
+                        } else {
+                            " (add --yes to save)"
+                        }
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let uid = format!(
+                "{}-{}@orbit",
+                Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+                std::process::id()
+            );
+            let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let ics = orbit_cal::to_ics(&event, &uid, tz.name(), &stamp);
+            let added = orbit.calendar_import(*calendar, &ics)?;
+            if json {
+                print_json(&added)?;
+            } else {
+                println!("Saved (it goes to the server at the next sync).");
             }
         }
         CalendarCommand::Import { file, calendar } => {
