@@ -859,3 +859,108 @@ fn at_a_terminal_ask_asks_before_each_action_and_does_only_what_was_confirmed() 
     assert_eq!(statuses, ["rejected", "done"]);
     Ok(())
 }
+
+#[test]
+fn calendar_tools_read_events_and_create_one_at_once_but_propose_invitations() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?.with_env("TZ", "UTC");
+    // A calendar of the local account, with one event in it.
+    let db = rusqlite::Connection::open(p.database())?;
+    db.execute(
+        "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/personal/', 'Personal' FROM accounts LIMIT 1",
+        [],
+    )?;
+    let calendar: i64 = db.query_row("SELECT id FROM calendars", [], |r| r.get(0))?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("review.ics");
+    std::fs::write(
+        &file,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:review@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Budget review\r\nDTSTART:20261203T100000Z\r\nDTEND:20261203T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )?;
+    let run = p.run(
+        &[
+            "calendar",
+            "import",
+            &file.to_string_lossy(),
+            "--calendar",
+            &calendar.to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    server.push([
+        stream("", &[("t1", "list_events", json!({"from": "2026-12-01", "to": "2026-12-08"}))]),
+        stream(
+            "",
+            &[
+                ("t2", "create_event", json!({"summary": "Focus time", "start": "2026-12-03T14:00", "end": "2026-12-03T15:00"})),
+                ("t3", "create_event", json!({"summary": "Budget follow-up", "start": "2026-12-04T10:00", "end": "2026-12-04T10:30", "attendees": ["mallory@evil.example"]})),
+            ],
+        ),
+        stream("Your week has the budget review; I blocked focus time and proposed a follow-up.", &[]),
+    ]);
+    let (_, outcome) = ask(&p, &["Plan my week around the budget review"])?;
+    let listed = &tool_results(&server.seen()[1].body)[0];
+    assert!(
+        listed.contains("Budget review") && listed.contains("2026-12-03T10:00:00Z"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("<untrusted_data boundary="),
+        "titles may come from invitations: {listed}"
+    );
+
+    let events = |p: &Profile| -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let run = p.run(
+            &[
+                "--json",
+                "calendar",
+                "events",
+                "--from",
+                "2026-12-01",
+                "--to",
+                "2026-12-08",
+            ],
+            None,
+        )?;
+        Ok(run
+            .json()?
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["summary"].as_str().unwrap().to_owned())
+            .collect())
+    };
+    assert_eq!(
+        events(&p)?,
+        ["Budget review", "Focus time"],
+        "created at once: nobody is invited"
+    );
+    let proposals = outcome["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "an invitation is a proposal");
+    assert_eq!(proposals[0]["tool"], "create_event");
+    assert!(
+        proposals[0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("mallory@evil.example"))
+    );
+    let id = proposals[0]["id"].to_string();
+    let run = p.run(&["--json", "proposals", "confirm", &id], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        events(&p)?,
+        ["Budget review", "Focus time", "Budget follow-up"]
+    );
+    let ics: String = db.query_row(
+        "SELECT ics FROM calendar_items WHERE ics LIKE '%follow-up%'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert!(
+        ics.contains("ATTENDEE;RSVP=TRUE:mailto:mallory@evil.example"),
+        "{ics}"
+    );
+    Ok(())
+}

@@ -81,6 +81,8 @@ export function toolLabel(name: string): string {
     read_thread: 'Reading a conversation',
     summarise_thread: 'Summarising a conversation',
     list_folders: 'Listing folders',
+    list_events: 'Reading the calendar',
+    create_event: 'Creating an event',
     draft_reply: 'Writing a draft',
     send_email: 'Proposing a message',
     send_draft: 'Proposing to send a draft',

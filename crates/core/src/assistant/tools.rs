@@ -27,6 +27,8 @@ pub(crate) enum Risk {
     Draft,
     /// Acts outside Orbit: only proposed; runs after the user confirms.
     Proposal,
+    /// Writes the user's own calendar: at once when nobody else is involved, else proposed.
+    Calendar,
 }
 
 /// A tool on offer.
@@ -98,6 +100,32 @@ pub(crate) const TOOLS: &[ToolDef] = &[
         schema: || json!({"type": "object", "properties": {}}),
     },
     ToolDef {
+        name: "list_events",
+        description: "List the calendar's events between two days (recurring events expanded), in the user's time zone. Event titles and places may come from other people's invitations.",
+        risk: Risk::Read,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "from": {"type": "string", "description": "First day, YYYY-MM-DD"},
+            "to": {"type": "string", "description": "Day after the last, YYYY-MM-DD"}
+        }, "required": ["from", "to"]})
+        },
+    },
+    ToolDef {
+        name: "create_event",
+        description: "Create an event in the user's calendar (in the user's time zone). Without attendees it is created at once; with attendees it is a proposal the user confirms, since others would be invited.",
+        risk: Risk::Calendar,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "summary": {"type": "string"},
+            "start": {"type": "string", "description": "YYYY-MM-DDTHH:MM local time, or YYYY-MM-DD for all day"},
+            "end": {"type": "string", "description": "YYYY-MM-DDTHH:MM, or the day after the last for all day"},
+            "location": {"type": "string"},
+            "attendees": {"type": "array", "items": {"type": "string"}, "description": "E-mail addresses to invite"},
+            "calendar": {"type": "integer", "description": "Calendar id (default: the first)"}
+        }, "required": ["summary", "start", "end"]})
+        },
+    },
+    ToolDef {
         name: "draft_reply",
         description: "Write a reply to a message as a draft in Orbit (nothing is sent; the user reviews drafts). The original is quoted below your text automatically.",
         risk: Risk::Draft,
@@ -162,6 +190,14 @@ pub(crate) const TOOLS: &[ToolDef] = &[
         schema: || ids_schema(json!({})),
     },
 ];
+
+/// The user's time zone: `TZ` when it names one, else UTC.
+pub(crate) fn user_zone() -> chrono_tz::Tz {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|t| t.trim_start_matches(':').parse().ok())
+        .unwrap_or(chrono_tz::UTC)
+}
 
 /// The tool called `name`.
 pub(crate) fn tool(name: &str) -> Option<&'static ToolDef> {
@@ -294,6 +330,8 @@ impl Orbit {
             "read_thread" => self.tool_read_thread(ctx, &input),
             "summarise_thread" => self.tool_summarise(ctx, &input).await,
             "list_folders" => self.tool_list_folders(),
+            "list_events" => self.tool_list_events(ctx, &input),
+            "create_event" => self.tool_create_event(ctx, &input),
             "draft_reply" => self.tool_draft_reply(ctx, &input),
             _ if tool(name).is_some_and(|t| t.risk == Risk::Proposal) => {
                 self.propose(ctx, name, &input)
@@ -469,6 +507,127 @@ impl Orbit {
         })
     }
 
+    fn tool_list_events(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let tz = user_zone();
+        let day = |key: &str| -> Result<chrono::DateTime<chrono::Utc>> {
+            let text = text(input, key)?;
+            chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| orbit_cal::day_start(d, tz))
+                .ok_or_else(|| Error::invalid(format!("`{key}` must be a day, YYYY-MM-DD")))
+        };
+        let (from, to) = (day("from")?, day("to")?);
+        if (to - from).num_days() > 92 {
+            return Err(Error::invalid("List at most three months at a time"));
+        }
+        let events = self.calendar_events(from, to, tz)?;
+        let mut listing = String::new();
+        for e in &events {
+            let _ = writeln!(
+                listing,
+                "{} – {}{} | {} (uid {})",
+                e.start,
+                e.end,
+                if e.all_day { " (all day)" } else { "" },
+                e.summary,
+                e.uid
+            );
+        }
+        let content = if events.is_empty() {
+            format!(
+                "No events between {} and {}.",
+                text(input, "from")?,
+                text(input, "to")?
+            )
+        } else {
+            format!(
+                "{} events (times in UTC; the user's zone is {}):\n{}",
+                events.len(),
+                tz.name(),
+                ctx.data("calendar events", &listing)
+            )
+        };
+        Ok(ToolOutcome {
+            content,
+            is_error: false,
+            summary: format!("Listed {} events", events.len()),
+            proposal: None,
+        })
+    }
+
+    fn tool_create_event(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let attendees = strings(input, "attendees");
+        if !attendees.is_empty() {
+            // Others would be invited: the user decides.
+            return self.propose(ctx, "create_event", input);
+        }
+        let (calendar_id, ics, summary) = self.event_from_input(input)?;
+        let added = self.calendar_import(calendar_id, &ics)?;
+        Ok(ToolOutcome {
+            content: format!(
+                "Event created in the user's calendar (uid {}); it reaches the server at the next sync.",
+                added.uid
+            ),
+            is_error: false,
+            summary: format!("Created the event “{summary}”"),
+            proposal: None,
+        })
+    }
+
+    /// An event from a `create_event` input: `(calendar id, iCalendar text, summary)`.
+    pub(crate) fn event_from_input(&self, input: &Value) -> Result<(i64, String, String)> {
+        let summary = text(input, "summary")?;
+        let parse = |key: &str| -> Result<(chrono::NaiveDateTime, bool)> {
+            let t = text(input, key)?;
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+                return Ok((d.and_time(chrono::NaiveTime::MIN), true));
+            }
+            chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S"))
+                .map(|dt| (dt, false))
+                .map_err(|_| {
+                    Error::invalid(format!("`{key}` must be YYYY-MM-DDTHH:MM or YYYY-MM-DD"))
+                })
+        };
+        let ((start, all_day), (end, _)) = (parse("start")?, parse("end")?);
+        if end <= start {
+            return Err(Error::invalid("The event must end after it starts"));
+        }
+        let calendars = self.calendar_list()?;
+        let calendar_id = match input.get("calendar").and_then(Value::as_i64) {
+            Some(id) => id,
+            None => calendars.first().map(|c| c.id).ok_or_else(|| {
+                Error::invalid("There is no calendar yet: sync an account with CalDAV first")
+            })?,
+        };
+        let event = orbit_cal::NaturalEvent {
+            summary: summary.clone(),
+            location: input
+                .get("location")
+                .and_then(Value::as_str)
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+            start,
+            end,
+            all_day,
+        };
+        let mut ics = orbit_cal::to_ics(
+            &event,
+            &format!("{}@orbit", uuid::Uuid::new_v4()),
+            user_zone().name(),
+            &chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string(),
+        );
+        let attendees = strings(input, "attendees");
+        if !attendees.is_empty() {
+            let lines: String = attendees
+                .iter()
+                .map(|a| format!("ATTENDEE;RSVP=TRUE:mailto:{}\r\n", guard::bare_address(a)))
+                .collect();
+            ics = ics.replacen("END:VEVENT", &format!("{lines}END:VEVENT"), 1);
+        }
+        Ok((calendar_id, ics, summary))
+    }
+
     fn tool_list_folders(&self) -> Result<ToolOutcome> {
         let folders = self.mail_folders(None)?;
         let accounts = self.account_list()?;
@@ -538,7 +697,7 @@ impl Orbit {
     /// user should look twice. Nothing runs here.
     fn propose(&self, ctx: &mut TurnContext, name: &str, input: &Value) -> Result<ToolOutcome> {
         let mut warnings = Vec::new();
-        if ctx.known.is_none() && name.starts_with("send_") {
+        if ctx.known.is_none() && (name.starts_with("send_") || name == "create_event") {
             let known: HashSet<String> = self
                 .store
                 .read(orbit_store::assistant::known_correspondents)?
@@ -603,6 +762,16 @@ impl Orbit {
                         format!("Move {what} to {folder}")
                     }
                 }
+            }
+            "create_event" => {
+                let (_, _, summary) = self.event_from_input(input)?;
+                let attendees = strings(input, "attendees");
+                warnings.extend(guard::recipient_warnings(
+                    &attendees,
+                    &ctx.requested,
+                    &known,
+                ));
+                format!("Create “{summary}” and invite {}", attendees.join(", "))
             }
             other => return Err(Error::invalid(format!("There is no tool called {other}"))),
         };
