@@ -44,6 +44,14 @@ const MONTHS: &[&str] = &[
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// The next `wd` after `today` (a week ahead when today is one).
+fn upcoming(today: NaiveDate, wd: Weekday) -> NaiveDate {
+    let ahead = (7 + i64::from(wd.num_days_from_monday())
+        - i64::from(today.weekday().num_days_from_monday()))
+        % 7;
+    today + Duration::days(if ahead == 0 { 7 } else { ahead })
+}
+
 fn weekday(word: &str) -> Option<Weekday> {
     WEEKDAYS.iter().find(|(w, _)| *w == word).map(|(_, d)| *d)
 }
@@ -129,39 +137,15 @@ pub fn parse_natural(text: &str, today: NaiveDate) -> Option<NaturalEvent> {
             let found = match w {
                 "today" => Some((today, 1)),
                 "tomorrow" => Some((today + Duration::days(1), 1)),
-                "next" | "this" if next.and_then(weekday).is_some() => {
-                    let wd = next.and_then(weekday)?;
-                    let ahead = (7 + i64::from(wd.num_days_from_monday())
-                        - i64::from(today.weekday().num_days_from_monday()))
-                        % 7;
-                    let ahead = if ahead == 0 { 7 } else { ahead };
-                    Some((today + Duration::days(ahead), 2))
-                }
-                "on" if next.and_then(weekday).is_some() => {
-                    let wd = next.and_then(weekday)?;
-                    let ahead = (7 + i64::from(wd.num_days_from_monday())
-                        - i64::from(today.weekday().num_days_from_monday()))
-                        % 7;
-                    Some((
-                        today + Duration::days(if ahead == 0 { 7 } else { ahead }),
-                        2,
-                    ))
+                "next" | "this" | "on" if next.and_then(weekday).is_some() => {
+                    Some((upcoming(today, next.and_then(weekday)?), 2))
                 }
                 "in" if next.and_then(number).is_some()
                     && matches!(lower.get(i + 2).map(String::as_str), Some("day" | "days")) =>
                 {
                     Some((today + Duration::days(next.and_then(number)?), 3))
                 }
-                _ if weekday(w).is_some() => {
-                    let wd = weekday(w)?;
-                    let ahead = (7 + i64::from(wd.num_days_from_monday())
-                        - i64::from(today.weekday().num_days_from_monday()))
-                        % 7;
-                    Some((
-                        today + Duration::days(if ahead == 0 { 7 } else { ahead }),
-                        1,
-                    ))
-                }
+                _ if weekday(w).is_some() => Some((upcoming(today, weekday(w)?), 1)),
                 _ if NaiveDate::parse_from_str(w, "%Y-%m-%d").is_ok() => {
                     Some((NaiveDate::parse_from_str(w, "%Y-%m-%d").ok()?, 1))
                 }

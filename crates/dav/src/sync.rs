@@ -249,27 +249,15 @@ impl CalendarServer {
     /// Creates `href` unless something is there already (`If-None-Match: *`).
     pub async fn create(&self, href: &str, ics: &str) -> Result<Written, DavError> {
         let request = PutResource::new(href).create(ics, "text/calendar; charset=utf-8");
-        match self.within(self.caldav.request(request)).await? {
-            Ok(r) => Ok(Written::Done(match r.etag {
-                Some(etag) => Some(etag),
-                None => self.etag(href).await?,
-            })),
-            Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
-            Err(e) => Err(failed(&self.config, "save a calendar item", &e)),
-        }
+        let result = self.within(self.caldav.request(request)).await?;
+        self.put_outcome(href, result).await
     }
 
     /// Replaces `href` if it is still at `etag` (`If-Match`).
     pub async fn update(&self, href: &str, ics: &str, etag: &str) -> Result<Written, DavError> {
         let request = PutResource::new(href).update(ics, "text/calendar; charset=utf-8", etag);
-        match self.within(self.caldav.request(request)).await? {
-            Ok(r) => Ok(Written::Done(match r.etag {
-                Some(etag) => Some(etag),
-                None => self.etag(href).await?,
-            })),
-            Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
-            Err(e) => Err(failed(&self.config, "save a calendar item", &e)),
-        }
+        let result = self.within(self.caldav.request(request)).await?;
+        self.put_outcome(href, result).await
     }
 
     /// Deletes `href` if it is still at `etag`; a resource already gone counts as deleted.
@@ -282,6 +270,23 @@ impl CalendarServer {
             Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
             Err(e) if status(&e) == Some(404) => Ok(Written::Done(None)),
             Err(e) => Err(failed(&self.config, "delete a calendar item", &e)),
+        }
+    }
+
+    /// A PUT's answer: done with the new ETag (asked for when the server did not say it), or a
+    /// conflict on 412.
+    async fn put_outcome<E: std::error::Error + Send + Sync + 'static>(
+        &self,
+        href: &str,
+        result: Result<libdav::dav::PutResourceResponse, WebDavError<E>>,
+    ) -> Result<Written, DavError> {
+        match result {
+            Ok(r) => Ok(Written::Done(match r.etag {
+                Some(etag) => Some(etag),
+                None => self.etag(href).await?,
+            })),
+            Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
+            Err(e) => Err(failed(&self.config, "save a calendar item", &e)),
         }
     }
 
