@@ -350,9 +350,37 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// A streamed reply being assembled, in either wire format.
 enum Accumulator {
     Anthropic(anthropic::Stream),
     Openai(openai::Stream),
+}
+
+impl Accumulator {
+    fn event(
+        &mut self,
+        event: &SseEvent,
+        on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    ) -> Result<(), Failure> {
+        match self {
+            Self::Anthropic(a) => a.event(event, on_delta),
+            Self::Openai(a) => a.event(event, on_delta),
+        }
+    }
+
+    fn finished(&self) -> bool {
+        match self {
+            Self::Anthropic(a) => a.finished(),
+            Self::Openai(a) => a.finished(),
+        }
+    }
+
+    fn finish(self, model: &str) -> Result<Reply, Failure> {
+        match self {
+            Self::Anthropic(a) => a.finish(),
+            Self::Openai(a) => a.finish(model),
+        }
+    }
 }
 
 /// A failed try: what to do about it.
@@ -491,29 +519,16 @@ impl Client {
             })?;
             let Some(chunk) = chunk else { break };
             for event in decoder.feed(&chunk) {
-                match &mut acc {
-                    Accumulator::Anthropic(a) => a.event(&event, on_delta)?,
-                    Accumulator::Openai(a) => a.event(&event, on_delta)?,
-                }
+                acc.event(&event, on_delta)?;
             }
-            let done = match &acc {
-                Accumulator::Anthropic(a) => a.finished(),
-                Accumulator::Openai(a) => a.finished(),
-            };
-            if done {
+            if acc.finished() {
                 break;
             }
         }
         for event in decoder.finish() {
-            match &mut acc {
-                Accumulator::Anthropic(a) => a.event(&event, on_delta)?,
-                Accumulator::Openai(a) => a.event(&event, on_delta)?,
-            }
+            acc.event(&event, on_delta)?;
         }
-        match acc {
-            Accumulator::Anthropic(a) => a.finish(),
-            Accumulator::Openai(a) => a.finish(&self.config.model),
-        }
+        acc.finish(&self.config.model)
     }
 
     async fn post(&self, body: &serde_json::Value) -> Result<reqwest::Response, Failure> {
