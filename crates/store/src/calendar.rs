@@ -309,13 +309,3 @@ pub fn item_by_uid(
     .optional()
     .map_err(err("Cannot read a calendar item"))
 }
-
-/// The hrefs with changes still queued in a calendar (the pull leaves them alone).
-pub fn pending_hrefs(conn: &Connection, calendar_id: i64) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn
-        .prepare("SELECT DISTINCT href FROM calendar_changes WHERE calendar_id = ?1")
-        .map_err(err("Cannot read calendar changes"))?;
-    stmt.query_map([calendar_id], |r| r.get(0))
-        .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
-        .map_err(err("Cannot read calendar changes"))
-}

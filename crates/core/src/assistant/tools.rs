@@ -220,8 +220,6 @@ pub(crate) struct TurnContext {
     pub(crate) known: Option<HashSet<String>>,
     /// Senders whose words the model has read in this turn.
     pub(crate) read_from: Vec<String>,
-    /// Messages the tools showed the model (the ones it may cite).
-    pub(crate) shown: HashSet<i64>,
     /// Messages read in this turn whose HTML hides text from the reader.
     pub(crate) hidden_from: Vec<i64>,
     /// Proposals made in this turn.
@@ -368,7 +366,6 @@ impl Orbit {
         let mut listing = String::new();
         for hit in &results.hits {
             let m = &hit.message;
-            ctx.shown.insert(m.id);
             ctx.note_sender(&m.from);
             let _ = writeln!(
                 listing,
@@ -407,7 +404,6 @@ impl Orbit {
         // Newest last; when the thread is long, its newest messages are kept whole.
         let mut parts = Vec::new();
         for m in thread.iter().rev() {
-            ctx.shown.insert(m.id);
             ctx.note_sender(&m.from);
             let body = clip(&m.text, MAX_MESSAGE_CHARS.min(budget.max(500)));
             budget = budget.saturating_sub(body.chars().count());
