@@ -3,9 +3,7 @@
 
 #![allow(clippy::indexing_slicing)]
 
-use std::time::Duration;
-
-use orbit_dav::{CalendarServer, DavConfig, Written};
+use orbit_dav::Written;
 use orbit_tests::{Profile, TestResult};
 use serde_json::Value;
 
@@ -65,12 +63,7 @@ async fn calendars_sync_from_caldav_and_follow_changes_made_elsewhere() -> TestR
         return Ok(());
     };
     // Another client puts a calendar and its events on the server.
-    let phone = CalendarServer::new(&DavConfig {
-        url: s.caldav_url.clone(),
-        username: s.user.clone(),
-        password: orbit_secrets::Sensitive::new(s.password.clone()),
-        timeout: Duration::from_secs(10),
-    })?;
+    let phone = orbit_tests::calendar_server(&s.caldav_url, &s.user, &s.password)?;
     let calendar = phone
         .create_calendar(&format!("work-{}", std::process::id()), "Work")
         .await?;
@@ -89,25 +82,7 @@ async fn calendars_sync_from_caldav_and_follow_changes_made_elsewhere() -> TestR
         return Err("create".into());
     };
 
-    let p = Profile::new(&s)?;
-    let run = p.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Work",
-            "--email",
-            "alice@example.com",
-            "--username",
-            &s.user,
-            "--caldav-url",
-            &s.caldav_url,
-            "--password-stdin",
-        ],
-        Some(&s.password),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
+    let p = orbit_tests::caldav_profile(&s, "Work", &s.user, &s.password)?;
 
     let first = sync(&p)?;
     assert!(first["changed"].as_u64().unwrap_or(0) >= 2, "{first}");
@@ -220,34 +195,11 @@ async fn changes_made_here_reach_the_server_and_a_clash_keeps_both_versions() ->
     };
     // Bob's calendars: the other test syncs Alice's at the same time.
     let (user, password) = ("bob", "bob-secret-pw");
-    let phone = CalendarServer::new(&DavConfig {
-        url: s.caldav_url.clone(),
-        username: user.to_owned(),
-        password: orbit_secrets::Sensitive::new(password.to_owned()),
-        timeout: Duration::from_secs(10),
-    })?;
+    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let calendar = phone
         .create_calendar(&format!("home-{}", std::process::id()), "Home")
         .await?;
-    let p = Profile::new(&s)?;
-    let run = p.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Home",
-            "--email",
-            "bob@example.com",
-            "--username",
-            user,
-            "--caldav-url",
-            &s.caldav_url,
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
+    let p = orbit_tests::caldav_profile(&s, "Home", user, password)?;
     sync(&p)?;
     let list = p.run(&["--json", "calendar", "list"], None)?.json()?;
     let id = list

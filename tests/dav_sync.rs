@@ -5,9 +5,7 @@
 
 #![allow(clippy::indexing_slicing)]
 
-use std::time::Duration;
-
-use orbit_dav::{CalendarServer, Changes, DavConfig, Written};
+use orbit_dav::{Changes, Written};
 use orbit_tests::TestResult;
 
 fn event(uid: &str, summary: &str) -> String {
@@ -45,12 +43,7 @@ async fn sync_primitives_against_xandikos() -> TestResult {
 }
 
 async fn scenario(url: &str, user: &str, password: &str, bogus_token: &str) -> TestResult {
-    let server = CalendarServer::new(&DavConfig {
-        url: url.to_owned(),
-        username: user.to_owned(),
-        password: orbit_secrets::Sensitive::new(password.to_owned()),
-        timeout: Duration::from_secs(10),
-    })?;
+    let server = orbit_tests::calendar_server(url, user, password)?;
     let segment = format!("sync-{}", std::process::id());
     let calendar = server.create_calendar(&segment, "Sync test").await?;
     let listed = server.calendars().await?;

@@ -550,3 +550,49 @@ pub fn add_imap_account(profile: &Profile, user: &str, port: u16) -> TestResult 
     assert!(run.ok, "{}", run.stderr);
     Ok(())
 }
+
+/// A CalDAV client for `user` on `url`: another client (a phone) changing the calendar.
+pub fn calendar_server(
+    url: &str,
+    user: &str,
+    password: &str,
+) -> Result<orbit_dav::CalendarServer, orbit_dav::DavError> {
+    orbit_dav::CalendarServer::new(&orbit_dav::DavConfig {
+        url: url.to_owned(),
+        username: user.to_owned(),
+        password: orbit_secrets::Sensitive::new(password.to_owned()),
+        timeout: std::time::Duration::from_secs(10),
+    })
+}
+
+/// A fresh profile with one account that has only a CalDAV server (Radicale) for `user`.
+pub fn caldav_profile(
+    s: &Servers,
+    name: &str,
+    user: &str,
+    password: &str,
+) -> Result<Profile, Box<dyn std::error::Error>> {
+    let profile = Profile::new(s)?;
+    let email = format!("{user}@example.com");
+    let run = profile.run(
+        &[
+            "--json",
+            "account",
+            "add",
+            "--name",
+            name,
+            "--email",
+            &email,
+            "--username",
+            user,
+            "--caldav-url",
+            &s.caldav_url,
+            "--password-stdin",
+        ],
+        Some(password),
+    )?;
+    if !run.ok {
+        return Err(format!("account add failed: {}", run.stderr).into());
+    }
+    Ok(profile)
+}

@@ -330,6 +330,14 @@ impl Orbit {
         })
     }
 
+    /// `(calendar id, href, etag)` of the event with `uid`.
+    fn calendar_item(&self, uid: &str) -> Result<(i64, String, String)> {
+        self.store
+            .read(|c| db::item_by_uid(c, uid))?
+            .map(|(calendar_id, href, etag, _)| (calendar_id, href, etag))
+            .ok_or_else(|| Error::not_found(format!("There is no event with UID {uid}")))
+    }
+
     /// Replaces an event (by UID) with new iCalendar text: at once here, at the next sync on
     /// the server (only if nobody changed it there meanwhile; otherwise both are kept).
     pub fn calendar_replace(&self, uid: &str, text: &str) -> Result<()> {
@@ -339,10 +347,7 @@ impl Orbit {
                 "The new text has no event with UID {uid}"
             )));
         }
-        let (calendar_id, href, etag, _) = self
-            .store
-            .read(|c| db::item_by_uid(c, uid))?
-            .ok_or_else(|| Error::not_found(format!("There is no event with UID {uid}")))?;
+        let (calendar_id, href, etag) = self.calendar_item(uid)?;
         let ics = object.to_ics();
         let now = self.now_stamp();
         let activity = self.store.write(|tx| -> Result<i64> {
@@ -379,10 +384,7 @@ impl Orbit {
 
     /// Removes an event (by UID): at once here, at the next sync on the server.
     pub fn calendar_remove(&self, uid: &str) -> Result<()> {
-        let (calendar_id, href, etag, _) = self
-            .store
-            .read(|c| db::item_by_uid(c, uid))?
-            .ok_or_else(|| Error::not_found(format!("There is no event with UID {uid}")))?;
+        let (calendar_id, href, etag) = self.calendar_item(uid)?;
         let now = self.now_stamp();
         let activity = self.store.write(|tx| -> Result<i64> {
             let pending = db::changes(tx, calendar_id)?;
