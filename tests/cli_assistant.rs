@@ -964,3 +964,28 @@ fn calendar_tools_read_events_and_create_one_at_once_but_propose_invitations() -
     );
     Ok(())
 }
+
+#[test]
+fn the_per_minute_limit_holds_a_request_back_instead_of_sending_it() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?;
+    assert!(p.run(&["settings", "assistant", "--rate", "1"], None)?.ok);
+    server.push([stream("One.", &[]), stream("Two.", &[])]);
+    ask(&p, &["one"])?;
+    let mut second = p
+        .command(&["--json", "ask", "two"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(
+        server.seen().len(),
+        1,
+        "the second request waits for the minute to pass"
+    );
+    assert!(second.try_wait()?.is_none(), "it waits; it has not failed");
+    second.kill()?;
+    second.wait()?;
+    Ok(())
+}
