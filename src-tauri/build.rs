@@ -3,6 +3,16 @@
 //! that only the main window's capability holds.
 
 const COMMANDS: &[&str] = &[
+    "calendar_list",
+    "calendar_events",
+    "calendar_preview",
+    "calendar_create",
+    "calendar_move",
+    "calendar_delete",
+    "calendar_sync",
+    "mail_invitation",
+    "invitation_respond",
+    "invitation_apply",
     "ui_ready",
     "app_info",
     "notification_test",

@@ -360,3 +360,439 @@ async fn changes_made_here_reach_the_server_and_a_clash_keeps_both_versions() ->
     }
     Ok(())
 }
+
+fn calendar_id(p: &Profile, name: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let list = p.run(&["--json", "calendar", "list"], None)?.json()?;
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == name)
+        .map(|c| c["id"].to_string())
+        .ok_or_else(|| format!("the {name} calendar is listed: {list}").into())
+}
+
+/// `(uid, start, recurrence id, override)` of an occurrence.
+type Listed4 = (String, String, String, bool);
+
+/// The occurrences of this test's series in December 2026 (Europe/London).
+fn december(
+    p: &Profile,
+) -> Result<Vec<Listed4>, Box<dyn std::error::Error>> {
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "events",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2027-01-01",
+            "--tz",
+            "Europe/London",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    Ok(run
+        .json()?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            (
+                o["uid"].as_str().unwrap_or("").to_owned(),
+                o["start"].as_str().unwrap_or("").to_owned(),
+                o["recurrence_id"].as_str().unwrap_or("").to_owned(),
+                o["is_override"].as_bool().unwrap_or(false),
+            )
+        })
+        // Only this test's series (the other tests use Bob's calendars too).
+        .filter(|o| o.0.starts_with("standup-edits"))
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_occurrence_this_and_following_and_all_reach_another_client() -> TestResult {
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    let (user, password) = ("bob", "bob-secret-pw");
+    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let name = format!("Edits {}", std::process::id());
+    let calendar = phone
+        .create_calendar(&format!("edits-{}", std::process::id()), &name)
+        .await?;
+    let p = orbit_tests::caldav_profile(&s, "Edits", user, password)?;
+    sync(&p)?;
+    let id = calendar_id(&p, &name)?;
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("standup.ics");
+    // Weekly on Tuesdays 09:30 London time, six times from 1 December.
+    std::fs::write(
+        &file,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\nUID:standup-edits@test\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Stand-up\r\nDTSTART;TZID=Europe/London:20261201T093000\r\nDTEND;TZID=Europe/London:20261201T094500\r\nRRULE:FREQ=WEEKLY;COUNT=6\r\nX-OTHER-CLIENT:kept\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )?;
+    let path = file.to_string_lossy().to_string();
+    assert!(
+        p.run(&["calendar", "import", &path, "--calendar", &id], None)?
+            .ok
+    );
+    let before = december(&p)?;
+    assert_eq!(before.len(), 5, "{before:?}");
+    assert_eq!(
+        before[1].2, "20261208T093000",
+        "occurrences carry their recurrence id"
+    );
+
+    // This occurrence: the 8th moves to 14:00 on the 9th.
+    let run = p.run(
+        &[
+            "calendar",
+            "move",
+            "standup-edits@test",
+            "--occurrence",
+            "20261208T093000",
+            "--start",
+            "2026-12-09T14:00:00Z",
+            "--end",
+            "2026-12-09T14:15:00Z",
+            "--tz",
+            "Europe/London",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    // This and following: from the 22nd on, an hour later.
+    let run = p.run(
+        &[
+            "calendar",
+            "move",
+            "standup-edits@test",
+            "--occurrence",
+            "20261222T093000",
+            "--scope",
+            "following",
+            "--start",
+            "2026-12-22T10:30:00Z",
+            "--end",
+            "2026-12-22T10:45:00Z",
+            "--tz",
+            "Europe/London",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    // One occurrence deleted: the 15th.
+    let run = p.run(
+        &[
+            "calendar",
+            "remove",
+            "standup-edits@test",
+            "--occurrence",
+            "20261215T093000",
+            "--scope",
+            "one",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let here = december(&p)?;
+    let starts: Vec<&str> = here.iter().map(|o| o.1.as_str()).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-12-01T09:30:00Z",
+            "2026-12-09T14:00:00Z",
+            "2026-12-22T10:30:00Z",
+            "2026-12-29T10:30:00Z"
+        ],
+        "{here:?}"
+    );
+    assert!(here[1].3, "the moved one is an override");
+    assert_ne!(
+        here[2].0, "standup-edits@test",
+        "the following ones are a new series"
+    );
+
+    // The log says what happened.
+    let log = p.run(&["--json", "activity"], None)?.json()?;
+    let actions: Vec<&str> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"calendar.event_moved") && actions.contains(&"calendar.event_removed")
+    );
+
+    // After a sync another client (a fresh profile) sees exactly the same.
+    let report = sync(&p)?;
+    assert!(report["pushed"].as_u64().unwrap_or(0) >= 2, "{report}");
+    let other = orbit_tests::caldav_profile(&s, "Other", user, password)?;
+    sync(&other)?;
+    assert_eq!(december(&other)?, here);
+    let listed = phone.list(&calendar).await?;
+    assert_eq!(
+        listed.len(),
+        2,
+        "the series and the split-off one: {listed:?}"
+    );
+    let fetched = phone
+        .fetch(
+            &calendar,
+            &listed.iter().map(|l| l.href.clone()).collect::<Vec<_>>(),
+        )
+        .await?;
+    let texts: Vec<String> = fetched
+        .into_iter()
+        .filter_map(|f| f.content.ok().map(|(_, t)| t))
+        .collect();
+    assert!(
+        texts.iter().all(|t| t.contains("X-OTHER-CLIENT:kept")),
+        "unknown properties kept"
+    );
+    assert!(texts.iter().any(|t| t.contains("RECURRENCE-ID")));
+    assert!(texts.iter().any(|t| t.contains("EXDATE")));
+
+    // Everything back out as one file.
+    let out = dir.path().join("export.ics");
+    let out_path = out.to_string_lossy().to_string();
+    let run = p.run(
+        &[
+            "calendar",
+            "export",
+            "--calendar",
+            &id,
+            "--output",
+            &out_path,
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let exported = std::fs::read_to_string(&out)?;
+    assert_eq!(exported.matches("BEGIN:VCALENDAR").count(), 1);
+    assert_eq!(
+        exported.matches("SUMMARY:Stand-up").count(),
+        3,
+        "{exported}"
+    );
+    let all = p.run(&["calendar", "remove", "standup-edits@test"], None)?;
+    assert!(all.ok, "{}", all.stderr);
+    assert_eq!(december(&p)?.len(), 2, "the split-off series stays");
+    Ok(())
+}
+
+fn invitation_mail(id: &str, method: &str, sequence: u32) -> String {
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example Corp//EN\r\nMETHOD:{method}\r\nBEGIN:VEVENT\r\nUID:review-{pid}@example.org\r\nSEQUENCE:{sequence}\r\nDTSTAMP:20261120T090000Z\r\nDTSTART:20261203T140000Z\r\nDTEND:20261203T150000Z\r\nSUMMARY:Design review\r\nLOCATION:Room 4\r\nORGANIZER;CN=Ana Diaz:mailto:ana@example.org\r\nATTENDEE;CN=Ana Diaz;PARTSTAT=ACCEPTED:mailto:ana@example.org\r\nATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.com\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        pid = std::process::id()
+    );
+    format!(
+        "Message-ID: <{id}>\r\nFrom: Ana Diaz <ana@example.org>\r\nTo: Bob <bob@example.com>\r\nSubject: Invitation: Design review\r\nDate: Fri, 20 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nYou are invited to the design review.\r\n--b1\r\nContent-Type: text/calendar; method={method}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n{ics}--b1--\r\n"
+    )
+}
+
+fn message_id_of(
+    p: &Profile,
+    folder: &str,
+    subject: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let list = p
+        .run(
+            &[
+                "--json", "mail", "list", "--folder", folder, "--limit", "50",
+            ],
+            None,
+        )?
+        .json()?;
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["subject"] == subject)
+        .map(|m| m["id"].to_string())
+        .ok_or_else(|| format!("{subject} in {folder}: {list}").into())
+}
+
+#[test]
+fn an_invitation_by_mail_is_answered_into_the_calendar_and_the_reply_goes_only_when_asked()
+-> TestResult {
+    // The IMAP helper runs its own runtime: this test drives the CalDAV client with another.
+    let rt = tokio::runtime::Runtime::new()?;
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    let (user, password) = ("bob", "bob-secret-pw");
+    let pid = std::process::id();
+    // Bob's mail (a folder of this test's own) and his calendar.
+    let folder = format!("Invites{pid}");
+    let mut mailbox = orbit_tests::ServerMailbox::login(&s, user, password)?;
+    mailbox.run(&format!("CREATE {folder}"))?;
+    mailbox.append(
+        &folder,
+        &invitation_mail(&format!("inv-{pid}@example.org"), "REQUEST", 1),
+        "",
+    )?;
+    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let name = format!("Invited {pid}");
+    let calendar = rt.block_on(phone.create_calendar(&format!("invited-{pid}"), &name))?;
+    let p = Profile::new(&s)?;
+    let (imap, smtp) = (s.imap_port.to_string(), s.smtp_port.to_string());
+    let run = p.run(
+        &[
+            "--json",
+            "account",
+            "add",
+            "--name",
+            "Bob",
+            "--email",
+            "bob@example.com",
+            "--username",
+            user,
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &imap,
+            "--imap-security",
+            "none",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp,
+            "--smtp-security",
+            "none",
+            "--caldav-url",
+            &s.caldav_url,
+            "--password-stdin",
+        ],
+        Some(password),
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert!(p.run(&["sync"], None)?.ok);
+    sync(&p)?;
+    let cal = calendar_id(&p, &name)?;
+    let message = message_id_of(&p, &folder, "Invitation: Design review")?;
+
+    // Shown as an invitation, not yet answered, not in the calendar.
+    let shown = p
+        .run(&["--json", "calendar", "invitation", &message], None)?
+        .json()?;
+    assert_eq!(shown["method"], "REQUEST");
+    assert_eq!(shown["my_status"], "needs-action");
+    assert_eq!(shown["in_calendar"], false);
+    assert_eq!(shown["start"], "2026-12-03T14:00:00Z");
+    assert_eq!(shown["organizer"], "ana@example.org");
+
+    // Answered from a script without --reply: the calendar changes, nothing is sent.
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "invitation",
+            &message,
+            "--answer",
+            "tentative",
+            "--calendar",
+            &cal,
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["replied"], false);
+    let outbox = p.run(&["--json", "outbox", "list"], None)?.json()?;
+    assert!(outbox.as_array().is_some_and(Vec::is_empty), "{outbox}");
+    let shown = p
+        .run(&["--json", "calendar", "invitation", &message], None)?
+        .json()?;
+    assert_eq!(
+        (shown["my_status"].as_str(), shown["in_calendar"].as_bool()),
+        (Some("tentative"), Some(true))
+    );
+
+    // Accepted with the reply confirmed: it goes to the organiser as an iTIP REPLY.
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "invitation",
+            &message,
+            "--answer",
+            "accepted",
+            "--reply",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["replied"], true);
+    let outbox = p.run(&["--json", "outbox", "list"], None)?.json()?;
+    let reply_id = outbox[0]["message_id"].as_str().unwrap_or("").to_owned();
+    assert_eq!(outbox[0]["recipients"][0], "ana@example.org", "{outbox}");
+    let sent = p.run(&["outbox", "send"], None)?;
+    assert!(sent.ok, "{}", sent.stderr);
+    let raw = orbit_tests::smtp_received(&reply_id).ok_or("the reply reached the SMTP server")?;
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains("text/calendar; method=REPLY"), "{raw}");
+    assert!(
+        raw.contains("METHOD:REPLY") && raw.contains("PARTSTAT=ACCEPTED"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains(&format!("In-Reply-To: <inv-{pid}@example.org>")),
+        "{raw}"
+    );
+
+    // The calendar has it (with the answer) on the server after a sync.
+    sync(&p)?;
+    let listed = rt.block_on(phone.list(&calendar))?;
+    assert_eq!(listed.len(), 1);
+    let fetched = rt.block_on(phone.fetch(&calendar, &[listed[0].href.clone()]))?;
+    let (_, text) = fetched[0].content.as_ref().map_err(|e| e.to_string())?;
+    assert!(
+        text.contains("PARTSTAT=ACCEPTED:mailto:bob@example.com"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("METHOD"),
+        "a calendar copy has no METHOD: {text}"
+    );
+
+    // The organiser cancels: applying it takes the event out, here and on the server.
+    mailbox.append(
+        &folder,
+        &invitation_mail(&format!("cancel-{pid}@example.org"), "CANCEL", 2),
+        "",
+    )?;
+    assert!(p.run(&["sync"], None)?.ok);
+    let cancel = message_id_of(&p, &folder, "Invitation: Design review")?;
+    let cancel = if cancel == message {
+        // Same subject: take the other one.
+        let list = p
+            .run(&["--json", "mail", "list", "--folder", &folder], None)?
+            .json()?;
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| m["id"].to_string())
+            .find(|id| *id != message)
+            .ok_or("the cancellation arrived")?
+    } else {
+        cancel
+    };
+    let shown = p
+        .run(&["--json", "calendar", "invitation", &cancel], None)?
+        .json()?;
+    assert_eq!(shown["method"], "CANCEL");
+    let run = p.run(&["calendar", "invitation", &cancel, "--apply"], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    let old = p
+        .run(&["--json", "calendar", "invitation", &message], None)?
+        .json()?;
+    assert_eq!(old["in_calendar"], false);
+    sync(&p)?;
+    assert!(
+        rt.block_on(phone.list(&calendar))?.is_empty(),
+        "removed on the server"
+    );
+    mailbox.run(&format!("DELETE {folder}")).ok();
+    Ok(())
+}

@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod reminders;
 mod state;
 mod sync;
 mod tray;
@@ -148,6 +149,7 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                     Ok(())
                 }
                 Event::OutboxChanged => app.emit("outbox-changed", ()),
+                Event::CalendarChanged => app.emit("calendar-changed", ()),
                 Event::MailArrived { account_id, count } => {
                     app.state::<sync::NewMailNotifier>()
                         .arrived(&app, account_id, count);
@@ -244,6 +246,16 @@ pub fn run() {
             commands::assistant::proposals,
             commands::assistant::proposal_reject,
             commands::assistant::proposal_confirm,
+            commands::calendar::calendar_list,
+            commands::calendar::calendar_events,
+            commands::calendar::calendar_preview,
+            commands::calendar::calendar_create,
+            commands::calendar::calendar_move,
+            commands::calendar::calendar_delete,
+            commands::calendar::calendar_sync,
+            commands::calendar::mail_invitation,
+            commands::calendar::invitation_respond,
+            commands::calendar::invitation_apply,
         ])
         .setup(move |app| {
             app.manage(sync::Watchers::default());
@@ -255,6 +267,8 @@ pub fn run() {
                 send_outbox(core);
                 keep_search_index(core);
                 keep_embeddings(core);
+                reminders::keep_reminders(app.handle(), core);
+                reminders::keep_calendars(core);
             }
             let tray = tray::install(app.handle());
             app.manage(tray);

@@ -49,6 +49,8 @@ pub struct EventView {
     pub is_override: bool,
     /// How many alarms it has.
     pub alarms: usize,
+    /// How many people are invited (ATTENDEE).
+    pub attendees: usize,
 }
 
 fn text_of(comp: &ICalendarComponent, prop: &ICalendarProperty) -> String {
@@ -116,6 +118,7 @@ pub fn parse(text: &str) -> Result<CalendarObject, CalError> {
                         .is_some_and(|a| a.component_type == ICalendarComponentType::VAlarm)
                 })
                 .count(),
+            attendees: c.properties(&ICalendarProperty::Attendee).count(),
         })
         .collect();
     Ok(CalendarObject { ical, events })

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 
 use calcard::common::PartialDateTime;
 use calcard::icalendar::dates::TimeOrDelta;
-use calcard::icalendar::{ICalendarComponent, ICalendarProperty, ICalendarValue};
+use calcard::icalendar::{
+    ICalendarComponent, ICalendarComponentType, ICalendarFrequency, ICalendarProperty,
+    ICalendarValue,
+};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 
@@ -36,6 +39,87 @@ pub struct Occurrence {
     pub is_override: bool,
     /// It comes from a recurring event.
     pub recurring: bool,
+    /// Which occurrence of a recurring event this is (its RECURRENCE-ID as written:
+    /// `YYYYMMDD`, `YYYYMMDDTHHMMSS` or with `Z`); `None` for a single event.
+    pub recurrence_id: Option<String>,
+    /// LOCATION.
+    pub location: String,
+    /// Other people are invited (it has attendees).
+    pub invited: bool,
+    /// When its alarms are due (RFC 3339 UTC), in order.
+    pub alarms: Vec<String>,
+}
+
+/// When the alarms of component `comp_id` are due for an occurrence at `[start, end)`.
+fn alarm_times(
+    ical: &calcard::icalendar::ICalendar,
+    comp_id: u32,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<String> {
+    use calcard::icalendar::{ICalendarParameterName, ICalendarParameterValue, ICalendarRelated};
+    let mut out: Vec<String> = ical
+        .alarms_for_id(comp_id)
+        .filter_map(|alarm| {
+            let trigger = alarm.property(&ICalendarProperty::Trigger)?;
+            let at = match trigger.values.first()? {
+                ICalendarValue::Duration(d) => {
+                    let from_end = matches!(
+                        trigger.parameter(&ICalendarParameterName::Related),
+                        Some(ICalendarParameterValue::Related(ICalendarRelated::End))
+                    );
+                    (if from_end { end } else { start }) + d.to_time_delta()?
+                }
+                ICalendarValue::PartialDateTime(dt) => naive(dt)?.and_utc(),
+                _ => return None,
+            };
+            Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A date or date-time as an iCalendar value writes it (`YYYYMMDD`, `YYYYMMDDTHHMMSS`, `…Z`).
+pub(crate) fn format_value(dt: &PartialDateTime) -> String {
+    let date = format!(
+        "{:04}{:02}{:02}",
+        dt.year.unwrap_or(0),
+        dt.month.unwrap_or(0),
+        dt.day.unwrap_or(0)
+    );
+    match dt.hour {
+        None => date,
+        Some(h) => format!(
+            "{date}T{h:02}{:02}{:02}{}",
+            dt.minute.unwrap_or(0),
+            dt.second.unwrap_or(0),
+            if dt.tz_hour == Some(0) && dt.tz_minute.unwrap_or(0) == 0 {
+                "Z"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+fn text(comp: &ICalendarComponent, prop: &ICalendarProperty) -> String {
+    comp.property(prop)
+        .and_then(|e| e.values.first())
+        .and_then(|v| v.as_text())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The first date(-time) value of a property.
+pub(crate) fn date_value<'a>(
+    comp: &'a ICalendarComponent,
+    prop: &ICalendarProperty,
+) -> Option<&'a PartialDateTime> {
+    comp.property(prop)
+        .and_then(|e| e.values.first())
+        .and_then(|v| v.as_partial_date_time())
 }
 
 fn is_date_only(comp: &ICalendarComponent) -> bool {
@@ -45,7 +129,7 @@ fn is_date_only(comp: &ICalendarComponent) -> bool {
         .is_some_and(|dt| dt.hour.is_none())
 }
 
-fn naive(dt: &PartialDateTime) -> Option<NaiveDateTime> {
+pub(crate) fn naive(dt: &PartialDateTime) -> Option<NaiveDateTime> {
     NaiveDate::from_ymd_opt(
         i32::from(dt.year?),
         u32::from(dt.month?),
@@ -58,7 +142,7 @@ fn naive(dt: &PartialDateTime) -> Option<NaiveDateTime> {
     )
 }
 
-fn set_naive(dt: &mut PartialDateTime, n: NaiveDateTime) {
+pub(crate) fn set_naive(dt: &mut PartialDateTime, n: NaiveDateTime) {
     use chrono::{Datelike, Timelike};
     dt.year = u16::try_from(n.year()).ok();
     dt.month = u8::try_from(n.month()).ok();
@@ -82,13 +166,27 @@ pub fn expand(
         .components
         .iter()
         .any(|c| c.entries.iter().any(|e| e.name == ICalendarProperty::Rrule));
-    let mut copy = recurring.then(|| object.ical.clone());
+    if !recurring && !near(object, from, to) {
+        return Vec::new();
+    }
+    let mut copy = recurring.then(|| {
+        let mut ical = object.ical.clone();
+        // calcard pairs an override with its series only when their SEQUENCE is the same;
+        // servers and clients raise them separately, and an override belongs to its series
+        // whatever its sequence.
+        for comp in &mut ical.components {
+            comp.entries
+                .retain(|e| e.name != ICalendarProperty::Sequence);
+        }
+        ical
+    });
     let mut until_of: HashMap<usize, DateTime<Utc>> = HashMap::new();
     for (index, comp) in copy
         .iter_mut()
         .flat_map(|ical| ical.components.iter_mut())
         .enumerate()
     {
+        fast_forward(comp, from);
         for entry in comp
             .entries
             .iter_mut()
@@ -140,19 +238,41 @@ pub fn expand(
             TimeOrDelta::Delta(d) => start_utc + d,
         };
         let all_day = is_date_only(comp);
+        let recurrence_id = if comp.is_recurrence_override() {
+            date_value(comp, &ICalendarProperty::RecurrenceId).map(format_value)
+        } else if comp.is_recurrent() {
+            // The instance's own start, written as the rule's DTSTART is.
+            date_value(comp, &ICalendarProperty::Dtstart).map(|first| {
+                let mut at = first.clone();
+                if first.hour.is_some() {
+                    set_naive(&mut at, event.start.naive_local());
+                } else {
+                    let day = event.start.naive_local().date();
+                    if let Some(n) = day.and_hms_opt(0, 0, 0) {
+                        set_naive(&mut at, n);
+                    }
+                    at.hour = None;
+                    at.minute = None;
+                    at.second = None;
+                }
+                format_value(&at)
+            })
+        } else {
+            None
+        };
+        let alarms = alarm_times(ical, event.comp_id, start_utc, end);
         let occurrence = |start: String, end: String| Occurrence {
             uid: comp.uid().unwrap_or_default().to_owned(),
-            summary: comp
-                .property(&ICalendarProperty::Summary)
-                .and_then(|e| e.values.first())
-                .and_then(|v| v.as_text())
-                .unwrap_or_default()
-                .to_owned(),
+            summary: text(comp, &ICalendarProperty::Summary),
             start,
             end,
             all_day,
             is_override: comp.is_recurrence_override(),
             recurring: comp.is_recurrent_or_override(),
+            recurrence_id: recurrence_id.clone(),
+            location: text(comp, &ICalendarProperty::Location),
+            invited: comp.property(&ICalendarProperty::Attendee).is_some(),
+            alarms: alarms.clone(),
         };
         if all_day {
             // The dates as written: the start's own calendar date, and the end the same number
@@ -181,6 +301,125 @@ pub fn expand(
     out.into_iter().map(|(_, o)| o).collect()
 }
 
+/// The naive time of a date(-time) value (midnight for a date).
+pub(crate) fn value_naive(dt: &PartialDateTime) -> Option<NaiveDateTime> {
+    if dt.hour.is_some() {
+        naive(dt)
+    } else {
+        NaiveDate::from_ymd_opt(
+            i32::from(dt.year?),
+            u32::from(dt.month?),
+            u32::from(dt.day?),
+        )?
+        .and_hms_opt(0, 0, 0)
+    }
+}
+
+/// Writes `n` into a date(-time) value, keeping its form (a date stays a date).
+pub(crate) fn put_naive(dt: &mut PartialDateTime, n: NaiveDateTime) {
+    let date_only = dt.hour.is_none();
+    set_naive(dt, n);
+    if date_only {
+        dt.hour = None;
+        dt.minute = None;
+        dt.second = None;
+    }
+}
+
+/// Whether an object without rules has an event that could overlap `[from, to)` (with a day of
+/// slack each side for zones): most of a calendar lies outside any one view.
+fn near(object: &CalendarObject, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    let (from, to) = (
+        from.naive_utc() - Duration::days(1),
+        to.naive_utc() + Duration::days(1),
+    );
+    object.ical.components.iter().any(|c| {
+        if !matches!(
+            c.component_type,
+            ICalendarComponentType::VEvent | ICalendarComponentType::VTodo
+        ) {
+            return false;
+        }
+        let Some(start) = date_value(c, &ICalendarProperty::Dtstart).and_then(value_naive) else {
+            // Nothing to place it by: let the expansion decide.
+            return true;
+        };
+        let end = date_value(c, &ICalendarProperty::Dtend)
+            .or_else(|| date_value(c, &ICalendarProperty::Due))
+            .and_then(value_naive)
+            .or_else(|| {
+                c.property(&ICalendarProperty::Duration)
+                    .and_then(|e| e.values.first())
+                    .and_then(|v| match v {
+                        ICalendarValue::Duration(d) => d.to_time_delta(),
+                        _ => None,
+                    })
+                    .map(|d| start + d)
+            })
+            .unwrap_or(start + Duration::days(1));
+        start < to && end.max(start) >= from
+    })
+}
+
+/// Moves the DTSTART of a daily or weekly rule without COUNT forward by whole periods to just
+/// before `from`: the same occurrences in the range, without walking years of earlier ones.
+/// (The wall-clock time and weekday pattern are kept; a DTSTART that does not match its rule
+/// stays an extra occurrence, but now one that falls before the range.)
+fn fast_forward(comp: &mut ICalendarComponent, from: DateTime<Utc>) {
+    let Some(rule) = comp
+        .property(&ICalendarProperty::Rrule)
+        .and_then(|e| e.values.first())
+        .and_then(|v| match v {
+            ICalendarValue::RecurrenceRule(r) => Some(r),
+            _ => None,
+        })
+    else {
+        return;
+    };
+    let unit = match rule.freq {
+        ICalendarFrequency::Daily => 1,
+        ICalendarFrequency::Weekly => 7,
+        _ => return,
+    };
+    if rule.count.is_some()
+        || comp
+            .entries
+            .iter()
+            .filter(|e| e.name == ICalendarProperty::Rrule)
+            .count()
+            != 1
+    {
+        return;
+    }
+    let period = Duration::days(unit * i64::from(rule.interval.unwrap_or(1).max(1)));
+    let Some(start) = date_value(comp, &ICalendarProperty::Dtstart).and_then(value_naive) else {
+        return;
+    };
+    let length = date_value(comp, &ICalendarProperty::Dtend)
+        .and_then(value_naive)
+        .map_or(Duration::zero(), |end| (end - start).max(Duration::zero()));
+    let target = from.naive_utc() - Duration::days(2) - length - period;
+    if start >= target {
+        return;
+    }
+    let periods = (target - start).num_seconds() / period.num_seconds().max(1);
+    let by = period * i32::try_from(periods).unwrap_or(0);
+    for entry in comp.entries.iter_mut().filter(|e| {
+        matches!(
+            e.name,
+            ICalendarProperty::Dtstart | ICalendarProperty::Dtend
+        )
+    }) {
+        for value in &mut entry.values {
+            if let ICalendarValue::PartialDateTime(dt) = value
+                && let Some(n) = value_naive(dt)
+            {
+                put_naive(dt, n + by);
+            }
+        }
+    }
+}
+
 /// `from`'s date in `tz` at midnight, in UTC: the start of a day view.
 pub fn day_start(date: NaiveDate, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
@@ -192,6 +431,7 @@ pub fn day_start(date: NaiveDate, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use crate::parse;
+    use chrono::Datelike;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -309,5 +549,51 @@ BEGIN:VEVENT\r\nUID:floating\r\nDTSTART:20261102T080000\r\nDTEND:20261102T090000
             chrono_tz::UTC,
         );
         assert_eq!(got, vec![("2026-11-09T09:00:00Z".to_owned(), false)]);
+    }
+
+    #[test]
+    fn an_override_with_another_sequence_still_replaces_its_occurrence() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:1\r\nDTSTART:20261102T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:4\r\nRECURRENCE-ID:20261103T090000Z\r\nDTSTART:20261103T150000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let got = starts(
+            ics,
+            "2026-11-01T00:00:00Z",
+            "2026-11-10T00:00:00Z",
+            chrono_tz::UTC,
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("2026-11-02T09:00:00Z".to_owned(), false),
+                ("2026-11-03T15:00:00Z".to_owned(), true),
+                ("2026-11-04T09:00:00Z".to_owned(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_started_years_ago_give_the_same_occurrences_as_walking_from_their_start() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w\r\nDTSTART;TZID=Europe/Berlin:20200106T100000\r\nDTEND;TZID=Europe/Berlin:20200106T110000\r\nRRULE:FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,WE\r\nEXDATE;TZID=Europe/Berlin:20261104T100000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:d\r\nDTSTART;TZID=America/New_York:20190302T233000\r\nDTEND;TZID=America/New_York:20190303T003000\r\nRRULE:FREQ=DAILY;INTERVAL=5\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:t\r\nDTSTART;TZID=Europe/Berlin:20200101T100000\r\nDTEND;TZID=Europe/Berlin:20200101T110000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let object = parse(ics).unwrap();
+        let (from, to) = (utc("2026-10-20T00:00:00Z"), utc("2026-12-10T00:00:00Z"));
+        let quick = expand(&object, from, to, chrono_tz::UTC);
+        // Walking from the start: a range that begins before every DTSTART, then cut.
+        let walked: Vec<Occurrence> =
+            expand(&object, utc("2019-01-01T00:00:00Z"), to, chrono_tz::UTC)
+                .into_iter()
+                .filter(|o| utc(&o.end) > from)
+                .collect();
+        assert_eq!(quick, walked);
+        assert!(quick.len() > 10, "{quick:?}");
+        assert!(
+            !quick.iter().any(|o| o.start == "2026-11-04T09:00:00Z"),
+            "the EXDATE holds"
+        );
+        // "t" starts on a Wednesday that its rule (Mondays) does not match: only Mondays here.
+        assert!(quick.iter().filter(|o| o.uid == "t").all(|o| {
+            DateTime::parse_from_rfc3339(&o.start).unwrap().weekday() == chrono::Weekday::Mon
+        }));
     }
 }

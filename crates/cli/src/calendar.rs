@@ -50,10 +50,83 @@ pub(crate) enum CalendarCommand {
         /// The new version.
         file: std::path::PathBuf,
     },
-    /// Remove an event (by UID).
+    /// Remove an event (by UID), or one occurrence of it, or it and the following ones.
     Remove {
         /// The event's UID.
         uid: String,
+        /// The occurrence (its recurrence id, as `events --json` lists it).
+        #[arg(long)]
+        occurrence: Option<String>,
+        /// one, following or all.
+        #[arg(long, default_value = "all")]
+        scope: String,
+    },
+    /// Move an event, one occurrence, or it and the following ones.
+    Move {
+        /// The event's UID.
+        uid: String,
+        /// New start: a day (all-day) or RFC 3339.
+        #[arg(long)]
+        start: String,
+        /// New end (exclusive day for all-day).
+        #[arg(long)]
+        end: String,
+        /// The occurrence (its recurrence id, as `events --json` lists it).
+        #[arg(long)]
+        occurrence: Option<String>,
+        /// one, following or all.
+        #[arg(long, default_value = "one")]
+        scope: String,
+        /// The time zone wall-clock times are kept in (IANA; default $TZ, else UTC).
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Write every event of a calendar (or of all) as one .ics file (to stdout, or --output).
+    Export {
+        /// Only this calendar.
+        #[arg(long)]
+        calendar: Option<i64>,
+        /// The file to write.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Free time between two days (working hours, weekdays).
+    Free {
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Day after the last.
+        #[arg(long)]
+        to: String,
+        /// Length needed, in minutes.
+        #[arg(long, default_value_t = 30)]
+        minutes: i64,
+        /// Time zone (IANA; default $TZ, else UTC).
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// Reminders due now that were not shown yet (each is shown once).
+    Reminders {
+        /// Time zone of floating times (IANA; default $TZ, else UTC).
+        #[arg(long)]
+        tz: Option<String>,
+    },
+    /// The invitation in a message: show it, answer it, or apply a cancellation or reply.
+    Invitation {
+        /// The message id.
+        message: i64,
+        /// Answer: accepted, tentative or declined.
+        #[arg(long)]
+        answer: Option<String>,
+        /// The calendar to add it to (default: the first).
+        #[arg(long)]
+        calendar: Option<i64>,
+        /// Send the answer to the organiser without asking (scripts); at a terminal you are asked.
+        #[arg(long)]
+        reply: bool,
+        /// Apply a CANCEL or REPLY message to the calendar.
+        #[arg(long, conflicts_with = "answer")]
+        apply: bool,
     },
     /// Occurrences of the events in a range (recurrences expanded, overrides applied).
     Events {
@@ -81,6 +154,11 @@ fn zone(name: Option<&str>) -> anyhow::Result<chrono_tz::Tz> {
                 "{name:?} is not a time zone name (e.g. Europe/Berlin)"
             )))
         })
+}
+
+fn scope_of(text: &str) -> anyhow::Result<orbit_core::calendar::Scope> {
+    text.parse()
+        .map_err(|e: orbit_cal::CalError| anyhow::Error::new(orbit_core::Error::invalid(e.message)))
 }
 
 fn instant(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
@@ -265,10 +343,168 @@ pub(crate) fn calendar(
                 println!("Changed {uid}.");
             }
         }
-        CalendarCommand::Remove { uid } => {
-            orbit.calendar_remove(uid)?;
+        CalendarCommand::Remove {
+            uid,
+            occurrence,
+            scope,
+        } => {
+            orbit.calendar_delete(uid, occurrence.as_deref(), scope_of(scope)?)?;
             if !json {
-                println!("Removed {uid}.");
+                println!(
+                    "Removed {uid}{}.",
+                    occurrence
+                        .as_deref()
+                        .map(|o| format!(" ({o}, {scope})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        CalendarCommand::Move {
+            uid,
+            start,
+            end,
+            occurrence,
+            scope,
+            tz,
+        } => {
+            let tz = zone(tz.as_deref())?;
+            orbit.calendar_move(uid, occurrence.as_deref(), scope_of(scope)?, start, end, tz)?;
+            if !json {
+                println!("Moved {uid}.");
+            }
+        }
+        CalendarCommand::Export { calendar, output } => {
+            let text = orbit.calendar_export(*calendar)?;
+            match output {
+                Some(path) => std::fs::write(path, &text).map_err(|e| {
+                    anyhow::Error::new(orbit_core::Error::invalid(format!(
+                        "Cannot write {}: {e}",
+                        path.display()
+                    )))
+                })?,
+                None => print!("{text}"),
+            }
+        }
+        CalendarCommand::Free {
+            from,
+            to,
+            minutes,
+            tz,
+        } => {
+            let tz = zone(tz.as_deref())?;
+            let day = |t: &str| {
+                NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+                    anyhow::Error::new(orbit_core::Error::invalid(format!(
+                        "{t:?} is not a day (YYYY-MM-DD)"
+                    )))
+                })
+            };
+            let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+            let six = chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default();
+            let slots = orbit.calendar_free_time(
+                day(from)?,
+                day(to)?,
+                (nine, six),
+                false,
+                chrono::Duration::minutes(*minutes),
+                tz,
+            )?;
+            if json {
+                let list: Vec<_> = slots
+                    .iter()
+                    .map(|(a, b)| serde_json::json!({ "start": a.to_rfc3339(), "end": b.to_rfc3339() }))
+                    .collect();
+                print_json(&list)?;
+            } else {
+                for (a, b) in &slots {
+                    println!(
+                        "{} – {}",
+                        a.with_timezone(&tz).format("%a %Y-%m-%d %H:%M"),
+                        b.with_timezone(&tz).format("%H:%M")
+                    );
+                }
+            }
+        }
+        CalendarCommand::Reminders { tz } => {
+            let tz = zone(tz.as_deref())?;
+            let due = orbit.calendar_reminders_due(tz)?;
+            if json {
+                print_json(&due)?;
+            } else {
+                for r in &due {
+                    println!(
+                        "{}{}  {}",
+                        r.start,
+                        if r.missed { " (missed)" } else { "" },
+                        r.summary
+                    );
+                }
+            }
+        }
+        CalendarCommand::Invitation {
+            message,
+            answer,
+            calendar,
+            reply,
+            apply,
+        } => {
+            if *apply {
+                orbit.invitation_apply(*message)?;
+                if !json {
+                    println!("Applied to the calendar.");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(invitation) = orbit.mail_invitation(*message)? else {
+                anyhow::bail!(orbit_core::Error::invalid(
+                    "This message holds no invitation"
+                ));
+            };
+            let Some(answer) = answer else {
+                if json {
+                    print_json(&invitation)?;
+                } else {
+                    println!(
+                        "{} {}\n  {} – {}",
+                        invitation.method, invitation.summary, invitation.start, invitation.end
+                    );
+                    println!(
+                        "  from {} <{}>",
+                        invitation.organizer_name, invitation.organizer
+                    );
+                    for a in &invitation.attendees {
+                        println!("  {} {}", a.status, a.email);
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            };
+            let answer: orbit_cal::Answer = answer.parse().map_err(|e: orbit_cal::CalError| {
+                anyhow::Error::new(orbit_core::Error::invalid(e.message))
+            })?;
+            let send = *reply || {
+                let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+                interactive && {
+                    use std::io::Write as _;
+                    print!("Send your answer to {}? [y/N] ", invitation.organizer);
+                    std::io::stdout().flush()?;
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    matches!(line.trim(), "y" | "Y" | "yes")
+                }
+            };
+            let outcome = orbit.invitation_respond(*message, answer, *calendar, send)?;
+            if json {
+                print_json(&outcome)?;
+            } else {
+                println!(
+                    "Answered {}{}.",
+                    outcome.status,
+                    if outcome.replied {
+                        "; the reply is in the outbox"
+                    } else {
+                        " (no reply sent)"
+                    }
+                );
             }
         }
         CalendarCommand::Events { from, to, tz } => {

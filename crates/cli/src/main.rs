@@ -988,6 +988,7 @@ fn send(orbit: &Orbit, args: SendArgs, json: bool) -> anyhow::Result<ExitCode> {
             html,
             files,
             reply_to_message: args.reply_to,
+            calendar: None,
         },
         std::time::Duration::from_secs(args.delay),
     )?;

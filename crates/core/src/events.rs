@@ -27,6 +27,8 @@ pub enum Event {
     },
     /// Something was queued, sent, failed or taken back in the outbox.
     OutboxChanged,
+    /// Calendar events changed (a sync, an edit here, an invitation answered).
+    CalendarChanged,
     /// New mail arrived in an account's inbox.
     MailArrived {
         /// The account.

@@ -122,6 +122,8 @@ pub struct Orbit {
     events: broadcast::Sender<Event>,
     /// The search index, opened on first use (see `search`).
     search: std::sync::Mutex<Option<Arc<orbit_search::SearchIndex>>>,
+    /// Calendar items already parsed (see `calendar`).
+    parsed: calendar::ParsedItems,
 }
 
 impl Orbit {
@@ -155,6 +157,7 @@ impl Orbit {
             profile_id: String::new(),
             events,
             search: std::sync::Mutex::new(None),
+            parsed: calendar::ParsedItems::default(),
         };
         orbit.profile_id = orbit.ensure_profile_id()?;
         Ok(orbit)

@@ -46,6 +46,9 @@ pub struct Outgoing {
     pub references: Vec<String>,
     /// The Date header.
     pub date: SystemTime,
+    /// An iTIP message (RFC 6047): its METHOD and iCalendar text, sent as a `text/calendar`
+    /// alternative of the text.
+    pub calendar: Option<(String, String)>,
 }
 
 /// A built message.
@@ -105,12 +108,24 @@ pub fn build(m: &Outgoing) -> Result<Built, String> {
         let refs: Vec<String> = m.references.iter().map(|r| format!("<{r}>")).collect();
         builder = builder.references(refs.join(" "));
     }
-    let body = match &m.html {
-        Some(html) => Content::Multi(MultiPart::alternative_plain_html(
+    let body = match (&m.html, &m.calendar) {
+        (_, Some((method, ics))) => {
+            let content_type = ContentType::parse(&format!(
+                "text/calendar; method={}; charset=utf-8",
+                method.to_ascii_uppercase()
+            ))
+            .map_err(|e| format!("Cannot label the invitation: {e}"))?;
+            Content::Multi(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(m.text.clone()))
+                    .singlepart(SinglePart::builder().header(content_type).body(ics.clone())),
+            )
+        }
+        (Some(html), None) => Content::Multi(MultiPart::alternative_plain_html(
             m.text.clone(),
             html.clone(),
         )),
-        None => Content::Single(SinglePart::plain(m.text.clone())),
+        (None, None) => Content::Single(SinglePart::plain(m.text.clone())),
     };
     let message = if m.files.is_empty() {
         match body {
@@ -169,6 +184,7 @@ mod tests {
             in_reply_to: Some("p1@example.com".into()),
             references: vec!["r0@example.com".into(), "p1@example.com".into()],
             date: SystemTime::UNIX_EPOCH,
+            calendar: None,
         }
     }
 

@@ -309,3 +309,61 @@ pub fn item_by_uid(
     .optional()
     .map_err(err("Cannot read a calendar item"))
 }
+
+/// `(item id, calendar_id, version)` of every readable item in the present calendars; the
+/// version changes whenever the item does (for caches of parsed items).
+pub fn item_versions(conn: &Connection) -> Result<Vec<(i64, i64, String)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT i.id, i.calendar_id, i.updated_at || '|' || i.etag || '|' || length(i.ics)
+             FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
+             WHERE i.parse_error = '' AND c.present = 1",
+        )
+        .map_err(err("Cannot read calendar items"))?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(err("Cannot read calendar items"))
+}
+
+/// The text of one item by id.
+pub fn item_text(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
+    conn.query_row("SELECT ics FROM calendar_items WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map_err(err("Cannot read a calendar item"))
+}
+
+/// `(calendar_id, ics)` of every readable item of one calendar (or all).
+pub fn calendar_texts(
+    conn: &Connection,
+    calendar_id: Option<i64>,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT i.calendar_id, i.ics FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
+             WHERE c.present = 1 AND (?1 IS NULL OR i.calendar_id = ?1) ORDER BY i.id",
+        )
+        .map_err(err("Cannot read calendar items"))?;
+    stmt.query_map([calendar_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(err("Cannot read calendar items"))
+}
+
+/// Records a reminder as shown; false when it had been shown already.
+pub fn reminder_shown(
+    conn: &Connection,
+    uid: &str,
+    occurrence: &str,
+    due_at: &str,
+    missed: bool,
+    now: &str,
+) -> Result<bool, StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO calendar_reminders (uid, occurrence, due_at, shown_at, missed)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![uid, occurrence, due_at, now, missed],
+    )
+    .map(|n| n > 0)
+    .map_err(err("Cannot record a reminder"))
+}

@@ -58,6 +58,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "attachments",
                 "calendar_changes",
                 "calendar_items",
+            "calendar_reminders",
                 "calendars",
                 "chat_messages",
                 "chat_redactions",

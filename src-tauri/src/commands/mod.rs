@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod activity;
 pub mod app;
 pub mod assistant;
+pub mod calendar;
 pub mod mail;
 pub mod search;
 pub mod settings;

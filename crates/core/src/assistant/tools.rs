@@ -126,6 +126,47 @@ pub(crate) const TOOLS: &[ToolDef] = &[
         },
     },
     ToolDef {
+        name: "find_free_time",
+        description: "Find free time in the user's calendar between two days: gaps of at least the given length within working hours (default 09:00-18:00 on weekdays, the user's time zone).",
+        risk: Risk::Read,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "from": {"type": "string", "description": "First day, YYYY-MM-DD"},
+            "to": {"type": "string", "description": "Day after the last, YYYY-MM-DD"},
+            "minutes": {"type": "integer", "description": "Length needed, in minutes"},
+            "day_start": {"type": "string", "description": "HH:MM, default 09:00"},
+            "day_end": {"type": "string", "description": "HH:MM, default 18:00"},
+            "weekends": {"type": "boolean", "description": "Include Saturdays and Sundays (default false)"}
+        }, "required": ["from", "to", "minutes"]})
+        },
+    },
+    ToolDef {
+        name: "move_event",
+        description: "Move an event (or one occurrence of a recurring event, or it and the following ones) to a new time in the user's time zone. Done at once when nobody else is invited; with attendees it is a proposal the user confirms.",
+        risk: Risk::Calendar,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "uid": {"type": "string"},
+            "occurrence": {"type": "string", "description": "For a recurring event: the occurrence id list_events gave"},
+            "scope": {"type": "string", "enum": ["one", "following", "all"], "description": "For a recurring event (default one)"},
+            "start": {"type": "string", "description": "YYYY-MM-DDTHH:MM local time, or YYYY-MM-DD all day"},
+            "end": {"type": "string", "description": "YYYY-MM-DDTHH:MM, or the day after the last for all day"}
+        }, "required": ["uid", "start", "end"]})
+        },
+    },
+    ToolDef {
+        name: "cancel_event",
+        description: "Cancel (delete) an event, one occurrence, or it and the following ones. Always a proposal the user confirms.",
+        risk: Risk::Proposal,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "uid": {"type": "string"},
+            "occurrence": {"type": "string", "description": "For a recurring event: the occurrence id list_events gave"},
+            "scope": {"type": "string", "enum": ["one", "following", "all"], "description": "For a recurring event (default one)"}
+        }, "required": ["uid"]})
+        },
+    },
+    ToolDef {
         name: "draft_reply",
         description: "Write a reply to a message as a draft in Orbit (nothing is sent; the user reviews drafts). The original is quoted below your text automatically.",
         risk: Risk::Draft,
@@ -196,7 +237,38 @@ pub(crate) fn user_zone() -> chrono_tz::Tz {
     std::env::var("TZ")
         .ok()
         .and_then(|t| t.trim_start_matches(':').parse().ok())
-        .unwrap_or(chrono_tz::UTC)
+        .unwrap_or_else(crate::calendar::local_zone)
+}
+
+/// A local `YYYY-MM-DDTHH:MM` (or a day) as the calendar takes it: RFC 3339 UTC (or the day).
+pub(crate) fn moment_input(input: &Value, key: &str, tz: chrono_tz::Tz) -> Result<String> {
+    use chrono::TimeZone as _;
+    let t = text(input, key)?;
+    if chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").is_ok() {
+        return Ok(t);
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| Error::invalid(format!("`{key}` must be YYYY-MM-DDTHH:MM or YYYY-MM-DD")))?;
+    let at = tz.from_local_datetime(&local).earliest().ok_or_else(|| {
+        Error::invalid(format!(
+            "{t} does not exist in {} (a clock change)",
+            tz.name()
+        ))
+    })?;
+    Ok(at
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// The scope of a calendar change from a tool input (default: one occurrence).
+pub(crate) fn scope_input(input: &Value) -> Result<orbit_cal::Scope> {
+    input
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or("one")
+        .parse()
+        .map_err(|e: orbit_cal::CalError| Error::invalid(e.message))
 }
 
 /// The tool called `name`.
@@ -330,6 +402,8 @@ impl Orbit {
             "list_folders" => self.tool_list_folders(),
             "list_events" => self.tool_list_events(ctx, &input),
             "create_event" => self.tool_create_event(ctx, &input),
+            "find_free_time" => self.tool_find_free_time(&input),
+            "move_event" => self.tool_move_event(ctx, &input),
             "draft_reply" => self.tool_draft_reply(ctx, &input),
             _ if tool(name).is_some_and(|t| t.risk == Risk::Proposal) => {
                 self.propose(ctx, name, &input)
@@ -521,12 +595,17 @@ impl Orbit {
         for e in &events {
             let _ = writeln!(
                 listing,
-                "{} – {}{} | {} (uid {})",
+                "{} – {}{} | {} (uid {}{}{})",
                 e.start,
                 e.end,
                 if e.all_day { " (all day)" } else { "" },
                 e.summary,
-                e.uid
+                e.uid,
+                e.recurrence_id
+                    .as_deref()
+                    .map(|r| format!(", occurrence {r}"))
+                    .unwrap_or_default(),
+                if e.invited { ", others invited" } else { "" }
             );
         }
         let content = if events.is_empty() {
@@ -568,6 +647,89 @@ impl Orbit {
             summary: format!("Created the event “{summary}”"),
             proposal: None,
         })
+    }
+
+    fn tool_find_free_time(&self, input: &Value) -> Result<ToolOutcome> {
+        let tz = user_zone();
+        let day = |key: &str| -> Result<chrono::NaiveDate> {
+            chrono::NaiveDate::parse_from_str(&text(input, key)?, "%Y-%m-%d")
+                .map_err(|_| Error::invalid(format!("`{key}` must be a day, YYYY-MM-DD")))
+        };
+        let hour = |key: &str, default: &str| -> Result<chrono::NaiveTime> {
+            let t = input.get(key).and_then(Value::as_str).unwrap_or(default);
+            chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                .map_err(|_| Error::invalid(format!("`{key}` must be HH:MM")))
+        };
+        let (first, last) = (day("from")?, day("to")?);
+        if (last - first).num_days() > 31 || last <= first {
+            return Err(Error::invalid("Look at one day to a month at a time"));
+        }
+        let minutes = int(input, "minutes")?;
+        if !(5..=24 * 60).contains(&minutes) {
+            return Err(Error::invalid("`minutes` must be between 5 and 1440"));
+        }
+        let weekends = input.get("weekends").and_then(Value::as_bool) == Some(true);
+        let slots = self.calendar_free_time(
+            first,
+            last,
+            (hour("day_start", "09:00")?, hour("day_end", "18:00")?),
+            weekends,
+            chrono::Duration::minutes(minutes),
+            tz,
+        )?;
+        let mut listing = String::new();
+        for (a, b) in &slots {
+            let _ = writeln!(
+                listing,
+                "{} – {}",
+                a.with_timezone(&tz).format("%a %Y-%m-%d %H:%M"),
+                b.with_timezone(&tz).format("%H:%M")
+            );
+        }
+        Ok(ToolOutcome {
+            content: if slots.is_empty() {
+                "No free time of that length in those days.".into()
+            } else {
+                format!("Free times ({}):\n{listing}", tz.name())
+            },
+            is_error: false,
+            summary: format!("Found {} free times", slots.len()),
+            proposal: None,
+        })
+    }
+
+    fn tool_move_event(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let uid = text(input, "uid")?;
+        let (_, _, _, object) = self.calendar_object(&uid)?;
+        let invited = object
+            .events
+            .iter()
+            .any(|e| e.uid == uid && e.attendees > 0);
+        if invited {
+            // Others would be told of a new time: the user decides.
+            return self.propose(ctx, "move_event", input);
+        }
+        let summary = self.move_from_input(input)?;
+        Ok(ToolOutcome {
+            content: format!("{summary}. It reaches the server at the next sync."),
+            is_error: false,
+            summary,
+            proposal: None,
+        })
+    }
+
+    /// Runs a `move_event` input; says what it did.
+    pub(crate) fn move_from_input(&self, input: &Value) -> Result<String> {
+        let tz = user_zone();
+        let uid = text(input, "uid")?;
+        let occurrence = input.get("occurrence").and_then(Value::as_str);
+        let (start, end) = (
+            moment_input(input, "start", tz)?,
+            moment_input(input, "end", tz)?,
+        );
+        let scope = scope_input(input)?;
+        self.calendar_move_by(&uid, occurrence, scope, &start, &end, tz, Actor::Agent)?;
+        Ok(format!("Moved event {uid} to {}", text(input, "start")?))
     }
 
     /// An event from a `create_event` input: `(calendar id, iCalendar text, summary)`.
@@ -758,6 +920,37 @@ impl Orbit {
                         format!("Move {what} to {folder}")
                     }
                 }
+            }
+            "move_event" => {
+                let uid = text(input, "uid")?;
+                let (_, _, _, object) = self.calendar_object(&uid)?;
+                let title = object
+                    .events
+                    .first()
+                    .map_or(String::new(), |e| e.summary.clone());
+                moment_input(input, "start", user_zone())?;
+                moment_input(input, "end", user_zone())?;
+                scope_input(input)?;
+                warnings.push("Other people are invited to this event".into());
+                format!("Move “{title}” to {}", text(input, "start")?)
+            }
+            "cancel_event" => {
+                let uid = text(input, "uid")?;
+                let (_, _, _, object) = self.calendar_object(&uid)?;
+                let title = object
+                    .events
+                    .first()
+                    .map_or(String::new(), |e| e.summary.clone());
+                let scope = scope_input(input)?;
+                let occurrence = input.get("occurrence").and_then(Value::as_str);
+                format!(
+                    "Cancel “{title}”{}",
+                    match (occurrence, scope) {
+                        (None, _) | (Some(_), orbit_cal::Scope::All) => String::new(),
+                        (Some(o), orbit_cal::Scope::One) => format!(" on {o}"),
+                        (Some(o), orbit_cal::Scope::Following) => format!(" from {o} on"),
+                    }
+                )
             }
             "create_event" => {
                 let (_, _, summary) = self.event_from_input(input)?;

@@ -380,6 +380,7 @@ impl Orbit {
             html: Some(orbit_mail::sanitize::outgoing_html(&d.body)),
             files,
             reply_to_message: d.reply_to_message,
+            calendar: None,
         };
         match self.queue(&compose, delay, Some(&d.message_id), Some(id)) {
             Ok(item) => Ok(item),
@@ -571,6 +572,7 @@ impl Orbit {
                 in_reply_to: None,
                 references: Vec::new(),
                 date: std::time::SystemTime::from(self.clock.now()),
+                calendar: None,
             });
             let Ok(built) = built else {
                 continue;

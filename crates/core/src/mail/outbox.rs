@@ -40,6 +40,8 @@ pub struct Compose {
     pub files: Vec<ComposeFile>,
     /// The stored message this answers (its In-Reply-To and References follow from it).
     pub reply_to_message: Option<i64>,
+    /// An invitation or an answer to one: its iTIP METHOD and iCalendar text.
+    pub calendar: Option<(String, String)>,
 }
 
 /// What taking a message back out of the outbox did.
@@ -228,6 +230,7 @@ impl Orbit {
             in_reply_to,
             references,
             date: std::time::SystemTime::from(self.clock.now()),
+            calendar: compose.calendar.clone(),
         })
         .map_err(Error::invalid)?;
         let send_after = self.now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);

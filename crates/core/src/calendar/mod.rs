@@ -7,7 +7,13 @@
 //! them; an item that cannot be read is kept and reported, and the sync goes on. Each
 //! calendar's items and its token are written in one transaction.
 
+mod edit;
+mod free;
+mod invite;
+mod reminders;
+
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use orbit_dav::{CalendarServer, Changes, DavConfig, Listed};
@@ -16,6 +22,27 @@ use serde::Serialize;
 
 use crate::activity::{Actor, Record};
 use crate::{AccountId, Error, ErrorCode, Event, Orbit, Result};
+
+pub use edit::EventDraft;
+pub(crate) use edit::remove_item;
+pub use free::free_slots;
+pub use invite::{InvitationOutcome, InvitationView};
+pub use orbit_cal::Scope;
+pub use reminders::{Reminder, local_zone};
+
+impl std::fmt::Debug for ParsedItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParsedItems")
+    }
+}
+
+/// Parsed calendar items by id, with the version they were parsed at: the calendar view
+/// expands the same objects again and again, and parsing is most of the cost.
+#[derive(Default)]
+pub(crate) struct ParsedItems {
+    #[allow(clippy::type_complexity)]
+    items: std::sync::Mutex<HashMap<i64, (String, Arc<orbit_cal::CalendarObject>)>>,
+}
 
 /// Items fetched per multiget.
 const FETCH_BATCH: usize = 100;
@@ -88,6 +115,15 @@ pub struct OccurrenceView {
     pub is_override: bool,
     /// From a recurring event.
     pub recurring: bool,
+    /// Which occurrence of a recurring event this is (pass it back to move or delete just it);
+    /// `None` for a single event.
+    pub recurrence_id: Option<String>,
+    /// Where.
+    pub location: String,
+    /// Other people are invited.
+    pub invited: bool,
+    /// When its reminders are due (RFC 3339 UTC).
+    pub alarms: Vec<String>,
 }
 
 /// What to do with one calendar, from the local ETags and the server's listing of everything.
@@ -252,12 +288,22 @@ impl Orbit {
             )
         })?;
         self.emit(Event::ActivityAdded { id: activity });
+        self.emit(Event::CalendarChanged);
         Ok(report)
     }
 
     /// Adds an event (an iCalendar text holding one UID) to a calendar: stored at once, sent
     /// to the server at the next sync.
     pub fn calendar_import(&self, calendar_id: i64, text: &str) -> Result<CalendarImport> {
+        self.calendar_add_text(calendar_id, text, Actor::User)
+    }
+
+    pub(crate) fn calendar_add_text(
+        &self,
+        calendar_id: i64,
+        text: &str,
+        actor: Actor,
+    ) -> Result<CalendarImport> {
         let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
         let mut uids: Vec<&str> = object.events.iter().map(|e| e.uid.as_str()).collect();
         uids.sort_unstable();
@@ -310,7 +356,7 @@ impl Orbit {
             self.record(
                 tx,
                 &Record {
-                    actor: Actor::User,
+                    actor,
                     action: "calendar.event_added",
                     target: format!("calendar:{calendar_id}"),
                     summary: format!(
@@ -323,6 +369,7 @@ impl Orbit {
             )
         })?;
         self.emit(Event::ActivityAdded { id: activity });
+        self.emit(Event::CalendarChanged);
         Ok(CalendarImport {
             calendar_id,
             uid,
@@ -379,6 +426,7 @@ impl Orbit {
             )
         })?;
         self.emit(Event::ActivityAdded { id: activity });
+        self.emit(Event::CalendarChanged);
         Ok(())
     }
 
@@ -387,16 +435,7 @@ impl Orbit {
         let (calendar_id, href, etag) = self.calendar_item(uid)?;
         let now = self.now_stamp();
         let activity = self.store.write(|tx| -> Result<i64> {
-            let pending = db::changes(tx, calendar_id)?;
-            let created_here = pending.iter().any(|c| c.href == href && c.kind == "create");
-            for c in pending.iter().filter(|c| c.href == href) {
-                db::change_done(tx, c.id)?;
-            }
-            db::delete_item(tx, calendar_id, &href)?;
-            // Never on the server: nothing to send.
-            if !created_here {
-                db::queue_change(tx, calendar_id, &href, "delete", "", &etag, &now)?;
-            }
+            remove_item(tx, calendar_id, &href, &etag, &now)?;
             self.record(
                 tx,
                 &Record {
@@ -409,6 +448,7 @@ impl Orbit {
             )
         })?;
         self.emit(Event::ActivityAdded { id: activity });
+        self.emit(Event::CalendarChanged);
         Ok(())
     }
 
@@ -604,6 +644,38 @@ impl Orbit {
         Ok(())
     }
 
+    /// Every readable item, parsed (from the cache when it has not changed since).
+    pub(crate) fn parsed_items(&self) -> Result<Vec<(i64, Arc<orbit_cal::CalendarObject>)>> {
+        let versions = self.store.read(db::item_versions)?;
+        let mut cache = self
+            .parsed
+            .items
+            .lock()
+            .map_err(|_| Error::internal("the calendar cache is poisoned"))?;
+        let mut out = Vec::with_capacity(versions.len());
+        let mut seen = HashSet::with_capacity(versions.len());
+        for (id, calendar_id, version) in versions {
+            seen.insert(id);
+            if let Some((v, object)) = cache.get(&id)
+                && *v == version
+            {
+                out.push((calendar_id, Arc::clone(object)));
+                continue;
+            }
+            let Some(text) = self.store.read(|c| db::item_text(c, id))? else {
+                continue;
+            };
+            let Ok(object) = orbit_cal::parse(&text) else {
+                continue;
+            };
+            let object = Arc::new(object);
+            cache.insert(id, (version, Arc::clone(&object)));
+            out.push((calendar_id, object));
+        }
+        cache.retain(|id, _| seen.contains(id));
+        Ok(out)
+    }
+
     /// The occurrences of every stored event that overlap `[from, to)`, ordered by start;
     /// floating times are read in `tz`, the user's zone.
     pub fn calendar_events(
@@ -615,12 +687,8 @@ impl Orbit {
         if to <= from {
             return Err(Error::invalid("The range ends before it starts"));
         }
-        let items = self.store.read(db::readable_items)?;
         let mut out = Vec::new();
-        for (calendar_id, ics) in items {
-            let Ok(object) = orbit_cal::parse(&ics) else {
-                continue;
-            };
+        for (calendar_id, object) in self.parsed_items()? {
             out.extend(
                 orbit_cal::expand(&object, from, to, tz)
                     .into_iter()
@@ -633,6 +701,10 @@ impl Orbit {
                         all_day: o.all_day,
                         is_override: o.is_override,
                         recurring: o.recurring,
+                        recurrence_id: o.recurrence_id,
+                        location: o.location,
+                        invited: o.invited,
+                        alarms: o.alarms,
                     }),
             );
         }

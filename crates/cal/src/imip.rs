@@ -1,0 +1,401 @@
+//! Invitations by mail (iMIP, RFC 6047; iTIP methods, RFC 5546): reading a REQUEST, CANCEL or
+//! REPLY, answering a REQUEST as one attendee, and the calendar's copy of an event with that
+//! answer recorded.
+
+use calcard::common::IanaString;
+use calcard::icalendar::{
+    ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarMethod,
+    ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
+    ICalendarParticipationStatus, ICalendarProperty, ICalendarValue,
+};
+use serde::Serialize;
+
+use crate::{CalError, CalendarObject, EventTime, parse};
+
+/// An attendee and their answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attendee {
+    /// Address (without `mailto:`).
+    pub email: String,
+    /// CN, or "".
+    pub name: String,
+    /// `accepted`, `tentative`, `declined`, `needs-action`, …
+    pub status: String,
+}
+
+/// What an invitation says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    /// REQUEST, CANCEL, REPLY, … ("" when the object has no METHOD).
+    pub method: String,
+    /// The event's UID.
+    pub uid: String,
+    /// The occurrence it is about, for a recurring event (RECURRENCE-ID as written).
+    pub recurrence_id: Option<String>,
+    /// SEQUENCE (its version).
+    pub sequence: i64,
+    /// SUMMARY.
+    pub summary: String,
+    /// LOCATION.
+    pub location: String,
+    /// DTSTART as written.
+    pub start: Option<EventTime>,
+    /// DTEND as written.
+    pub end: Option<EventTime>,
+    /// The organiser's address.
+    pub organizer: String,
+    /// The organiser's name.
+    pub organizer_name: String,
+    /// Everyone invited.
+    pub attendees: Vec<Attendee>,
+}
+
+fn err(message: impl Into<String>) -> CalError {
+    CalError {
+        message: message.into(),
+    }
+}
+
+fn address(entry: &ICalendarEntry) -> String {
+    entry
+        .calendar_address()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn name_of(entry: &ICalendarEntry) -> String {
+    entry
+        .parameter(&ICalendarParameterName::Cn)
+        .and_then(|v| v.as_text())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn status_of(entry: &ICalendarEntry) -> String {
+    entry
+        .parameter(&ICalendarParameterName::Partstat)
+        .and_then(|v| v.as_text())
+        .unwrap_or("NEEDS-ACTION")
+        .to_ascii_lowercase()
+}
+
+fn method_of(ical: &ICalendar) -> String {
+    ical.components
+        .first()
+        .and_then(|c| c.property(&ICalendarProperty::Method))
+        .and_then(|e| e.values.first())
+        .map(|v| match v {
+            ICalendarValue::Method(m) => m.as_str().to_owned(),
+            other => other.as_text().unwrap_or_default().to_ascii_uppercase(),
+        })
+        .unwrap_or_default()
+}
+
+fn first_event(ical: &ICalendar) -> Option<&ICalendarComponent> {
+    // The series itself if there is one, else the first (an override sent on its own).
+    let events = || {
+        ical.components
+            .iter()
+            .filter(|c| c.component_type == ICalendarComponentType::VEvent)
+    };
+    events()
+        .find(|c| !c.is_recurrence_override())
+        .or_else(|| events().next())
+}
+
+/// The addresses invited to event `uid` (every part of it), each once.
+pub fn invitees(object: &CalendarObject, uid: &str) -> Vec<String> {
+    let mut out: Vec<String> = object
+        .ical
+        .components
+        .iter()
+        .filter(|c| c.uid() == Some(uid))
+        .flat_map(|c| c.properties(&ICalendarProperty::Attendee))
+        .map(address)
+        .filter(|a| !a.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Reads an invitation (the text of a `text/calendar` part).
+pub fn read_invitation(text: &str) -> Result<(Invitation, CalendarObject), CalError> {
+    let object = parse(text)?;
+    let comp = first_event(&object.ical).ok_or_else(|| err("The invitation holds no event"))?;
+    let view = object
+        .events
+        .iter()
+        .find(|e| e.kind == "VEVENT")
+        .ok_or_else(|| err("The invitation holds no event"))?;
+    let organizer = comp.property(&ICalendarProperty::Organizer);
+    let invitation = Invitation {
+        method: method_of(&object.ical),
+        uid: comp.uid().unwrap_or_default().to_owned(),
+        recurrence_id: comp
+            .property(&ICalendarProperty::RecurrenceId)
+            .and_then(|e| e.values.first())
+            .and_then(|v| v.as_partial_date_time())
+            .map(crate::expand::format_value),
+        sequence: comp
+            .property(&ICalendarProperty::Sequence)
+            .and_then(|e| e.values.first())
+            .and_then(|v| v.as_integer())
+            .unwrap_or(0),
+        summary: view.summary.clone(),
+        location: view.location.clone(),
+        start: view.start.clone(),
+        end: view.end.clone(),
+        organizer: organizer.map(address).unwrap_or_default(),
+        organizer_name: organizer.map(name_of).unwrap_or_default(),
+        attendees: comp
+            .properties(&ICalendarProperty::Attendee)
+            .map(|e| Attendee {
+                email: address(e),
+                name: name_of(e),
+                status: status_of(e),
+            })
+            .collect(),
+    };
+    if invitation.uid.is_empty() {
+        return Err(err("The invitation's event has no UID"));
+    }
+    Ok((invitation, object))
+}
+
+/// An answer to an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Yes.
+    Accepted,
+    /// Maybe.
+    Tentative,
+    /// No.
+    Declined,
+}
+
+impl Answer {
+    fn status(self) -> ICalendarParticipationStatus {
+        match self {
+            Self::Accepted => ICalendarParticipationStatus::Accepted,
+            Self::Tentative => ICalendarParticipationStatus::Tentative,
+            Self::Declined => ICalendarParticipationStatus::Declined,
+        }
+    }
+
+    /// `accepted`, `tentative` or `declined`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Tentative => "tentative",
+            Self::Declined => "declined",
+        }
+    }
+}
+
+impl std::str::FromStr for Answer {
+    type Err = CalError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accepted" | "accept" | "yes" => Ok(Self::Accepted),
+            "tentative" | "maybe" => Ok(Self::Tentative),
+            "declined" | "decline" | "no" => Ok(Self::Declined),
+            other => Err(err(format!(
+                "Unknown answer {other:?} (accepted, tentative or declined)"
+            ))),
+        }
+    }
+}
+
+fn set_status(entry: &mut ICalendarEntry, answer: Answer) {
+    entry.params.retain(|p| {
+        !matches!(
+            p.name,
+            ICalendarParameterName::Partstat | ICalendarParameterName::Rsvp
+        )
+    });
+    entry.params.push(ICalendarParameter {
+        name: ICalendarParameterName::Partstat,
+        value: ICalendarParameterValue::Partstat(answer.status()),
+    });
+}
+
+fn set_method(ical: &mut ICalendar, method: Option<ICalendarMethod>) {
+    if let Some(root) = ical.components.first_mut() {
+        root.entries.retain(|e| e.name != ICalendarProperty::Method);
+        if let Some(m) = method {
+            root.entries.push(ICalendarEntry {
+                name: ICalendarProperty::Method,
+                params: Vec::new(),
+                values: vec![ICalendarValue::Method(m)],
+            });
+        }
+    }
+}
+
+/// The calendar's copy of an invitation: the METHOD taken away and `me`'s answer recorded.
+pub fn with_answer(object: &CalendarObject, me: &str, answer: Answer) -> Result<String, CalError> {
+    let mut ical = object.ical.clone();
+    set_method(&mut ical, None);
+    let me = me.to_ascii_lowercase();
+    for comp in &mut ical.components {
+        for entry in comp
+            .entries
+            .iter_mut()
+            .filter(|e| e.name == ICalendarProperty::Attendee && address(e) == me)
+        {
+            set_status(entry, answer);
+        }
+    }
+    Ok(parse(&ical.to_string())?.to_ics())
+}
+
+/// The REPLY `me` sends the organiser: the event's identity and times, the organiser, and only
+/// `me` as attendee with the answer (RFC 5546 §3.2.3).
+pub fn reply(
+    object: &CalendarObject,
+    me: &str,
+    answer: Answer,
+    stamp: chrono::DateTime<chrono::Utc>,
+) -> Result<String, CalError> {
+    let mut now = calcard::common::PartialDateTime::default();
+    crate::expand::set_naive(&mut now, stamp.naive_utc());
+    now.tz_hour = Some(0);
+    now.tz_minute = Some(0);
+    let mut ical = object.ical.clone();
+    set_method(&mut ical, Some(ICalendarMethod::Reply));
+    let me = me.to_ascii_lowercase();
+    let mut found = false;
+    for comp in &mut ical.components {
+        if comp.component_type != ICalendarComponentType::VEvent {
+            continue;
+        }
+        comp.entries.retain(|e| {
+            matches!(
+                e.name,
+                ICalendarProperty::Uid
+                    | ICalendarProperty::Sequence
+                    | ICalendarProperty::RecurrenceId
+                    | ICalendarProperty::Dtstart
+                    | ICalendarProperty::Dtend
+                    | ICalendarProperty::Duration
+                    | ICalendarProperty::Summary
+                    | ICalendarProperty::Organizer
+                    | ICalendarProperty::Attendee
+            ) && (e.name != ICalendarProperty::Attendee || address(e) == me)
+        });
+        for entry in comp
+            .entries
+            .iter_mut()
+            .filter(|e| e.name == ICalendarProperty::Attendee)
+        {
+            set_status(entry, answer);
+            found = true;
+        }
+        comp.entries.push(ICalendarEntry {
+            name: ICalendarProperty::Dtstamp,
+            params: Vec::new(),
+            values: vec![ICalendarValue::PartialDateTime(Box::new(now.clone()))],
+        });
+        comp.component_ids.clear();
+    }
+    if !found {
+        return Err(err(format!("{me} is not invited to this event")));
+    }
+    let text = ical.to_string();
+    // Read back: the reply must be valid calendar data.
+    parse(&text)?;
+    Ok(text)
+}
+
+/// Records an attendee's answer (from their REPLY) in the calendar's copy of the event.
+pub fn record_reply(stored: &CalendarObject, reply: &Invitation) -> Result<String, CalError> {
+    let mut ical = stored.ical.clone();
+    for attendee in &reply.attendees {
+        let answer: Option<Answer> = attendee.status.parse().ok();
+        let Some(answer) = answer else {
+            continue;
+        };
+        for comp in &mut ical.components {
+            if comp.uid() != Some(reply.uid.as_str()) {
+                continue;
+            }
+            for entry in comp
+                .entries
+                .iter_mut()
+                .filter(|e| e.name == ICalendarProperty::Attendee && address(e) == attendee.email)
+            {
+                set_status(entry, answer);
+            }
+        }
+    }
+    Ok(parse(&ical.to_string())?.to_ics())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUEST: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:plan-42@example.com\r\nSEQUENCE:2\r\nDTSTAMP:20261120T090000Z\r\nDTSTART:20261201T140000Z\r\nDTEND:20261201T150000Z\r\nSUMMARY:Planning\r\nLOCATION:Room 4\r\nORGANIZER;CN=Ana Diaz:mailto:ana@example.com\r\nATTENDEE;CN=Ana Diaz;PARTSTAT=ACCEPTED:mailto:ana@example.com\r\nATTENDEE;CN=Sam;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:Sam@Example.org\r\nATTENDEE;PARTSTAT=TENTATIVE:mailto:lee@example.net\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    fn stamp() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    #[test]
+    fn a_request_is_read_with_its_people_and_answers() {
+        let (inv, _) = read_invitation(REQUEST).unwrap();
+        assert_eq!(inv.method, "REQUEST");
+        assert_eq!(inv.uid, "plan-42@example.com");
+        assert_eq!(inv.sequence, 2);
+        assert_eq!(inv.organizer, "ana@example.com");
+        assert_eq!(inv.organizer_name, "Ana Diaz");
+        let people: Vec<(&str, &str)> = inv
+            .attendees
+            .iter()
+            .map(|a| (a.email.as_str(), a.status.as_str()))
+            .collect();
+        assert_eq!(
+            people,
+            [
+                ("ana@example.com", "accepted"),
+                ("sam@example.org", "needs-action"),
+                ("lee@example.net", "tentative")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reply_names_only_me_with_my_answer_and_the_copy_records_it() {
+        let (_, object) = read_invitation(REQUEST).unwrap();
+        let text = reply(&object, "sam@example.org", Answer::Accepted, stamp()).unwrap();
+        assert!(text.contains("METHOD:REPLY"), "{text}");
+        assert!(text.contains("UID:plan-42@example.com"));
+        assert!(text.contains("SEQUENCE:2"));
+        assert!(text.contains("DTSTAMP:20261121T100000Z"), "{text}");
+        assert!(text.contains("ORGANIZER"));
+        assert_eq!(text.matches("ATTENDEE").count(), 1, "{text}");
+        assert!(text.contains("PARTSTAT=ACCEPTED"));
+        assert!(!text.contains("RSVP"));
+        assert!(!text.contains("VALARM"));
+        let (back, _) = read_invitation(&text).unwrap();
+        assert_eq!(back.method, "REPLY");
+        assert_eq!(back.attendees[0].email, "sam@example.org");
+
+        let copy = with_answer(&object, "SAM@example.org", Answer::Tentative).unwrap();
+        assert!(!copy.contains("METHOD"));
+        assert!(copy.contains("VALARM"));
+        let (mine, _) = read_invitation(&copy).unwrap();
+        assert_eq!(mine.attendees[1].status, "tentative");
+
+        assert!(reply(&object, "nobody@example.org", Answer::Declined, stamp()).is_err());
+
+        let recorded = record_reply(&parse(&copy).unwrap(), &back).unwrap();
+        let (after, _) = read_invitation(&recorded).unwrap();
+        assert_eq!(after.attendees[1].status, "accepted");
+    }
+}

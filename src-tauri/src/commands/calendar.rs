@@ -1,0 +1,231 @@
+//! Calendar commands: thin wrappers over the core's calendar, plus the native confirmations
+//! the webview can ask for but never answer (changing an event others are invited to; sending
+//! an answer to an invitation's organiser).
+
+use orbit_core::calendar::{
+    CalendarImport, CalendarSyncReport, CalendarView, EventDraft, InvitationOutcome,
+    InvitationView, OccurrenceView, Scope,
+};
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+
+use crate::error::{IpcError, IpcResult};
+use crate::state::{AppState, blocking};
+
+fn zone(tz: &str) -> IpcResult<chrono_tz::Tz> {
+    tz.parse()
+        .map_err(|_| orbit_core::Error::invalid(format!("{tz:?} is not a time zone")).into())
+}
+
+fn instant(text: &str) -> IpcResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|_| orbit_core::Error::invalid(format!("{text:?} is not an RFC 3339 time")).into())
+}
+
+fn scope(text: &str) -> IpcResult<Scope> {
+    text.parse()
+        .map_err(|e: orbit_cal::CalError| orbit_core::Error::invalid(e.message).into())
+}
+
+/// Asks the user in a native dialog; true for the first button.
+async fn ask(app: &AppHandle, title: &str, text: String, yes: &str, no: &str) -> bool {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .message(text)
+        .title(title)
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(yes.into(), no.into()))
+        .show(move |answer| {
+            let _ = tx.send(answer);
+        });
+    rx.await.unwrap_or(false)
+}
+
+/// When the event has other people invited, the user confirms the change natively.
+async fn confirm_if_invited(
+    app: &AppHandle,
+    state: &State<'_, AppState>,
+    uid: &str,
+    what: &str,
+) -> IpcResult<()> {
+    let core = state.core()?;
+    let id = uid.to_owned();
+    let invited = blocking(move || core.calendar_invitees(&id)).await?;
+    if invited.is_empty() {
+        return Ok(());
+    }
+    let text = format!(
+        "Other people are invited to this event: {}.\n\nOrbit changes your calendar; it does not write to them.",
+        invited.join(", ")
+    );
+    if ask(app, &format!("Orbit: {what}?"), text, what, "Cancel").await {
+        Ok(())
+    } else {
+        Err(IpcError {
+            code: "cancelled".into(),
+            message: "Nothing was changed".into(),
+        })
+    }
+}
+
+/// The calendars.
+#[tauri::command]
+pub async fn calendar_list(state: State<'_, AppState>) -> IpcResult<Vec<CalendarView>> {
+    let core = state.core()?;
+    blocking(move || core.calendar_list()).await
+}
+
+/// Occurrences overlapping `[from, to)`.
+#[tauri::command]
+pub async fn calendar_events(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    tz: String,
+) -> IpcResult<Vec<OccurrenceView>> {
+    let core = state.core()?;
+    let (from, to, tz) = (instant(&from)?, instant(&to)?, zone(&tz)?);
+    blocking(move || core.calendar_events(from, to, tz)).await
+}
+
+/// A sentence read into an event (nothing saved).
+#[tauri::command]
+pub async fn calendar_preview(
+    state: State<'_, AppState>,
+    text: String,
+    tz: String,
+) -> IpcResult<EventDraft> {
+    let core = state.core()?;
+    let tz = zone(&tz)?;
+    blocking(move || core.calendar_preview(&text, tz)).await
+}
+
+/// Saves an event; returns its UID.
+#[tauri::command]
+pub async fn calendar_create(
+    state: State<'_, AppState>,
+    calendar_id: i64,
+    draft: EventDraft,
+    tz: String,
+) -> IpcResult<String> {
+    let core = state.core()?;
+    let tz = zone(&tz)?;
+    let added: CalendarImport =
+        blocking(move || core.calendar_create(calendar_id, &draft, tz)).await?;
+    Ok(added.uid)
+}
+
+/// Moves an event, an occurrence, or it and the following ones.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn calendar_move(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    uid: String,
+    recurrence_id: Option<String>,
+    scope: String,
+    start: String,
+    end: String,
+    tz: String,
+) -> IpcResult<()> {
+    let (scope, tz) = (self::scope(&scope)?, zone(&tz)?);
+    confirm_if_invited(&app, &state, &uid, "Move").await?;
+    let core = state.core()?;
+    blocking(move || core.calendar_move(&uid, recurrence_id.as_deref(), scope, &start, &end, tz))
+        .await
+}
+
+/// Deletes an event, an occurrence, or it and the following ones.
+#[tauri::command]
+pub async fn calendar_delete(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    uid: String,
+    recurrence_id: Option<String>,
+    scope: String,
+) -> IpcResult<()> {
+    let scope = self::scope(&scope)?;
+    confirm_if_invited(&app, &state, &uid, "Delete").await?;
+    let core = state.core()?;
+    blocking(move || core.calendar_delete(&uid, recurrence_id.as_deref(), scope)).await
+}
+
+/// Syncs the calendars of every account with a CalDAV server.
+#[tauri::command]
+pub async fn calendar_sync(state: State<'_, AppState>) -> IpcResult<Vec<CalendarSyncReport>> {
+    let core = state.core()?;
+    let accounts = {
+        let core = core.clone();
+        blocking(move || core.account_list()).await?
+    };
+    let mut reports = Vec::new();
+    for a in accounts.into_iter().filter(|a| a.caldav_url.is_some()) {
+        reports.push(core.calendar_sync(a.id).await?);
+    }
+    Ok(reports)
+}
+
+/// The invitation in a message, if any.
+#[tauri::command]
+pub async fn mail_invitation(
+    state: State<'_, AppState>,
+    message_id: i64,
+) -> IpcResult<Option<InvitationView>> {
+    let core = state.core()?;
+    blocking(move || core.mail_invitation(message_id)).await
+}
+
+/// Answers an invitation: the calendar at once; the reply to the organiser only after the user
+/// says yes in a native dialog.
+#[tauri::command]
+pub async fn invitation_respond(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    message_id: i64,
+    response: String,
+    calendar_id: Option<i64>,
+) -> IpcResult<InvitationOutcome> {
+    let answer: orbit_cal::Answer = response
+        .parse()
+        .map_err(|e: orbit_cal::CalError| IpcError::from(orbit_core::Error::invalid(e.message)))?;
+    let core = state.core()?;
+    let invitation = {
+        let core = core.clone();
+        blocking(move || core.mail_invitation(message_id)).await?
+    }
+    .ok_or_else(|| {
+        IpcError::from(orbit_core::Error::invalid(
+            "This message holds no invitation",
+        ))
+    })?;
+    let who = if invitation.organizer_name.is_empty() {
+        invitation.organizer.clone()
+    } else {
+        format!("{} <{}>", invitation.organizer_name, invitation.organizer)
+    };
+    let reply = ask(
+        &app,
+        "Orbit: send your answer?",
+        format!(
+            "Tell {who} that you {} “{}”?\n\nYour calendar is updated either way.",
+            match answer {
+                orbit_cal::Answer::Accepted => "accept",
+                orbit_cal::Answer::Tentative => "might attend",
+                orbit_cal::Answer::Declined => "decline",
+            },
+            invitation.summary
+        ),
+        "Send answer",
+        "Don't send",
+    )
+    .await;
+    blocking(move || core.invitation_respond(message_id, answer, calendar_id, reply)).await
+}
+
+/// Applies a cancellation or an attendee's reply to the calendar.
+#[tauri::command]
+pub async fn invitation_apply(state: State<'_, AppState>, message_id: i64) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.invitation_apply(message_id)).await
+}
