@@ -33,6 +33,16 @@ async function mailKeys(page, keys) {
   for (const key of keys) await page.keyboard.press(key);
 }
 
+/** Opens the calendar and switches to a view with its key (d, w, m, a).
+ *  @param {Page} page @param {string} key */
+async function calendarView(page, key) {
+  await go(page, 'c');
+  await page.getByTestId('area-calendar').waitFor();
+  await page.keyboard.press(key);
+  await page.locator(`[data-view="${{ d: 'day', w: 'week', m: 'month', a: 'agenda' }[key]}"]`).waitFor();
+  await page.getByTestId('calendar-event').first().waitFor();
+}
+
 /** @param {Page} page @param {string} id */
 async function scrollTo(page, id) {
   await page.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'start' }), `#${id}`);
@@ -78,7 +88,8 @@ const SHOTS = [
     name: 'inbox-html-only',
     run: async (p) => {
       await p.getByTestId('mail-row').filter({ hasText: 'Config 2025' }).click();
-      await p.getByTestId('message-html-only').waitFor();
+      // An HTML-only message now shows in its sandboxed frame (HtmlBody), not as a note.
+      await p.getByTestId('message-html').waitFor();
     },
   },
   {
@@ -120,7 +131,46 @@ const SHOTS = [
     },
   },
   { name: 'inbox-first-sync', query: 'data=nomail&syncdelay=600000', run: (p) => p.getByTestId('mail-first-sync').waitFor() },
-  { name: 'calendar', run: async (p) => (await go(p, 'c'), p.getByTestId('empty-calendar').waitFor()) },
+  { name: 'calendar-empty', query: 'calendars=none', run: async (p) => (await go(p, 'c'), p.getByTestId('empty-calendar').waitFor()) },
+  // Calendar: each view, the quick-add preview, an event's details, a recurring move.
+  { name: 'calendar-week', run: (p) => calendarView(p, 'w') },
+  { name: 'calendar-day', run: (p) => calendarView(p, 'd') },
+  { name: 'calendar-month', run: (p) => calendarView(p, 'm') },
+  { name: 'calendar-agenda', run: (p) => calendarView(p, 'a') },
+  {
+    name: 'calendar-quick-add',
+    run: async (p) => {
+      await calendarView(p, 'w');
+      await p.keyboard.press('n');
+      await p.keyboard.type('Lunch with the design team next Tuesday 12:30 at the Corner Café for an hour');
+      await p.getByTestId('calendar-draft-title').waitFor();
+    },
+  },
+  {
+    name: 'calendar-event-details',
+    run: async (p) => {
+      await calendarView(p, 'w');
+      await p.getByTestId('calendar-event').filter({ hasText: 'Stand-up' }).nth(3).click();
+      await p.getByTestId('calendar-popover').waitFor();
+    },
+  },
+  {
+    name: 'calendar-delete-recurring',
+    run: async (p) => {
+      await calendarView(p, 'w');
+      await p.getByTestId('calendar-event').filter({ hasText: 'Stand-up' }).first().click();
+      await p.getByTestId('calendar-delete').click();
+      await p.getByTestId('calendar-delete-confirm').waitFor();
+    },
+  },
+  {
+    name: 'invitation-card',
+    run: async (p) => {
+      await p.getByTestId('mail-row').filter({ hasText: 'Design review moved to Thursday' }).click();
+      await p.getByTestId('invitation-card').waitFor();
+    },
+  },
+  { name: 'inbox-today-panel', run: async (p) => (await p.getByTestId('today-item').first().waitFor(), p.getByTestId('mail-row').first().waitFor()) },
   { name: 'tasks', run: async (p) => (await go(p, 't'), p.getByTestId('empty-tasks').waitFor()) },
   { name: 'documents', run: async (p) => (await go(p, 'd'), p.getByTestId('empty-documents').waitFor()) },
   { name: 'assistant', run: async (p) => (await go(p, 'a'), p.getByTestId('empty-assistant').waitFor()) },
@@ -261,7 +311,7 @@ if (!only) await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 
 // The window's minimum size (tauri.conf.json minWidth/minHeight): a few dense screens must still fit.
-const NARROW = new Set(['onboarding-no-keyring', 'activity', 'settings-accounts', 'settings-row-test-failed', 'settings-form-prefilled', 'settings-ai']);
+const NARROW = new Set(['onboarding-no-keyring', 'activity', 'settings-accounts', 'settings-row-test-failed', 'settings-form-prefilled', 'settings-ai', 'calendar-week', 'calendar-month', 'calendar-agenda']);
 // The mail reader changes layout there (folder rail; list or conversation), so both themes.
 const NARROW_MAIL = new Set(['inbox-nothing-selected', 'inbox-quoted-open', 'inbox-archive-100k', 'inbox-sync-error', 'inbox-first-sync', 'shortcuts']);
 const RUNS = [

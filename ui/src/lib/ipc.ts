@@ -41,6 +41,14 @@ import type {
   RequestView,
   SessionDetail,
   SessionView,
+  CalendarInfo,
+  CalendarSyncReport,
+  EditScope,
+  EventDraft,
+  Invitation,
+  InvitationOutcome,
+  InvitationResponse,
+  Occurrence,
 } from './types';
 import { EVENTS } from './types';
 
@@ -362,6 +370,64 @@ export function proposalReject(id: number): Promise<ProposalView> {
   return call('proposal_reject', { id });
 }
 
+// ---- Calendar ----------------------------------------------------------------------------
+// Times are RFC 3339 UTC, or "YYYY-MM-DD" for all-day events; `tz` is the viewer's IANA zone.
+// Changes apply locally at once and are queued for the server; "calendar-changed" follows.
+
+/** The viewer's IANA time zone ("Europe/London"). */
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+export function calendarList(): Promise<CalendarInfo[]> {
+  return call('calendar_list');
+}
+
+/** Occurrences overlapping [from, to), recurring events expanded, sorted by start. */
+export function calendarEvents(from: string, to: string, tz: string = localZone()): Promise<Occurrence[]> {
+  return call('calendar_events', { from, to, tz });
+}
+
+/** Reads a sentence ("lunch with Ana next Tuesday 12:30 for an hour") into a draft, offline.
+ *  Rejects with code "invalid" when it finds no date. */
+export function calendarPreview(text: string, tz: string = localZone()): Promise<EventDraft> {
+  return call('calendar_preview', { text, tz });
+}
+
+/** Saves a new event; resolves with its uid. */
+export function calendarCreate(calendarId: number, draft: EventDraft, tz: string = localZone()): Promise<string> {
+  return call('calendar_create', { calendarId, draft, tz });
+}
+
+/** Moves an event (or some occurrences of a recurring one). */
+export async function calendarMove(uid: string, recurrenceId: string | null, scope: EditScope, start: string, end: string, tz: string = localZone()): Promise<void> {
+  await call<null>('calendar_move', { uid, recurrenceId, scope, start, end, tz });
+}
+
+export async function calendarDelete(uid: string, recurrenceId: string | null, scope: EditScope): Promise<void> {
+  await call<null>('calendar_delete', { uid, recurrenceId, scope });
+}
+
+/** Syncs every account's calendars once. */
+export function calendarSync(): Promise<CalendarSyncReport[]> {
+  return call('calendar_sync');
+}
+
+/** The invitation (iMIP text/calendar part) a message carries, if any. */
+export function mailInvitation(messageId: number): Promise<Invitation | null> {
+  return call('mail_invitation', { messageId });
+}
+
+/** Answers an invitation; `calendarId` null puts it in the default calendar. */
+export function invitationRespond(messageId: number, response: InvitationResponse, calendarId: number | null = null): Promise<InvitationOutcome> {
+  return call('invitation_respond', { messageId, response, calendarId });
+}
+
+/** Applies a CANCEL (removes the event) or a REPLY (records the attendee's answer). */
+export async function invitationApply(messageId: number): Promise<void> {
+  await call<null>('invitation_apply', { messageId });
+}
+
 // ---- Events ------------------------------------------------------------------------------
 // Coarse "something changed" signals; the caller re-queries. Each returns an unsubscribe
 // function. Subscribing never throws: outside Tauri (or if the event system refuses) the
@@ -420,6 +486,11 @@ export function onMailArrived(handler: (payload: MailArrivedPayload) => void): P
 /** A link in a message's frame was clicked (the shell refused to follow it). */
 export function onLinkActivated(handler: (payload: LinkActivatedPayload) => void): Promise<Unsubscribe> {
   return subscribe(EVENTS.linkActivated, handler);
+}
+
+/** The local calendar store changed: re-query what is shown. */
+export function onCalendarChanged(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<null>(EVENTS.calendarChanged, () => handler());
 }
 
 /** The tray menu asks to show an area; the payload is an area id. */

@@ -4,6 +4,7 @@ import type { OrbitError } from './ipc';
 
 const BY_CODE: Record<string, string> = {
   invalid_input: 'Some of the details are not valid.',
+  invalid: 'Some of the details are not valid.',
   not_found: 'That item no longer exists. The list has been refreshed.',
   keyring_unavailable: 'Passwords cannot be stored because no system keyring is available. Start your desktop keyring (for example GNOME Keyring) and try again.',
   keyring: 'The system keyring refused the request. Unlock it and try again.',
@@ -20,6 +21,6 @@ const BY_CODE: Record<string, string> = {
 };
 
 export function userMessage(err: OrbitError): string {
-  if (err.code === 'invalid_input' && err.message) return err.message;
+  if ((err.code === 'invalid_input' || err.code === 'invalid') && err.message) return err.message;
   return BY_CODE[err.code] ?? BY_CODE.internal;
 }

@@ -38,6 +38,17 @@ describe('shortcut matcher', () => {
     expect(match(key('j', { target: document.createElement('textarea') }))).toBeNull();
   });
 
+  it('hands the calendar keys to the area, except as the second key of a g sequence', () => {
+    const match = createShortcutMatcher(() => 0);
+    for (const k of ['d', 'w', 'm', 't', 'n', 'ArrowLeft', 'ArrowDown', 'Delete', 'Backspace']) expect(match(key(k))).toEqual({ type: 'key', key: k });
+    expect(match(key('g'))).toBeNull();
+    expect(match(key('d')), 'g d is Documents, not the day view').toEqual({ type: 'go', area: 'documents' });
+    expect(match(key('g'))).toBeNull();
+    expect(match(key('t'))).toEqual({ type: 'go', area: 'tasks' });
+    expect(match(key('t', { target: document.createElement('input') })), 'typing a t in the quick-add field').toBeNull();
+    expect(match(key('Backspace', { target: document.createElement('input') }))).toBeNull();
+  });
+
   it('ignores keys typed into fields and with modifiers', () => {
     const match = createShortcutMatcher(() => 0);
     const input = document.createElement('input');

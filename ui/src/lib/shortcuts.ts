@@ -3,8 +3,13 @@
 // it can be tested without a DOM.
 import { areaByKey, type AreaId } from './areas';
 
-/** Single keys handed to the current area (Gmail's mail keys). */
-export const AREA_KEYS = ['j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/', 'c', 'r', 'a', 'f'] as const;
+/** Single keys handed to the current area: Gmail's mail keys, then the calendar's (d w m a views,
+ *  t today, n new event, arrows between days and events, Delete). The second key of a `g`
+ *  sequence never reaches the area. */
+export const AREA_KEYS = [
+  'j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/', 'c', 'r', 'a', 'f',
+  'd', 'w', 'm', 't', 'n', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Delete', 'Backspace',
+] as const;
 export type AreaKey = (typeof AREA_KEYS)[number];
 
 export type ShortcutAction = { type: 'go'; area: AreaId } | { type: 'help' } | { type: 'escape' } | { type: 'key'; key: AreaKey };

@@ -35,6 +35,8 @@ export class OrbitState {
   firstSyncRequested = false;
   /** The current area's handler for its single keys (j, k, e…) and Escape; true when handled. */
   keyHandler: ((key: AreaKey | 'Escape', e: KeyboardEvent) => boolean) | null = null;
+  /** A request for the calendar to show a day (the inbox's Today panel); `seq` makes repeats count. */
+  calendarRequest = $state<{ day: string; seq: number } | null>(null);
   /** A request for the settings view to bring a section into view; `seq` makes repeats count. */
   focusRequest = $state<{ section: SettingsSection; seq: number } | null>(null);
   readonly toasts = new ToastQueue();
@@ -63,6 +65,12 @@ export class OrbitState {
     this.area = area;
     if (area === 'inbox') this.inboxRequest++;
     if (section) this.focusRequest = { section, seq: (this.focusRequest?.seq ?? 0) + 1 };
+  }
+
+  /** Opens the calendar's day view on `day` ("YYYY-MM-DD"). */
+  openCalendarDay(day: string): void {
+    this.calendarRequest = { day, seq: (this.calendarRequest?.seq ?? 0) + 1 };
+    this.go('calendar');
   }
 
   async load(): Promise<void> {

@@ -113,6 +113,7 @@ export type ErrorCode =
   | 'budget_reached'
   | 'model'
   | 'cancelled'
+  | 'invalid'
   | 'internal';
 
 /** Events the Rust side emits; after each, the UI re-queries. */
@@ -127,6 +128,7 @@ export const EVENTS = {
   mailArrived: 'mail-arrived',
   linkActivated: 'link-activated',
   outboxChanged: 'outbox-changed',
+  calendarChanged: 'calendar-changed',
 } as const;
 
 export interface ActivityAddedPayload {
@@ -482,4 +484,96 @@ export interface AssistantUpdate {
   daily_budget_usd?: number | null;
   monthly_budget_usd?: number | null;
   requests_per_minute?: number;
+}
+
+// ---- Calendar ----------------------------------------------------------------------------
+// Times are RFC 3339 UTC ("2026-11-26T09:00:00Z"), or "YYYY-MM-DD" dates when `all_day` (the end
+// date is exclusive: a one-day event on the 26th ends on "2026-11-27"). All-day dates are never
+// shifted through a time zone.
+
+export interface CalendarInfo {
+  id: number;
+  account_id: number;
+  name: string;
+  /** "#RRGGBB", or "" when the server gives none (the UI picks a palette colour by id). */
+  colour: string;
+  items: number;
+  synced_at: string;
+}
+
+export interface Occurrence {
+  calendar_id: number;
+  uid: string;
+  summary: string;
+  location: string;
+  start: string;
+  end: string;
+  all_day: boolean;
+  /** This occurrence of a recurring event was changed on its own. */
+  is_override: boolean;
+  recurring: boolean;
+  /** Identifies this occurrence of a recurring event (passed back to move and delete); null for a single event. */
+  recurrence_id: string | null;
+  /** Other people are invited: moving or cancelling it asks first (the shell shows a native dialog). */
+  invited: boolean;
+}
+
+/** A new event, before it is saved (same time format as Occurrence). */
+export interface EventDraft {
+  summary: string;
+  location: string;
+  start: string;
+  end: string;
+  all_day: boolean;
+}
+
+/** Which occurrences of a recurring event a change applies to. */
+export type EditScope = 'one' | 'following' | 'all';
+
+export interface CalendarSyncReport {
+  account_id: number;
+  calendars: number;
+  changed: number;
+  removed: number;
+  full_resyncs: number;
+  /** Items that could not be read, with why. */
+  unreadable: string[];
+  pushed: number;
+  conflicts: number;
+}
+
+export interface InvitationAttendee {
+  email: string;
+  name: string;
+  /** 'accepted' | 'tentative' | 'declined' | 'needs-action' | other. */
+  status: string;
+}
+
+/** The iMIP (text/calendar) part of a message. */
+export interface Invitation {
+  /** 'REQUEST' | 'CANCEL' | 'REPLY' (others are shown generically). */
+  method: string;
+  uid: string;
+  summary: string;
+  location: string;
+  start: string;
+  end: string;
+  all_day: boolean;
+  organizer: string;
+  organizer_name: string;
+  attendees: InvitationAttendee[];
+  /** The user's own answer so far; null when the user is not an attendee. */
+  my_status: string | null;
+  /** The event is already in one of the user's calendars. */
+  in_calendar: boolean;
+  /** A newer version of this invitation was applied already. */
+  outdated: boolean;
+}
+
+export type InvitationResponse = 'accepted' | 'tentative' | 'declined';
+
+export interface InvitationOutcome {
+  status: string;
+  /** False when the user cancelled the native "send reply?" dialog (the calendar is updated anyway). */
+  replied: boolean;
 }

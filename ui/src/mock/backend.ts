@@ -44,9 +44,12 @@ import {
 } from './mailbox';
 
 import { FakeAssistant } from './assistant';
+import { FakeCalendar, emptyCalendar, sampleCalendar, type FakeCalendarData } from './calendar';
 
 export type { FakeMail, FakeMessage, FakeFolder } from './mailbox';
 export { emptyMail, sampleMail } from './mailbox';
+export type { FakeCalendarData, FakeEvent } from './calendar';
+export { emptyCalendar, sampleCalendar } from './calendar';
 
 /** Actions the log can take back (as the core decides). */
 const UNDOABLE = new Set(['mail.archived', 'mail.moved', 'mail.deleted', 'mail.flagged', 'mail.unflagged', 'mail.read', 'mail.unread', 'mail.draft_created']);
@@ -62,6 +65,8 @@ export interface FakeData {
   activities: Activity[];
   ai: AiSettings;
   mail: FakeMail;
+  /** Calendars, their events, and the invitations messages carry. */
+  calendar: FakeCalendarData;
 }
 
 export interface RejectWith {
@@ -86,6 +91,8 @@ export interface FakeOptions {
   assistantDelayMs?: number;
   /** What the native confirmation dialog answers (the user's click there). */
   confirmDialog?: boolean;
+  /** Milliseconds calendar_sync takes. */
+  calendarSyncDelayMs?: number;
 }
 
 export function emptyData(): FakeData {
@@ -103,6 +110,7 @@ export function emptyData(): FakeData {
       openai: { base_url: 'https://api.openai.com/v1', model: 'gpt-4.1-mini', has_key: false, key_from_env: false, base_url_from_env: false },
     },
     mail: emptyMail(),
+    calendar: emptyCalendar(),
   };
 }
 
@@ -170,6 +178,8 @@ export function sampleData(now: Date = new Date()): FakeData {
   data.ai.openai.base_url = 'http://localhost:11434/v1';
   data.ai.openai.model = 'llama3.1:8b';
   data.mail = sampleMail(now);
+  const invite = data.mail.messages.find((m) => m.subject === 'Design review moved to Thursday');
+  data.calendar = sampleCalendar(now, invite?.id ?? null);
   return data;
 }
 
@@ -209,6 +219,8 @@ export class FakeBackend {
   data: FakeData;
   /** The scripted assistant. */
   readonly assistant: FakeAssistant;
+  /** The calendar and invitation commands. */
+  readonly calendar: FakeCalendar;
   #rejections = new Map<string, RejectWith | string>();
   #options: FakeOptions;
 
@@ -219,6 +231,10 @@ export class FakeBackend {
       () => this.#stamp(),
       () => this.data.mail.messages,
       options.assistantDelayMs ?? 0,
+    );
+    this.calendar = new FakeCalendar(
+      () => (this.data.calendar ??= emptyCalendar()),
+      () => ({ now: () => this.#now(), syncDelayMs: this.#options.calendarSyncDelayMs ?? 0, confirmDialog: this.#options.confirmDialog !== false }),
     );
   }
 
@@ -496,6 +512,7 @@ export class FakeBackend {
       if (delay > 0) return new Promise((_, reject) => setTimeout(() => reject(rejection), delay));
       throw rejection;
     }
+    if (this.calendar.handles(cmd)) return this.calendar.handle(cmd, args);
     switch (cmd) {
       case 'ui_ready':
         return null;

@@ -1,13 +1,15 @@
 // preview.html's entry: a mocked IPC with realistic fake data, then the real app.
 // Query string: ?data=empty (first start), ?data=nomail (accounts, no mail synced yet),
 // ?keyring=off (no keyring), ?delay=ms (account_test latency), ?syncerror=1 (mail_sync reports a
-// folder error for the first account), ?syncdelay=ms (mail_sync latency).
-import { FakeBackend, emptyData, emptyMail, sampleData } from '../mock/backend';
+// folder error for the first account), ?syncdelay=ms (mail_sync latency), ?calendars=none (no
+// calendar yet).
+import { FakeBackend, emptyCalendar, emptyData, emptyMail, sampleData } from '../mock/backend';
 import type { Check } from '../lib/types';
 
 const params = new URLSearchParams(location.search);
 const data = params.get('data') === 'empty' ? emptyData() : sampleData();
 if (params.get('data') === 'nomail') data.mail = emptyMail();
+if (params.get('calendars') === 'none') data.calendar = emptyCalendar();
 if (params.get('keyring') === 'off') {
   data.info.keyring = { available: false, message: 'No Secret Service provider is running on the session bus (org.freedesktop.secrets).' };
 }
@@ -33,6 +35,7 @@ const backend = new FakeBackend(data, {
   testDelayMs: Number(params.get('delay') ?? 250),
   syncDelayMs: Number(params.get('syncdelay') ?? 1200),
   changeDelayMs: 40,
+  calendarSyncDelayMs: 800,
   syncErrors: params.get('syncerror') ? { 1: ['Spam: SELECT failed: NO [UNAVAILABLE] Mailbox is temporarily unavailable'] } : {},
 }).install();
 (window as unknown as { __orbitBackend: FakeBackend }).__orbitBackend = backend;
