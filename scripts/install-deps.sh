@@ -25,7 +25,7 @@ test_packages=(
   xvfb xauth webkit2gtk-driver at-spi2-core
   dovecot-core dovecot-imapd radicale xandikos python3-aiosmtpd openssl procps psmisc
   python3-gi gir1.2-glib-2.0 libglib2.0-bin python3-xlib
-  python3-pyatspi libatk-adaptor
+  python3-pyatspi libatk-adaptor vdirsyncer
 )
 
 packages=("${app_packages[@]}")

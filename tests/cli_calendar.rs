@@ -375,9 +375,7 @@ fn calendar_id(p: &Profile, name: &str) -> Result<String, Box<dyn std::error::Er
 type Listed4 = (String, String, String, bool);
 
 /// The occurrences of this test's series in December 2026 (Europe/London).
-fn december(
-    p: &Profile,
-) -> Result<Vec<Listed4>, Box<dyn std::error::Error>> {
+fn december(p: &Profile) -> Result<Vec<Listed4>, Box<dyn std::error::Error>> {
     let run = p.run(
         &[
             "--json",

@@ -361,8 +361,9 @@ fn near(object: &CalendarObject, from: DateTime<Utc>, to: DateTime<Utc>) -> bool
     })
 }
 
-/// Moves the DTSTART of a daily or weekly rule without COUNT forward by whole periods to just
-/// before `from`: the same occurrences in the range, without walking years of earlier ones.
+/// Moves the DTSTART of a rule without COUNT forward by whole periods (days, weeks, months or
+/// years) to just before `from`: the same occurrences in the range, without walking years of
+/// earlier ones.
 /// (The wall-clock time and weekday pattern are kept; a DTSTART that does not match its rule
 /// stays an extra occurrence, but now one that falls before the range.)
 fn fast_forward(comp: &mut ICalendarComponent, from: DateTime<Utc>) {
@@ -376,11 +377,6 @@ fn fast_forward(comp: &mut ICalendarComponent, from: DateTime<Utc>) {
     else {
         return;
     };
-    let unit = match rule.freq {
-        ICalendarFrequency::Daily => 1,
-        ICalendarFrequency::Weekly => 7,
-        _ => return,
-    };
     if rule.count.is_some()
         || comp
             .entries
@@ -391,19 +387,58 @@ fn fast_forward(comp: &mut ICalendarComponent, from: DateTime<Utc>) {
     {
         return;
     }
-    let period = Duration::days(unit * i64::from(rule.interval.unwrap_or(1).max(1)));
+    let interval = i64::from(rule.interval.unwrap_or(1).max(1));
     let Some(start) = date_value(comp, &ICalendarProperty::Dtstart).and_then(value_naive) else {
         return;
     };
     let length = date_value(comp, &ICalendarProperty::Dtend)
         .and_then(value_naive)
         .map_or(Duration::zero(), |end| (end - start).max(Duration::zero()));
-    let target = from.naive_utc() - Duration::days(2) - length - period;
-    if start >= target {
+    let by = match rule.freq {
+        ICalendarFrequency::Daily | ICalendarFrequency::Weekly => {
+            let days = if rule.freq == ICalendarFrequency::Daily {
+                1
+            } else {
+                7
+            };
+            let period = Duration::days(days * interval);
+            let target = from.naive_utc() - Duration::days(2) - length - period;
+            if start >= target {
+                return;
+            }
+            let periods = (target - start).num_seconds() / period.num_seconds().max(1);
+            Some(period * i32::try_from(periods).unwrap_or(0))
+        }
+        ICalendarFrequency::Monthly | ICalendarFrequency::Yearly => {
+            // Whole months keep a day of month up to the 28th valid.
+            use chrono::Datelike;
+            if start.day() > 28 {
+                return;
+            }
+            let months = if rule.freq == ICalendarFrequency::Monthly {
+                1
+            } else {
+                12
+            } * interval;
+            // A period and a few days of margin before the range (and the event's length).
+            let target = from.naive_utc() - Duration::days(35) - length;
+            let apart = i64::from(target.year() - start.year()) * 12 + i64::from(target.month())
+                - i64::from(start.month())
+                - 1;
+            if apart <= months {
+                return;
+            }
+            let periods = apart / months;
+            u32::try_from(periods * months)
+                .ok()
+                .and_then(|m| start.checked_add_months(chrono::Months::new(m)))
+                .map(|moved| moved - start)
+        }
+        _ => None,
+    };
+    let Some(by) = by.filter(|b| *b > Duration::zero()) else {
         return;
-    }
-    let periods = (target - start).num_seconds() / period.num_seconds().max(1);
-    let by = period * i32::try_from(periods).unwrap_or(0);
+    };
     for entry in comp.entries.iter_mut().filter(|e| {
         matches!(
             e.name,
@@ -575,7 +610,10 @@ BEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:4\r\nRECURRENCE-ID:20261103T090000Z\r\nDTSTART
     fn rules_started_years_ago_give_the_same_occurrences_as_walking_from_their_start() {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w\r\nDTSTART;TZID=Europe/Berlin:20200106T100000\r\nDTEND;TZID=Europe/Berlin:20200106T110000\r\nRRULE:FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,WE\r\nEXDATE;TZID=Europe/Berlin:20261104T100000\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:d\r\nDTSTART;TZID=America/New_York:20190302T233000\r\nDTEND;TZID=America/New_York:20190303T003000\r\nRRULE:FREQ=DAILY;INTERVAL=5\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nUID:t\r\nDTSTART;TZID=Europe/Berlin:20200101T100000\r\nDTEND;TZID=Europe/Berlin:20200101T110000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+BEGIN:VEVENT\r\nUID:t\r\nDTSTART;TZID=Europe/Berlin:20200101T100000\r\nDTEND;TZID=Europe/Berlin:20200101T110000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:m\r\nDTSTART;TZID=Asia/Tokyo:20190115T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=15\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:l\r\nDTSTART;TZID=Europe/Berlin:20180126T170000\r\nDURATION:PT1H\r\nRRULE:FREQ=MONTHLY;BYDAY=-1FR\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:y\r\nDTSTART;VALUE=DATE:20171125\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let object = parse(ics).unwrap();
         let (from, to) = (utc("2026-10-20T00:00:00Z"), utc("2026-12-10T00:00:00Z"));
         let quick = expand(&object, from, to, chrono_tz::UTC);
@@ -583,10 +621,22 @@ BEGIN:VEVENT\r\nUID:t\r\nDTSTART;TZID=Europe/Berlin:20200101T100000\r\nDTEND;TZI
         let walked: Vec<Occurrence> =
             expand(&object, utc("2019-01-01T00:00:00Z"), to, chrono_tz::UTC)
                 .into_iter()
-                .filter(|o| utc(&o.end) > from)
+                .filter(|o| {
+                    if o.all_day {
+                        o.end.as_str() > "2026-10-20"
+                    } else {
+                        utc(&o.end) > from
+                    }
+                })
                 .collect();
         assert_eq!(quick, walked);
         assert!(quick.len() > 10, "{quick:?}");
+        for uid in ["w", "d", "t", "m", "l", "y"] {
+            assert!(
+                quick.iter().any(|o| o.uid == uid),
+                "{uid} has occurrences here"
+            );
+        }
         assert!(
             !quick.iter().any(|o| o.start == "2026-11-04T09:00:00Z"),
             "the EXDATE holds"

@@ -315,7 +315,7 @@ pub fn item_by_uid(
 pub fn item_versions(conn: &Connection) -> Result<Vec<(i64, i64, String)>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT i.id, i.calendar_id, i.updated_at || '|' || i.etag || '|' || length(i.ics)
+            "SELECT i.id, i.calendar_id, i.updated_at || '|' || i.etag || '|' || octet_length(i.ics)
              FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
              WHERE i.parse_error = '' AND c.present = 1",
         )
@@ -366,4 +366,17 @@ pub fn reminder_shown(
     )
     .map(|n| n > 0)
     .map_err(err("Cannot record a reminder"))
+}
+
+/// A fingerprint of every readable item in the present calendars: it changes whenever an item
+/// is added, changed or removed, or a calendar comes or goes (items are stamped when written).
+pub fn items_fingerprint(conn: &Connection) -> Result<String, StoreError> {
+    conn.prepare_cached(
+        "SELECT count(*) || '|' || ifnull(max(i.updated_at), '') || '|' || ifnull(max(i.id), 0)
+             || '|' || (SELECT ifnull(group_concat(id), '') FROM calendars WHERE present = 1)
+         FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
+         WHERE i.parse_error = '' AND c.present = 1",
+    )
+    .and_then(|mut s| s.query_row([], |r| r.get(0)))
+    .map_err(err("Cannot read calendar items"))
 }

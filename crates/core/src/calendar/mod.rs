@@ -42,6 +42,9 @@ impl std::fmt::Debug for ParsedItems {
 pub(crate) struct ParsedItems {
     #[allow(clippy::type_complexity)]
     items: std::sync::Mutex<HashMap<i64, (String, Arc<orbit_cal::CalendarObject>)>>,
+    /// The last answer and the store's fingerprint when it was made.
+    #[allow(clippy::type_complexity)]
+    last: std::sync::Mutex<Option<(String, Vec<(i64, Arc<orbit_cal::CalendarObject>)>)>>,
 }
 
 /// Items fetched per multiget.
@@ -83,6 +86,8 @@ pub struct CalendarSyncReport {
     pub pushed: usize,
     /// Local changes that met a change made elsewhere (both sides kept).
     pub conflicts: usize,
+    /// How long it took, from the first request to the last write.
+    pub elapsed_ms: u64,
 }
 
 /// What an import added.
@@ -240,11 +245,23 @@ impl Orbit {
     /// Syncs every calendar of an account with its CalDAV server.
     pub async fn calendar_sync(&self, id: AccountId) -> Result<CalendarSyncReport> {
         let server = self.dav_server(id)?;
-        let remote = server.calendars().await.map_err(network)?;
+        let started = std::time::Instant::now();
+        // The home set found last time, kept with the server URL it was found on.
+        let home_key = format!("caldav.home.{}", id.0);
+        let url = self.account_row(id)?.fields.caldav_url.unwrap_or_default();
+        let known_home = self
+            .store
+            .read(|c| orbit_store::settings::get(c, &home_key))?
+            .and_then(|v| v.strip_prefix(&format!("{url}\n")).map(str::to_owned));
+        let (home, remote) = server
+            .calendars_at(known_home.as_deref())
+            .await
+            .map_err(network)?;
         let mut report = CalendarSyncReport {
             account_id: id.0,
             ..CalendarSyncReport::default()
         };
+        let now = self.now_stamp();
         let ids = self.store.write(|tx| -> Result<Vec<i64>> {
             let mut ids = Vec::new();
             for c in &remote {
@@ -258,6 +275,9 @@ impl Orbit {
             }
             // The listing succeeded: calendars it lacks are gone (their items stay, hidden).
             db::mark_absent(tx, id.0, &ids)?;
+            if known_home.as_deref() != Some(home.as_str()) {
+                orbit_store::settings::set(tx, &home_key, &format!("{url}\n{home}"), &now)?;
+            }
             Ok(ids)
         })?;
         for calendar_id in ids {
@@ -265,6 +285,7 @@ impl Orbit {
                 .await?;
             report.calendars += 1;
         }
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let summary = format!(
             "Synced calendars: {} changed, {} removed{}",
             report.changed,
@@ -646,6 +667,24 @@ impl Orbit {
 
     /// Every readable item, parsed (from the cache when it has not changed since).
     pub(crate) fn parsed_items(&self) -> Result<Vec<(i64, Arc<orbit_cal::CalendarObject>)>> {
+        // Nothing written since the last call (the usual case while the user pages the
+        // calendar): the same objects, without asking for each item's version.
+        let fingerprint = self.store.read(db::items_fingerprint)?;
+        if let Ok(last) = self.parsed.last.lock()
+            && let Some((seen, items)) = last.as_ref()
+            && *seen == fingerprint
+        {
+            return Ok(items.clone());
+        }
+        let out = self.parse_items()?;
+        if let Ok(mut last) = self.parsed.last.lock() {
+            *last = Some((fingerprint, out.clone()));
+        }
+        Ok(out)
+    }
+
+    /// Every readable item, parsed again only where its version changed.
+    fn parse_items(&self) -> Result<Vec<(i64, Arc<orbit_cal::CalendarObject>)>> {
         let versions = self.store.read(db::item_versions)?;
         let mut cache = self
             .parsed
@@ -687,28 +726,55 @@ impl Orbit {
         if to <= from {
             return Err(Error::invalid("The range ends before it starts"));
         }
-        let mut out = Vec::new();
-        for (calendar_id, object) in self.parsed_items()? {
-            out.extend(
-                orbit_cal::expand(&object, from, to, tz)
-                    .into_iter()
-                    .map(|o| OccurrenceView {
-                        calendar_id,
-                        uid: o.uid,
-                        summary: o.summary,
-                        start: o.start,
-                        end: o.end,
-                        all_day: o.all_day,
-                        is_override: o.is_override,
-                        recurring: o.recurring,
-                        recurrence_id: o.recurrence_id,
-                        location: o.location,
-                        invited: o.invited,
-                        alarms: o.alarms,
-                    }),
-            );
-        }
-        out.sort_by(|a, b| a.start.cmp(&b.start).then(a.uid.cmp(&b.uid)));
+        let items = self.parsed_items()?;
+        let expand_some = |some: &[(i64, Arc<orbit_cal::CalendarObject>)]| {
+            let mut out = Vec::new();
+            for (calendar_id, object) in some {
+                out.extend(
+                    orbit_cal::expand(object, from, to, tz)
+                        .into_iter()
+                        .map(|o| OccurrenceView {
+                            calendar_id: *calendar_id,
+                            uid: o.uid,
+                            summary: o.summary,
+                            start: o.start,
+                            end: o.end,
+                            all_day: o.all_day,
+                            is_override: o.is_override,
+                            recurring: o.recurring,
+                            recurrence_id: o.recurrence_id,
+                            location: o.location,
+                            invited: o.invited,
+                            alarms: o.alarms,
+                        }),
+                );
+            }
+            out
+        };
+        // Objects expand independently: on every core (up to four) for a big calendar.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let parts = cores.min(4).min(items.len() / 200).max(1);
+        let mut out = if parts == 1 {
+            expand_some(&items)
+        } else {
+            let chunk = items.len().div_ceil(parts);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = items
+                    .chunks(chunk)
+                    .map(|some| scope.spawn(move || expand_some(some)))
+                    .collect();
+                let mut out = Vec::new();
+                for h in handles {
+                    // A chunk that failed (a panic in the parser) is left out, as an unreadable
+                    // item is.
+                    if let Ok(part) = h.join() {
+                        out.extend(part);
+                    }
+                }
+                out
+            })
+        };
+        out.sort_unstable_by(|a, b| a.start.cmp(&b.start).then_with(|| a.uid.cmp(&b.uid)));
         Ok(out)
     }
 }
