@@ -966,6 +966,155 @@ fn calendar_tools_read_events_and_create_one_at_once_but_propose_invitations() -
 }
 
 #[test]
+fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?.with_env("TZ", "UTC");
+    let db = rusqlite::Connection::open(p.database())?;
+    db.execute(
+        "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/work/', 'Work' FROM accounts LIMIT 1",
+        [],
+    )?;
+    let calendar: i64 = db.query_row("SELECT id FROM calendars", [], |r| r.get(0))?;
+    let dir = tempfile::tempdir()?;
+    for (name, text) in [
+        (
+            "review",
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:review@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Budget review\r\nDTSTART:20261203T100000Z\r\nDTEND:20261203T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        ),
+        (
+            "board",
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:board@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Board meeting\r\nDTSTART:20261203T130000Z\r\nDTEND:20261203T140000Z\r\nORGANIZER:mailto:me@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:chair@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        ),
+    ] {
+        let file = dir.path().join(format!("{name}.ics"));
+        std::fs::write(&file, text)?;
+        let run = p.run(
+            &[
+                "calendar",
+                "import",
+                &file.to_string_lossy(),
+                "--calendar",
+                &calendar.to_string(),
+            ],
+            None,
+        )?;
+        assert!(run.ok, "{}", run.stderr);
+    }
+    server.push([
+        stream(
+            "",
+            &[("t1", "find_free_time", json!({"from": "2026-12-03", "to": "2026-12-04", "minutes": 60}))],
+        ),
+        stream(
+            "",
+            &[
+                ("t2", "move_event", json!({"uid": "review@x", "start": "2026-12-03T15:00", "end": "2026-12-03T16:00"})),
+                ("t3", "move_event", json!({"uid": "board@x", "start": "2026-12-03T16:00", "end": "2026-12-03T17:00"})),
+                ("t4", "cancel_event", json!({"uid": "board@x"})),
+            ],
+        ),
+        stream("I moved the budget review and proposed changes to the board meeting.", &[]),
+    ]);
+    let (_, outcome) = ask(&p, &["Find me an hour on Thursday and tidy the calendar"])?;
+    let free = &tool_results(&server.seen()[1].body)[0];
+    // 09:00-18:00 minus 10-11 and 13-14: 09-10, 11-13, 14-18.
+    for slot in ["09:00 – 10:00", "11:00 – 13:00", "14:00 – 18:00"] {
+        assert!(free.contains(slot), "{slot} in {free}");
+    }
+    let events = |p: &Profile| -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
+        let run = p.run(
+            &[
+                "--json",
+                "calendar",
+                "events",
+                "--from",
+                "2026-12-03",
+                "--to",
+                "2026-12-04",
+            ],
+            None,
+        )?;
+        Ok(run
+            .json()?
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["summary"].as_str().unwrap().to_owned(),
+                    e["start"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect())
+    };
+    assert_eq!(
+        events(&p)?,
+        [
+            (
+                "Board meeting".to_owned(),
+                "2026-12-03T13:00:00Z".to_owned()
+            ),
+            (
+                "Budget review".to_owned(),
+                "2026-12-03T15:00:00Z".to_owned()
+            ),
+        ],
+        "moved at once: nobody else is invited; the board meeting waits for the user"
+    );
+    let proposals = outcome["proposals"].as_array().unwrap();
+    let tools: Vec<&str> = proposals
+        .iter()
+        .map(|p| p["tool"].as_str().unwrap())
+        .collect();
+    assert_eq!(tools, ["move_event", "cancel_event"]);
+    assert!(
+        proposals[0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("invited")),
+        "{proposals:?}"
+    );
+    let log = p.run(&["--json", "activity"], None)?.json()?;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "calendar.event_moved" && a["actor"] == "agent"),
+        "{log}"
+    );
+    // The user confirms the cancellation only.
+    let run = p.run(
+        &[
+            "--json",
+            "proposals",
+            "confirm",
+            &proposals[1]["id"].to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let run = p.run(
+        &[
+            "--json",
+            "proposals",
+            "reject",
+            &proposals[0]["id"].to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        events(&p)?,
+        [(
+            "Budget review".to_owned(),
+            "2026-12-03T15:00:00Z".to_owned()
+        )]
+    );
+    Ok(())
+}
+
+#[test]
 fn the_per_minute_limit_holds_a_request_back_instead_of_sending_it() -> TestResult {
     let server = ScriptedModel::start()?;
     let p = profile(&server)?;
