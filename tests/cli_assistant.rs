@@ -1115,6 +1115,115 @@ fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() 
 }
 
 #[test]
+fn a_sentence_becomes_an_event_read_by_the_model_and_offline_when_the_model_fails() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?.with_env("TZ", "Europe/Berlin");
+    let db = rusqlite::Connection::open(p.database())?;
+    db.execute(
+        "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/home/', 'Home' FROM accounts LIMIT 1",
+        [],
+    )?;
+    let calendar: i64 = db.query_row("SELECT id FROM calendars", [], |r| r.get(0))?;
+    let sentence = "lunch with the design team next Tuesday 12:30 at the corner café for an hour";
+    server.push([Answer::Json(json!({
+        "id": "msg_e", "type": "message", "role": "assistant", "model": "claude-test",
+        "content": [{"type": "text", "text": "```json\n{\"summary\": \"Lunch with the design team\", \"location\": \"The Corner Café\", \"start\": \"2026-12-01T12:30\", \"end\": \"2026-12-01T13:30\", \"all_day\": false}\n```"}],
+        "stop_reason": "end_turn", "usage": {"input_tokens": 120, "output_tokens": 40}
+    }))]);
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "add",
+            sentence,
+            "--calendar",
+            &calendar.to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let shown = run.json()?;
+    assert_eq!(shown["read_by"], "model");
+    assert_eq!(shown["summary"], "Lunch with the design team");
+    assert_eq!(shown["location"], "The Corner Café");
+    assert_eq!(shown["start"], "2026-12-01T11:30:00Z", "12:30 in Berlin");
+    let seen = server.seen();
+    let body = &seen[0].body;
+    assert!(body.get("tools").is_none(), "one call without tools");
+    assert!(
+        body.to_string().contains("corner café"),
+        "the sentence went to the model"
+    );
+    assert!(
+        body["system"].to_string().contains("Europe/Berlin"),
+        "{body}"
+    );
+    let requests = p.run(&["--json", "chat", "list"], None)?;
+    assert!(requests.ok);
+    assert_eq!(
+        db.query_row(
+            "SELECT count(*) FROM chat_requests WHERE session_id IS NULL",
+            [],
+            |r| r.get::<_, i64>(0)
+        )?,
+        1,
+        "the request is kept with what the assistant saw"
+    );
+    // Not saved without --yes; nothing in the calendar yet.
+    assert_eq!(
+        db.query_row("SELECT count(*) FROM calendar_items", [], |r| r
+            .get::<_, i64>(0))?,
+        0
+    );
+
+    // The model answers nonsense: the sentence is read offline instead, and saved.
+    server.push([Answer::Json(json!({
+        "id": "msg_f", "type": "message", "role": "assistant", "model": "claude-test",
+        "content": [{"type": "text", "text": "Sure! When would you like it?"}],
+        "stop_reason": "end_turn", "usage": {"input_tokens": 120, "output_tokens": 8}
+    }))]);
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "add",
+            "dentist tomorrow 9am",
+            "--calendar",
+            &calendar.to_string(),
+            "--yes",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let ics: String = db.query_row("SELECT ics FROM calendar_items", [], |r| r.get(0))?;
+    assert!(
+        ics.contains("SUMMARY:dentist") || ics.contains("SUMMARY:Dentist"),
+        "{ics}"
+    );
+    assert!(ics.contains("DTSTART;TZID=Europe/Berlin:"), "{ics}");
+    assert!(ics.contains("T090000"), "{ics}");
+
+    // --offline never asks the model.
+    let before = server.seen().len();
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "add",
+            "gym friday 7am",
+            "--calendar",
+            &calendar.to_string(),
+            "--offline",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["read_by"], "offline");
+    assert_eq!(server.seen().len(), before);
+    Ok(())
+}
+
+#[test]
 fn the_per_minute_limit_holds_a_request_back_instead_of_sending_it() -> TestResult {
     let server = ScriptedModel::start()?;
     let p = profile(&server)?;

@@ -137,6 +137,7 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                 }
                 Event::AccountsChanged => {
                     app.state::<sync::Watchers>().refresh(&app, &core);
+                    app.state::<reminders::CalendarKick>().kick();
                     app.emit("accounts-changed", ())
                 }
                 Event::SettingsChanged => app.emit("settings-changed", ()),
@@ -150,6 +151,10 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                 }
                 Event::OutboxChanged => app.emit("outbox-changed", ()),
                 Event::CalendarChanged => app.emit("calendar-changed", ()),
+                Event::CalendarQueued => {
+                    app.state::<reminders::CalendarKick>().kick();
+                    Ok(())
+                }
                 Event::MailArrived { account_id, count } => {
                     app.state::<sync::NewMailNotifier>()
                         .arrived(&app, account_id, count);
@@ -261,14 +266,14 @@ pub fn run() {
             app.manage(sync::Watchers::default());
             app.manage(commands::assistant::Running::default());
             app.manage(sync::NewMailNotifier::default());
+            app.manage(reminders::CalendarKick::default());
             if let Ok(core) = &core {
                 forward_events(app.handle(), core);
                 app.state::<sync::Watchers>().refresh(app.handle(), core);
                 send_outbox(core);
                 keep_search_index(core);
                 keep_embeddings(core);
-                reminders::keep_reminders(app.handle(), core);
-                reminders::keep_calendars(core);
+                reminders::keep_calendar(app.handle(), core);
             }
             let tray = tray::install(app.handle());
             app.manage(tray);

@@ -100,6 +100,17 @@ const mailbox = (...args) => execFileSync(python, [join(here, 'mailbox.py'), arg
 mailbox('seed');
 const a11y = (...args) => execFileSync(python, [join(here, 'a11y.py'), ...args], { encoding: 'utf8' }).trim();
 const xwin = (...args) => execFileSync(python, [join(here, 'xwin.py'), ...args], { encoding: 'utf8' }).trim();
+const caldav = (...args) => execFileSync(python, [join(here, 'caldav.py'), ...args], { encoding: 'utf8' }).trim();
+const onServer = (needle) => {
+  try {
+    caldav('find', env.caldav, env.user, env.password, needle);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const putAlarmEvent = (uid, summary, seconds) =>
+  caldav('put', env.caldav, env.user, env.password, 'calendar', uid, caldav('alarm-event', uid, summary, String(seconds)));
 function startDriver(extraEnv = {}, data = dataDir) {
   return spawn(driverBin, ['--port', '4444', '--native-port', '4445', '--native-driver', '/usr/bin/WebKitWebDriver'], {
     env: {
@@ -172,6 +183,7 @@ let driver = startDriver();
 let browser;
 let failed = false;
 const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
+const textOf = (id) => browser.execute((tid) => document.querySelector(`[data-testid="${tid}"]`)?.textContent ?? '', id);
 const shot = async (name) => {
   await browser.pause(400); // let the last frame land before the capture
   await browser.saveScreenshot(join(shots, `${name}.png`));
@@ -634,7 +646,62 @@ try {
         timeoutMsg: `g ${keys[1]} did not open ${area}`,
       });
     }
-    await shot('calendar-empty');
+    await shot('calendar-area');
+  });
+
+  await step('the calendar shows the CalDAV calendars; a sentence becomes an event after its preview and reaches the server', async () => {
+    await browser.keys(['g', 'c']);
+    await (await byTestId('calendar-legend')).waitForDisplayed({ timeout: 30000 });
+    const quick = await byTestId('calendar-quick-add');
+    await quick.click();
+    // The preview follows the words as they are typed; Enter saves what it shows.
+    await quick.setValue('E2E planning tomorrow 10am for an hour at room 7');
+    const draft = await byTestId('calendar-draft');
+    await draft.waitForDisplayed({ timeout: 10000 });
+    const whenField = await byTestId('calendar-draft-when');
+    await whenField.waitForDisplayed({ timeout: 10000 });
+    await browser.waitUntil(async () => /10/.test(await textOf('calendar-draft-when')), { timeout: 10000, timeoutMsg: 'the preview does not show 10 o\'clock' });
+    await shot('calendar-quick-add-preview');
+    if (onServer('E2E planning')) throw new Error('the event reached the server before it was saved');
+    await browser.keys(['Enter']);
+    await draft.waitForDisplayed({ reverse: true, timeout: 10000 });
+    await (await byTestId('calendar-view-agenda')).click();
+    await (await byTestId('calendar-agenda')).waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(async () => /E2E planning/.test(await textOf('calendar-agenda')), {
+      timeout: 10000,
+      timeoutMsg: 'the new event is not in the agenda',
+    });
+    await shot('calendar-agenda-real');
+    await (await byTestId('calendar-sync')).click();
+    await browser.waitUntil(async () => onServer('E2E planning'), { timeout: 30000, interval: 1000, timeoutMsg: 'the event did not reach the CalDAV server' });
+    for (const [key, id] of [['w', 'calendar-timegrid'], ['m', 'calendar-month'], ['d', 'calendar-timegrid']]) {
+      await browser.keys([key]);
+      await (await byTestId(id)).waitForDisplayed({ timeout: 5000 });
+    }
+    await browser.keys(['w']);
+    await shot('calendar-week-real');
+  });
+
+  await step('a reminder rises as a native notification with the window closed', async () => {
+    putAlarmEvent('e2e-reminder', 'E2E reminder', 25);
+    await (await byTestId('calendar-sync')).click();
+    await browser.keys(['a']);
+    await browser.waitUntil(async () => /E2E reminder/.test(await textOf('calendar-agenda')), {
+      timeout: 20000,
+      timeoutMsg: 'the event with the alarm did not sync',
+    });
+    xwin('close', 'Orbit');
+    await browser.waitUntil(async () => xwin('state', 'Orbit') === 'hidden', { timeout: 10000, interval: 200 }).catch(() => {
+      xwin('close', 'Orbit');
+    });
+    await browser.waitUntil(async () => notified('E2E reminder') >= 1, {
+      timeout: 90000,
+      interval: 1000,
+      timeoutMsg: 'no reminder notification reached the notification service',
+    });
+    if (notified('E2E reminder') !== 1) throw new Error('the reminder was shown more than once');
+    tray('click', 'Open Orbit');
+    await browser.waitUntil(async () => xwin('state', 'Orbit') === 'shown', { timeout: 5000, timeoutMsg: 'Open Orbit did not show the window' });
   });
 
   await step('a test notification can be sent without a notification daemon', async () => {
@@ -702,9 +769,12 @@ try {
     browser = undefined; // the session ended with the app
   });
 
-  // Second start: a dark desktop theme and no tray host at all.
+  // Second start: a dark desktop theme and no tray host at all. While Orbit is closed, an
+  // event whose reminder falls due now is added elsewhere.
   trayHost.kill('SIGTERM');
   await stopDriver(driver);
+  putAlarmEvent('e2e-missed', 'E2E missed reminder', 1);
+  await new Promise((r) => setTimeout(r, 2000));
   driver = startDriver({ GTK_THEME: 'Adwaita:dark' });
 
   await step('the app follows a dark OS theme and keeps its data across restarts', async () => {
@@ -735,6 +805,17 @@ try {
     await shot('assistant-dark');
     await browser.keys(['g', 'i']);
     await shot('inbox-dark');
+  });
+
+  await step('a reminder that fell due while Orbit was closed is shown once at the next start', async () => {
+    await browser.waitUntil(async () => notified('E2E missed reminder') >= 1, {
+      timeout: 60000,
+      interval: 1000,
+      timeoutMsg: 'the reminder due while Orbit was closed was not shown',
+    });
+    // The next check (30 s later) does not show it again.
+    await new Promise((r) => setTimeout(r, 32000));
+    if (notified('E2E missed reminder') !== 1) throw new Error('the missed reminder was shown again');
   });
 
   await step('without a tray host, closing the window quits', async () => {

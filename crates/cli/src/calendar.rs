@@ -33,6 +33,9 @@ pub(crate) enum CalendarCommand {
         /// Save without asking (scripts).
         #[arg(long)]
         yes: bool,
+        /// Read it with Orbit's own parser even when a model is configured.
+        #[arg(long)]
+        offline: bool,
     },
     /// Add an event from an .ics file (one event) to a calendar; it reaches the server at the
     /// next sync.
@@ -244,33 +247,45 @@ pub(crate) fn calendar(
             calendar,
             tz,
             yes,
+            offline,
         } => {
-            let zone_name = tz
-                .clone()
-                .or_else(|| std::env::var("TZ").ok().filter(|t| !t.is_empty()))
-                .unwrap_or_else(|| "UTC".to_owned());
-            let tz = zone(Some(&zone_name))?;
-            let today = Utc::now().with_timezone(&tz).date_naive();
-            let event = orbit_cal::parse_natural(text, today).ok_or_else(|| {
-                anyhow::Error::new(orbit_core::Error::invalid(
-                    "No day or time found: say when, e.g. \"tomorrow 10am\" or \"next Friday\"",
-                ))
-            })?;
-            let when = if event.all_day {
-                format!("{} (all day)", event.start.format("%a %-d %b %Y"))
+            let tz = zone(tz.as_deref())?;
+            let draft = if *offline {
+                orbit.calendar_preview(text, tz)?
             } else {
-                format!(
+                runtime()?.block_on(orbit.calendar_read(text, tz))?
+            };
+            let local = |t: &str| {
+                DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|d| d.with_timezone(&tz).naive_local())
+            };
+            let when = match (draft.all_day, local(&draft.start), local(&draft.end)) {
+                (false, Some(a), Some(b)) => format!(
                     "{} – {} ({})",
-                    event.start.format("%a %-d %b %Y %H:%M"),
-                    event.end.format("%H:%M"),
+                    a.format("%a %-d %b %Y %H:%M"),
+                    if a.date() == b.date() {
+                        b.format("%H:%M").to_string()
+                    } else {
+                        b.format("%a %-d %b %Y %H:%M").to_string()
+                    },
                     tz.name()
-                )
+                ),
+                _ => format!("{} (all day)", draft.start),
             };
             if !json {
-                println!("  {}\n  {when}", event.summary);
-                if let Some(place) = &event.location {
-                    println!("  at {place}");
+                println!("  {}\n  {when}", draft.summary);
+                if !draft.location.is_empty() {
+                    println!("  at {}", draft.location);
                 }
+                println!(
+                    "  (read {})",
+                    if draft.read_by == "model" {
+                        "by the assistant's model"
+                    } else {
+                        "offline"
+                    }
+                );
             }
             let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
             let save = *yes || {
@@ -287,7 +302,7 @@ pub(crate) fn calendar(
             };
             if !save {
                 if json {
-                    print_json(&event)?;
+                    print_json(&draft)?;
                 } else {
                     println!(
                         "Not saved{}.",
@@ -300,14 +315,7 @@ pub(crate) fn calendar(
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let uid = format!(
-                "{}-{}@orbit",
-                Utc::now().timestamp_nanos_opt().unwrap_or_default(),
-                std::process::id()
-            );
-            let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-            let ics = orbit_cal::to_ics(&event, &uid, tz.name(), &stamp);
-            let added = orbit.calendar_import(*calendar, &ics)?;
+            let added = orbit.calendar_create(*calendar, &draft, tz)?;
             if json {
                 print_json(&added)?;
             } else {

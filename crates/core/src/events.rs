@@ -29,6 +29,8 @@ pub enum Event {
     OutboxChanged,
     /// Calendar events changed (a sync, an edit here, an invitation answered).
     CalendarChanged,
+    /// A calendar change made here waits to reach the server (a sync can take it now).
+    CalendarQueued,
     /// New mail arrived in an account's inbox.
     MailArrived {
         /// The account.

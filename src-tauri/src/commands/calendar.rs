@@ -89,7 +89,8 @@ pub async fn calendar_events(
     blocking(move || core.calendar_events(from, to, tz)).await
 }
 
-/// A sentence read into an event (nothing saved).
+/// A sentence read into an event (nothing saved): by the assistant's model when one is
+/// configured, else offline.
 #[tauri::command]
 pub async fn calendar_preview(
     state: State<'_, AppState>,
@@ -98,7 +99,7 @@ pub async fn calendar_preview(
 ) -> IpcResult<EventDraft> {
     let core = state.core()?;
     let tz = zone(&tz)?;
-    blocking(move || core.calendar_preview(&text, tz)).await
+    Ok(core.calendar_read(&text, tz).await?)
 }
 
 /// Saves an event; returns its UID.

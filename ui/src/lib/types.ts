@@ -525,6 +525,8 @@ export interface EventDraft {
   start: string;
   end: string;
   all_day: boolean;
+  /** Who read it from the sentence: 'model' (the assistant's model) or 'offline'; absent or '' for a drawn event. */
+  read_by?: string;
 }
 
 /** Which occurrences of a recurring event a change applies to. */

@@ -267,7 +267,7 @@ export class FakeCalendar {
         return this.#occurrences(from, to);
       }
       case 'calendar_preview':
-        return parseSentence(String(args.text ?? ''), this.options().now());
+        return { ...parseSentence(String(args.text ?? ''), this.options().now()), read_by: 'offline' };
       case 'calendar_create': {
         const draft = args.draft as EventDraft;
         if (!data.calendars.some((c) => c.id === args.calendarId)) throw { code: 'not_found', message: `There is no calendar ${String(args.calendarId)}` };

@@ -564,7 +564,9 @@ impl Orbit {
             tools: Vec::new(),
             max_tokens: 700,
         };
-        let summary = self.model_call(&model, ctx.session_id, &request).await?;
+        let summary = self
+            .model_call(&model, Some(ctx.session_id), &request)
+            .await?;
         let content = format!(
             "A summary of that conversation, written by a separate model call from others' mail:\n{}",
             untrusted(&ctx.nonce, "summary of mail", &summary)

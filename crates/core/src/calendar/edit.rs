@@ -26,6 +26,10 @@ pub struct EventDraft {
     pub end: String,
     /// A whole-day event.
     pub all_day: bool,
+    /// Who read it from the sentence: `model` (the assistant's model) or `offline` (Orbit's
+    /// own parser); empty for an event drawn in the calendar.
+    #[serde(default)]
+    pub read_by: String,
 }
 
 fn invalid(e: orbit_cal::CalError) -> Error {
@@ -37,6 +41,22 @@ fn utc_of(local: NaiveDateTime, tz: chrono_tz::Tz) -> String {
         .earliest()
         .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn draft_of(event: orbit_cal::NaturalEvent, tz: chrono_tz::Tz, by: &str) -> EventDraft {
+    let (start, end) = if event.all_day {
+        (event.start.date().to_string(), event.end.date().to_string())
+    } else {
+        (utc_of(event.start, tz), utc_of(event.end, tz))
+    };
+    EventDraft {
+        summary: event.summary,
+        location: event.location.unwrap_or_default(),
+        start,
+        end,
+        all_day: event.all_day,
+        read_by: by.to_owned(),
+    }
 }
 
 /// A UID for an event made here.
@@ -143,23 +163,22 @@ impl Orbit {
                 "No day or time found: say when, e.g. \"tomorrow 10am\" or \"next Friday\"",
             )
         })?;
-        Ok(if event.all_day {
-            EventDraft {
-                summary: event.summary,
-                location: event.location.unwrap_or_default(),
-                start: event.start.date().to_string(),
-                end: event.end.date().to_string(),
-                all_day: true,
+        Ok(draft_of(event, tz, "offline"))
+    }
+
+    /// Reads a sentence into an event with the assistant's model when one is configured, else
+    /// (or when the model fails or is unreachable) offline with Orbit's own parser. Nothing is
+    /// saved.
+    pub async fn calendar_read(&self, text: &str, tz: chrono_tz::Tz) -> Result<EventDraft> {
+        let today = self.clock.now().with_timezone(&tz).date_naive();
+        match self.read_event_with_model(text, today, tz).await {
+            Ok(Some(event)) => Ok(draft_of(event, tz, "model")),
+            Ok(None) => self.calendar_preview(text, tz),
+            Err(e) => {
+                tracing::info!(error = %e, "the model could not read the event; reading it offline");
+                self.calendar_preview(text, tz)
             }
-        } else {
-            EventDraft {
-                summary: event.summary,
-                location: event.location.unwrap_or_default(),
-                start: utc_of(event.start, tz),
-                end: utc_of(event.end, tz),
-                all_day: false,
-            }
-        })
+        }
     }
 
     /// Saves an event (from a preview the user confirmed, or drawn in the calendar) in a
@@ -333,6 +352,7 @@ impl Orbit {
         })?;
         self.emit(Event::ActivityAdded { id: activity });
         self.emit(Event::CalendarChanged);
+        self.emit(Event::CalendarQueued);
         Ok(())
     }
 

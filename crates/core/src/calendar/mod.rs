@@ -391,6 +391,7 @@ impl Orbit {
         })?;
         self.emit(Event::ActivityAdded { id: activity });
         self.emit(Event::CalendarChanged);
+        self.emit(Event::CalendarQueued);
         Ok(CalendarImport {
             calendar_id,
             uid,
@@ -448,6 +449,7 @@ impl Orbit {
         })?;
         self.emit(Event::ActivityAdded { id: activity });
         self.emit(Event::CalendarChanged);
+        self.emit(Event::CalendarQueued);
         Ok(())
     }
 
@@ -470,6 +472,7 @@ impl Orbit {
         })?;
         self.emit(Event::ActivityAdded { id: activity });
         self.emit(Event::CalendarChanged);
+        self.emit(Event::CalendarQueued);
         Ok(())
     }
 

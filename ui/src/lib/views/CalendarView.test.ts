@@ -104,13 +104,14 @@ describe('calendar: quick add', () => {
     await waitFor(() => expect(title.value).toBe('Lunch with the design team'));
     expect(screen.getByTestId('calendar-draft-when').textContent).toMatch(/12:30/);
     expect((screen.getByTestId('calendar-draft-place') as HTMLInputElement).value).toBe('the corner café');
+    expect(screen.getByTestId('calendar-draft-read-by').textContent).toContain('Read offline');
     await user.click(screen.getByTestId('calendar-quick-add'));
     await user.keyboard('{Enter}');
     await waitFor(() => expect(backend.callsOf('calendar_create')).toHaveLength(1));
     const tomorrow = addDays(TODAY, 1);
     expect(backend.callsOf('calendar_create')[0]!.args).toEqual({
       calendarId: 1,
-      draft: { summary: 'Lunch with the design team', location: 'the corner café', start: utcStamp(atMinutes(tomorrow, 12 * 60 + 30)), end: utcStamp(atMinutes(tomorrow, 13 * 60 + 30)), all_day: false },
+      draft: { summary: 'Lunch with the design team', location: 'the corner café', start: utcStamp(atMinutes(tomorrow, 12 * 60 + 30)), end: utcStamp(atMinutes(tomorrow, 13 * 60 + 30)), all_day: false, read_by: 'offline' },
       tz: expect.any(String),
     });
     expect((await screen.findByTestId('toast')).textContent).toContain('Added “Lunch with the design team”');
