@@ -3,6 +3,19 @@
 //! that only the main window's capability holds.
 
 const COMMANDS: &[&str] = &[
+    "task_lists",
+    "task_list_create",
+    "tasks",
+    "task_add",
+    "task_update",
+    "task_move",
+    "task_done",
+    "task_delete",
+    "task_stats",
+    "task_suggestions",
+    "task_suggestion_accept",
+    "task_suggestion_dismiss",
+    "task_from_message",
     "calendar_list",
     "calendar_events",
     "calendar_preview",

@@ -150,7 +150,9 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                     Ok(())
                 }
                 Event::OutboxChanged => app.emit("outbox-changed", ()),
-                Event::CalendarChanged => app.emit("calendar-changed", ()),
+                Event::CalendarChanged => app
+                    .emit("calendar-changed", ())
+                    .and_then(|()| app.emit("tasks-changed", ())),
                 Event::CalendarQueued => {
                     app.state::<reminders::CalendarKick>().kick();
                     Ok(())
@@ -261,6 +263,19 @@ pub fn run() {
             commands::calendar::mail_invitation,
             commands::calendar::invitation_respond,
             commands::calendar::invitation_apply,
+            commands::tasks::task_lists,
+            commands::tasks::task_list_create,
+            commands::tasks::tasks,
+            commands::tasks::task_add,
+            commands::tasks::task_update,
+            commands::tasks::task_move,
+            commands::tasks::task_done,
+            commands::tasks::task_delete,
+            commands::tasks::task_stats,
+            commands::tasks::task_suggestions,
+            commands::tasks::task_suggestion_accept,
+            commands::tasks::task_suggestion_dismiss,
+            commands::tasks::task_from_message,
         ])
         .setup(move |app| {
             app.manage(sync::Watchers::default());

@@ -9,6 +9,7 @@ mod event;
 mod expand;
 mod imip;
 mod natural;
+mod todo;
 
 pub use edit::{Edited, Moment, Scope, delete_event, move_event};
 pub use event::{EventTime, EventView, parse};
@@ -16,7 +17,8 @@ pub use expand::{Occurrence, day_start, expand};
 pub use imip::{
     Answer, Attendee, Invitation, invitees, read_invitation, record_reply, reply, with_answer,
 };
-pub use natural::{NaturalEvent, parse_natural, to_ics};
+pub use natural::{NaturalEvent, NaturalTask, parse_natural, parse_task, to_ics};
+pub use todo::{TodoChange, TodoView, new_todo, next_due, todos, update_todo};
 
 /// Why a calendar object could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]

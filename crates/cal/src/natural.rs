@@ -112,8 +112,10 @@ pub fn parse_natural(text: &str, today: NaiveDate) -> Option<NaturalEvent> {
     let words: Vec<String> = text
         .split_whitespace()
         .map(|w| {
-            w.trim_matches(|c: char| c == ',' || c == '.' && !w.contains(':'))
-                .to_owned()
+            w.trim_matches(|c: char| {
+                matches!(c, ',' | '?' | '!' | ';' | '(' | ')') || c == '.' && !w.contains(':')
+            })
+            .to_owned()
         })
         .filter(|w| !w.is_empty())
         .collect();
@@ -442,6 +444,190 @@ mod tests {
         assert_eq!(
             back.events[0].location,
             e.location.clone().unwrap_or_default()
+        );
+    }
+}
+
+/// What a quick-add line for a task says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NaturalTask {
+    /// The title (what is left).
+    pub title: String,
+    /// Due: a day, or a day and time (local).
+    pub due: Option<NaiveDateTime>,
+    /// The due value is a whole day.
+    pub due_is_day: bool,
+    /// An RRULE value when it repeats ("every 1st", "every Monday", "daily").
+    pub rrule: Option<String>,
+    /// 1 (high), 5 (medium), 9 (low) from `!high`, `!medium`, `!low` (or `!1`…`!9`); 0 none.
+    pub priority: u8,
+    /// `#tags`.
+    pub tags: Vec<String>,
+}
+
+fn ordinal(word: &str) -> Option<u32> {
+    let digits = word
+        .strip_suffix("st")
+        .or_else(|| word.strip_suffix("nd"))
+        .or_else(|| word.strip_suffix("rd"))
+        .or_else(|| word.strip_suffix("th"))?;
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+/// The next day on or after `today` that is day `n` of its month.
+fn next_month_day(today: NaiveDate, n: u32) -> Option<NaiveDate> {
+    (0..3).find_map(|k| {
+        let first = today
+            .with_day(1)?
+            .checked_add_months(chrono::Months::new(k))?;
+        first.with_day(n).filter(|d| *d >= today)
+    })
+}
+
+/// Reads a task line: "pay rent every 1st", "call the plumber tomorrow", "review the budget by
+/// Friday 3pm !high #finance". Always gives a task (the whole line is the title when nothing
+/// else is found).
+pub fn parse_task(text: &str, today: NaiveDate) -> NaturalTask {
+    let mut priority = 0;
+    let mut tags = Vec::new();
+    let mut rrule = None;
+    let mut due: Option<NaiveDateTime> = None;
+    let mut rest: Vec<&str> = Vec::new();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        let lower = w.to_lowercase();
+        let next = words
+            .get(i + 1)
+            .map(|n| n.to_lowercase().trim_end_matches([',', '.']).to_owned());
+        if let Some(p) = lower.strip_prefix('!') {
+            priority = match p {
+                "high" | "urgent" => 1,
+                "medium" | "med" => 5,
+                "low" => 9,
+                d => d
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=9).contains(d))
+                    .unwrap_or(priority),
+            };
+        } else if let Some(tag) = w.strip_prefix('#').filter(|t| !t.is_empty()) {
+            tags.push(tag.trim_end_matches([',', '.']).to_owned());
+        } else if matches!(lower.as_str(), "daily") {
+            rrule = Some("FREQ=DAILY".to_owned());
+            due = due.or(today.and_hms_opt(0, 0, 0));
+        } else if matches!(lower.as_str(), "weekly") {
+            rrule = Some("FREQ=WEEKLY".to_owned());
+            due = due.or(today.and_hms_opt(0, 0, 0));
+        } else if matches!(lower.as_str(), "monthly") {
+            rrule = Some("FREQ=MONTHLY".to_owned());
+            due = due.or(today.and_hms_opt(0, 0, 0));
+        } else if lower == "every" && next.is_some() {
+            let n = next.unwrap_or_default();
+            let (rule, day) = if let Some(d) = ordinal(&n) {
+                (
+                    format!("FREQ=MONTHLY;BYMONTHDAY={d}"),
+                    next_month_day(today, d),
+                )
+            } else if let Some(wd) = weekday(&n).or_else(|| weekday(n.trim_end_matches('s'))) {
+                let code = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+                    .get(wd.num_days_from_monday() as usize)
+                    .copied()
+                    .unwrap_or("MO");
+                let day = if today.weekday() == wd {
+                    today
+                } else {
+                    upcoming(today, wd)
+                };
+                (format!("FREQ=WEEKLY;BYDAY={code}"), Some(day))
+            } else {
+                match n.as_str() {
+                    "day" => ("FREQ=DAILY".to_owned(), Some(today)),
+                    "week" => ("FREQ=WEEKLY".to_owned(), Some(today)),
+                    "month" => ("FREQ=MONTHLY".to_owned(), Some(today)),
+                    "year" => ("FREQ=YEARLY".to_owned(), Some(today)),
+                    _ => {
+                        rest.push(w);
+                        i += 1;
+                        continue;
+                    }
+                }
+            };
+            rrule = Some(rule);
+            due = day.and_then(|d| d.and_hms_opt(0, 0, 0));
+            i += 2;
+            continue;
+        } else {
+            rest.push(w);
+        }
+        i += 1;
+    }
+    let mut due_is_day = true;
+    let mut title = rest.join(" ");
+    if due.is_none()
+        && let Some(event) = parse_natural(&title, today)
+    {
+        due = Some(event.start);
+        due_is_day = event.all_day;
+        title = match event.location {
+            // "call Ana at the office tomorrow": the place belongs to the title.
+            Some(place) => format!("{} at {place}", event.summary),
+            None => event.summary,
+        };
+    }
+    // "review the budget by": the preposition of the date that was taken out.
+    for tail in [" by", " before", " due", " on"] {
+        if let Some(t) = title.strip_suffix(tail) {
+            title = t.to_owned();
+        }
+    }
+    NaturalTask {
+        title: title.trim().to_owned(),
+        due,
+        due_is_day,
+        rrule,
+        priority,
+        tags,
+    }
+}
+
+#[cfg(test)]
+mod task_tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn task_lines_give_due_dates_repeats_priorities_and_tags() {
+        let today = day("2026-11-26"); // a Thursday
+        let t = parse_task("pay rent every 1st", today);
+        assert_eq!(t.title, "pay rent");
+        assert_eq!(t.rrule.as_deref(), Some("FREQ=MONTHLY;BYMONTHDAY=1"));
+        assert_eq!(t.due.map(|d| d.date()), Some(day("2026-12-01")));
+        let t = parse_task("call the plumber tomorrow", today);
+        assert_eq!(
+            (t.title.as_str(), t.due.map(|d| d.date()), t.due_is_day),
+            ("call the plumber", Some(day("2026-11-27")), true)
+        );
+        let t = parse_task("review the budget by Friday 3pm !high #finance #q4", today);
+        assert_eq!(t.title, "review the budget");
+        assert_eq!(t.due, day("2026-11-27").and_hms_opt(15, 0, 0));
+        assert!(!t.due_is_day);
+        assert_eq!(
+            (t.priority, t.tags.clone()),
+            (1, vec!["finance".to_owned(), "q4".to_owned()])
+        );
+        let t = parse_task("water the plants every monday", today);
+        assert_eq!(
+            (t.rrule.as_deref(), t.due.map(|d| d.date())),
+            (Some("FREQ=WEEKLY;BYDAY=MO"), Some(day("2026-11-30")))
+        );
+        let t = parse_task("think about the roadmap", today);
+        assert_eq!(
+            (t.title.as_str(), t.due, t.rrule),
+            ("think about the roadmap", None, None)
         );
     }
 }

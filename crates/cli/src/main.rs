@@ -6,6 +6,7 @@
 
 mod assistant;
 mod calendar;
+mod tasks;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -79,6 +80,9 @@ enum Command {
     /// Calendars: sync with CalDAV, list, and the events of a range.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// Tasks: lists, boards, due dates, statistics (synced as CalDAV VTODO).
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
 }
 
 #[derive(Debug, Args)]
@@ -636,6 +640,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(command) => assistant::chat(&orbit, &command, json),
         Command::Proposals(command) => assistant::proposals(&orbit, &command, json),
         Command::Calendar(command) => calendar::calendar(&orbit, &command, json),
+        Command::Tasks(command) => tasks::tasks(&orbit, &command, json),
         Command::Import(args) => {
             let report = match &args.path {
                 Some(path) if !args.sample => orbit.mail_import(path, args.folder.as_deref())?,

@@ -81,6 +81,8 @@ const UNDOABLE: &[&str] = &[
     "mail.read",
     "mail.unread",
     "mail.draft_created",
+    "task.created",
+    "task.completed",
 ];
 
 /// Which activities to list.
@@ -201,6 +203,38 @@ impl Orbit {
                         .map(|(m, _)| *m)
                         .collect();
                     self.mail_move(&back, folder, Actor::User)?;
+                }
+            }
+            "task.created" => {
+                let uid = details
+                    .get("uid")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| Error::invalid("The log does not say which task"))?;
+                self.task_delete(uid)?;
+            }
+            "task.completed" => {
+                let uid = details
+                    .get("uid")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| Error::invalid("The log does not say which task"))?;
+                match details.get("next_due").and_then(serde_json::Value::as_str) {
+                    // A repeating task moved on: it goes back to its previous due date.
+                    Some(_) => {
+                        let previous = details
+                            .get("previous_due")
+                            .and_then(serde_json::Value::as_str)
+                            .map(str::to_owned);
+                        self.task_update(
+                            uid,
+                            &crate::tasks::TaskPatch {
+                                due: Some(previous),
+                                ..crate::tasks::TaskPatch::default()
+                            },
+                        )?;
+                    }
+                    None => {
+                        self.task_done(uid, false)?;
+                    }
                 }
             }
             "mail.draft_created" => {

@@ -20,6 +20,7 @@ mod events;
 pub mod mail;
 mod paths;
 pub mod search;
+pub mod tasks;
 
 pub use accounts::{Account, AccountId, AccountInput, EndpointInput, LastTestView};
 pub use activity::{Activity, ActivityQuery, Actor};

@@ -233,7 +233,7 @@ pub struct ChangeRow {
     pub etag: String,
 }
 
-/// Queues a change.
+/// Queues a change (not for a calendar kept on this computer only).
 pub fn queue_change(
     conn: &Connection,
     calendar_id: i64,
@@ -243,9 +243,11 @@ pub fn queue_change(
     etag: &str,
     now: &str,
 ) -> Result<(), StoreError> {
+    // A calendar kept on this computer only (`local:` href) has no server to send to.
     conn.execute(
         "INSERT INTO calendar_changes (calendar_id, href, kind, ics, etag, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6
+         WHERE NOT EXISTS (SELECT 1 FROM calendars WHERE id = ?1 AND href LIKE 'local:%')",
         params![calendar_id, href, kind, ics, etag, now],
     )
     .map_err(err("Cannot queue a calendar change"))?;

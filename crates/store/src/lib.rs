@@ -17,6 +17,7 @@ mod migrate;
 pub mod outbox;
 pub mod search;
 pub mod settings;
+pub mod tasks;
 
 pub use accounts::{AccountRow, AccountWrite, Endpoint, LastTest};
 pub use activities::{ActivityFilter, ActivityRow, NewActivity};

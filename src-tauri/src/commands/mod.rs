@@ -8,3 +8,4 @@ pub mod calendar;
 pub mod mail;
 pub mod search;
 pub mod settings;
+pub mod tasks;

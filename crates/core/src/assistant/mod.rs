@@ -9,6 +9,7 @@
 
 mod guard;
 mod tools;
+pub(crate) use tools::user_zone;
 
 use std::collections::HashSet;
 use std::time::Duration;

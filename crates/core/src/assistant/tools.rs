@@ -167,6 +167,51 @@ pub(crate) const TOOLS: &[ToolDef] = &[
         },
     },
     ToolDef {
+        name: "list_tasks",
+        description: "List the user's open tasks (or all with include_done), highest score first, with due dates, priorities, tags, sub-task progress and the score's reasons. Task titles may come from other people's mail.",
+        risk: Risk::Read,
+        schema: || {
+            json!({"type": "object", "properties": {
+                "include_done": {"type": "boolean"},
+                "list": {"type": "integer", "description": "Only this task list"}
+            }})
+        },
+    },
+    ToolDef {
+        name: "create_task",
+        description: "Create a task in Orbit (logged; the user can undo it). The text may carry a due date and repetition in words (\"every 1st\", \"by Friday\"), !high/!low and #tags.",
+        risk: Risk::Draft,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "text": {"type": "string"},
+            "list": {"type": "integer", "description": "Task list id (default: the first)"},
+            "parent": {"type": "string", "description": "UID of the parent task, for a sub-task"},
+            "message": {"type": "integer", "description": "The message it comes from, if any"}
+        }, "required": ["text"]})
+        },
+    },
+    ToolDef {
+        name: "update_task",
+        description: "Change a task's title, notes, priority (1 high … 9 low, 0 none), due (YYYY-MM-DD, or null to remove) or tags.",
+        risk: Risk::Draft,
+        schema: || {
+            json!({"type": "object", "properties": {
+            "uid": {"type": "string"},
+            "title": {"type": "string"},
+            "notes": {"type": "string"},
+            "priority": {"type": "integer"},
+            "due": {"type": ["string", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}}
+        }, "required": ["uid"]})
+        },
+    },
+    ToolDef {
+        name: "complete_task",
+        description: "Mark a task done (a repeating one moves on to its next due date). Logged; the user can undo it.",
+        risk: Risk::Draft,
+        schema: || json!({"type": "object", "properties": {"uid": {"type": "string"}}, "required": ["uid"]}),
+    },
+    ToolDef {
         name: "draft_reply",
         description: "Write a reply to a message as a draft in Orbit (nothing is sent; the user reviews drafts). The original is quoted below your text automatically.",
         risk: Risk::Draft,
@@ -403,6 +448,10 @@ impl Orbit {
             "list_events" => self.tool_list_events(ctx, &input),
             "create_event" => self.tool_create_event(ctx, &input),
             "find_free_time" => self.tool_find_free_time(&input),
+            "list_tasks" => self.tool_list_tasks(ctx, &input),
+            "create_task" => self.tool_create_task(&input),
+            "update_task" => self.tool_update_task(&input),
+            "complete_task" => self.tool_complete_task(&input),
             "move_event" => self.tool_move_event(ctx, &input),
             "draft_reply" => self.tool_draft_reply(ctx, &input),
             _ if tool(name).is_some_and(|t| t.risk == Risk::Proposal) => {
@@ -732,6 +781,137 @@ impl Orbit {
         let scope = scope_input(input)?;
         self.calendar_move_by(&uid, occurrence, scope, &start, &end, tz, Actor::Agent)?;
         Ok(format!("Moved event {uid} to {}", text(input, "start")?))
+    }
+
+    fn tool_list_tasks(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        let all = input.get("include_done").and_then(Value::as_bool) == Some(true);
+        let mut tasks: Vec<crate::tasks::Task> = self
+            .tasks(input.get("list").and_then(Value::as_i64))?
+            .into_iter()
+            .filter(|t| all || matches!(t.status.as_str(), "needs-action" | "in-process"))
+            .collect();
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.score));
+        let mut listing = String::new();
+        for t in tasks.iter().take(200) {
+            let _ = writeln!(
+                listing,
+                "{} | {} | status {} | due {} | priority {} | tags {} | score {} ({}){}",
+                t.uid,
+                t.title,
+                t.status,
+                t.due.as_deref().unwrap_or("-"),
+                t.priority,
+                t.tags.join(","),
+                t.score,
+                t.score_reasons.join("; "),
+                t.progress
+                    .map(|p| format!(" | sub-tasks {}/{}", p.done, p.total))
+                    .unwrap_or_default()
+            );
+        }
+        Ok(ToolOutcome {
+            content: if tasks.is_empty() {
+                "No tasks.".into()
+            } else {
+                format!("{} tasks:\n{}", tasks.len(), ctx.data("tasks", &listing))
+            },
+            is_error: false,
+            summary: format!("Listed {} tasks", tasks.len()),
+            proposal: None,
+        })
+    }
+
+    fn tool_create_task(&self, input: &Value) -> Result<ToolOutcome> {
+        let list = match input.get("list").and_then(Value::as_i64) {
+            Some(l) => l,
+            None => self
+                .task_lists()?
+                .first()
+                .map(|l| l.id)
+                .ok_or_else(|| Error::invalid("There is no task list yet"))?,
+        };
+        let links = match input.get("message").and_then(Value::as_i64) {
+            Some(id) => {
+                let m = self.mail_show(id)?;
+                vec![
+                    (format!("mail:{id}"), m.subject.clone()),
+                    (
+                        format!(
+                            "person:{}",
+                            m.from
+                                .rsplit_once('<')
+                                .map_or(m.from.as_str(), |(_, a)| a.trim_end_matches('>'))
+                                .replace(' ', "")
+                        ),
+                        m.from
+                            .split('<')
+                            .next()
+                            .map(str::trim)
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or(&m.from)
+                            .to_owned(),
+                    ),
+                ]
+            }
+            None => Vec::new(),
+        };
+        let task = self.task_add_by(
+            list,
+            &text(input, "text")?,
+            input.get("parent").and_then(Value::as_str),
+            links,
+            Actor::Agent,
+        )?;
+        Ok(ToolOutcome {
+            content: format!(
+                "Task created (uid {}): “{}”, due {}",
+                task.uid,
+                task.title,
+                task.due.as_deref().unwrap_or("none")
+            ),
+            is_error: false,
+            summary: format!("Created the task “{}”", task.title),
+            proposal: None,
+        })
+    }
+
+    fn tool_complete_task(&self, input: &Value) -> Result<ToolOutcome> {
+        let uid = text(input, "uid")?;
+        let task = self.task_done_by(&uid, true, Actor::Agent)?;
+        Ok(ToolOutcome {
+            content: format!("Done: “{}” ({})", task.title, task.status),
+            is_error: false,
+            summary: format!("Completed the task “{}”", task.title),
+            proposal: None,
+        })
+    }
+
+    fn tool_update_task(&self, input: &Value) -> Result<ToolOutcome> {
+        let uid = text(input, "uid")?;
+        let patch = crate::tasks::TaskPatch {
+            title: input
+                .get("title")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            notes: input
+                .get("notes")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            priority: input
+                .get("priority")
+                .and_then(Value::as_u64)
+                .and_then(|p| u8::try_from(p.min(9)).ok()),
+            due: input.get("due").map(|d| d.as_str().map(str::to_owned)),
+            tags: input.get("tags").map(|_| strings(input, "tags")),
+            ..crate::tasks::TaskPatch::default()
+        };
+        let task = self.task_update_by(&uid, &patch, Actor::Agent)?;
+        Ok(ToolOutcome {
+            content: format!("Task {} updated: “{}”", task.uid, task.title),
+            is_error: false,
+            summary: format!("Changed the task “{}”", task.title),
+            proposal: None,
+        })
     }
 
     /// An event from a `create_event` input: `(calendar id, iCalendar text, summary)`.

@@ -24,7 +24,7 @@ use crate::activity::{Actor, Record};
 use crate::{AccountId, Error, ErrorCode, Event, Orbit, Result};
 
 pub use edit::EventDraft;
-pub(crate) use edit::remove_item;
+pub(crate) use edit::{new_uid, remove_item};
 pub use free::free_slots;
 pub use invite::{InvitationOutcome, InvitationView};
 pub use orbit_cal::Scope;
@@ -326,6 +326,50 @@ impl Orbit {
         actor: Actor,
     ) -> Result<CalendarImport> {
         let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
+        let title = object
+            .events
+            .first()
+            .map_or(String::new(), |e| e.summary.clone());
+        let calendar = self
+            .store
+            .read(|c| db::calendar(c, calendar_id))?
+            .filter(|c| c.present)
+            .ok_or_else(|| Error::not_found(format!("There is no calendar {calendar_id}")))?;
+        self.calendar_store_text(
+            calendar_id,
+            text,
+            actor,
+            "calendar.event_added",
+            format!("Added “{title}” to {}", calendar.name),
+        )
+    }
+
+    /// Stores a new item (one UID) with its queued creation and its activity entry.
+    pub(crate) fn calendar_store_new(
+        &self,
+        calendar_id: i64,
+        uid: &str,
+        text: &str,
+        actor: Actor,
+        action: &'static str,
+        summary: String,
+    ) -> Result<CalendarImport> {
+        let added = self.calendar_store_text(calendar_id, text, actor, action, summary)?;
+        if added.uid != uid {
+            return Err(Error::internal("the stored item has another UID"));
+        }
+        Ok(added)
+    }
+
+    fn calendar_store_text(
+        &self,
+        calendar_id: i64,
+        text: &str,
+        actor: Actor,
+        action: &'static str,
+        summary: String,
+    ) -> Result<CalendarImport> {
+        let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
         let mut uids: Vec<&str> = object.events.iter().map(|e| e.uid.as_str()).collect();
         uids.sort_unstable();
         uids.dedup();
@@ -378,13 +422,9 @@ impl Orbit {
                 tx,
                 &Record {
                     actor,
-                    action: "calendar.event_added",
+                    action,
                     target: format!("calendar:{calendar_id}"),
-                    summary: format!(
-                        "Added “{}” to {}",
-                        object.events.first().map_or("", |e| e.summary.as_str()),
-                        calendar.name
-                    ),
+                    summary,
                     details: serde_json::json!({ "uid": uid }),
                 },
             )
@@ -411,6 +451,31 @@ impl Orbit {
     /// the server (only if nobody changed it there meanwhile; otherwise both are kept).
     pub fn calendar_replace(&self, uid: &str, text: &str) -> Result<()> {
         let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
+        let title = object
+            .events
+            .first()
+            .map_or(String::new(), |e| e.summary.clone());
+        self.calendar_replace_as(
+            uid,
+            text,
+            Actor::User,
+            "calendar.event_changed",
+            format!("Changed “{title}”"),
+            serde_json::json!({ "uid": uid }),
+        )
+    }
+
+    /// [`Orbit::calendar_replace`] with the actor and the activity entry given.
+    pub(crate) fn calendar_replace_as(
+        &self,
+        uid: &str,
+        text: &str,
+        actor: Actor,
+        action: &'static str,
+        summary: String,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        let object = orbit_cal::parse(text).map_err(|e| Error::invalid(e.message))?;
         if !object.events.iter().any(|e| e.uid == uid) {
             return Err(Error::invalid(format!(
                 "The new text has no event with UID {uid}"
@@ -432,18 +497,25 @@ impl Orbit {
                 },
                 &now,
             )?;
-            db::queue_change(tx, calendar_id, &href, "update", &ics, &etag, &now)?;
+            // Not yet on the server: the pending creation carries the new text.
+            let pending = db::changes(tx, calendar_id)?;
+            if let Some(create) = pending
+                .iter()
+                .find(|c| c.href == href && c.kind == "create")
+            {
+                db::change_done(tx, create.id)?;
+                db::queue_change(tx, calendar_id, &href, "create", &ics, "", &now)?;
+            } else {
+                db::queue_change(tx, calendar_id, &href, "update", &ics, &etag, &now)?;
+            }
             self.record(
                 tx,
                 &Record {
-                    actor: Actor::User,
-                    action: "calendar.event_changed",
+                    actor,
+                    action,
                     target: format!("calendar:{calendar_id}"),
-                    summary: format!(
-                        "Changed “{}”",
-                        object.events.first().map_or("", |e| e.summary.as_str())
-                    ),
-                    details: serde_json::json!({ "uid": uid }),
+                    summary,
+                    details,
                 },
             )
         })?;
