@@ -1224,6 +1224,154 @@ fn a_sentence_becomes_an_event_read_by_the_model_and_offline_when_the_model_fail
 }
 
 #[test]
+fn task_tools_create_and_complete_at_once_undoably_and_a_day_plan_waits_for_the_user() -> TestResult
+{
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?.with_env("TZ", "UTC");
+    let list = p
+        .run(&["--json", "tasks", "new-list", "Work"], None)?
+        .json()?;
+    let list_id = list["id"].as_i64().unwrap();
+    // A calendar for the day plan's blocks.
+    let db = rusqlite::Connection::open(p.database())?;
+    db.execute(
+        "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/cal/', 'Cal' FROM accounts LIMIT 1",
+        [],
+    )?;
+    let calendar: i64 = db.query_row("SELECT id FROM calendars WHERE name = 'Cal'", [], |r| {
+        r.get(0)
+    })?;
+    let existing = p
+        .run(
+            &[
+                "--json",
+                "tasks",
+                "add",
+                "write the report !high",
+                "--list",
+                &list_id.to_string(),
+            ],
+            None,
+        )?
+        .json()?;
+    let report_uid = existing["uid"].as_str().unwrap().to_owned();
+    server.push([
+        stream("", &[("t1", "list_tasks", json!({}))]),
+        stream(
+            "",
+            &[
+                (
+                    "t2",
+                    "create_task",
+                    json!({"text": "book the venue by Friday #offsite", "list": list_id}),
+                ),
+                ("t3", "complete_task", json!({"uid": report_uid})),
+                (
+                    "t4",
+                    "plan_day",
+                    json!({"day": "2030-01-07", "calendar": calendar}),
+                ),
+            ],
+        ),
+        stream(
+            "Done: I added the venue task, ticked off the report and proposed a plan.",
+            &[],
+        ),
+    ]);
+    let (_, outcome) = ask(&p, &["Tidy my tasks and plan Monday 7 January 2030"])?;
+    let listed = &tool_results(&server.seen()[1].body)[0];
+    assert!(
+        listed.contains("write the report") && listed.contains("High priority"),
+        "{listed}"
+    );
+    assert!(listed.contains("<untrusted_data boundary="), "{listed}");
+    let tasks = p.run(&["--json", "tasks", "list", "--all"], None)?.json()?;
+    let by_title = |t: &str| {
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["title"] == t)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(by_title("book the venue")["tags"][0], "offsite");
+    assert_eq!(by_title("write the report")["status"], "completed");
+    let proposals = outcome["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "only the plan waits: {proposals:?}");
+    assert_eq!(proposals[0]["tool"], "plan_day");
+    assert!(
+        proposals[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("book the venue"),
+        "{}",
+        proposals[0]
+    );
+    assert_eq!(
+        db.query_row(
+            "SELECT count(*) FROM calendar_items WHERE calendar_id = ?1",
+            [calendar],
+            |r| r.get::<_, i64>(0)
+        )?,
+        0,
+        "nothing in the calendar yet"
+    );
+    let run = p.run(
+        &[
+            "--json",
+            "proposals",
+            "confirm",
+            &proposals[0]["id"].to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let events = p
+        .run(
+            &[
+                "--json",
+                "calendar",
+                "events",
+                "--from",
+                "2030-01-07",
+                "--to",
+                "2030-01-08",
+            ],
+            None,
+        )?
+        .json()?;
+    let summaries: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(summaries, ["Focus: book the venue"], "{events}");
+    assert_eq!(events[0]["start"], "2030-01-07T09:00:00Z");
+    assert_eq!(events[0]["end"], "2030-01-07T09:30:00Z");
+    // The agent's creation and completion are undone from the log.
+    let log = activity(&p)?;
+    for action in ["task.completed", "task.created"] {
+        let entry = log
+            .iter()
+            .find(|a| a["action"] == action && a["actor"] == "agent")
+            .unwrap_or_else(|| panic!("{action} by the agent"));
+        let run = p.run(&["activity", "--undo", &entry["id"].to_string()], None)?;
+        assert!(run.ok, "{}", run.stderr);
+    }
+    let tasks = p.run(&["--json", "tasks", "list", "--all"], None)?.json()?;
+    let titles: Vec<(&str, &str)> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["title"].as_str().unwrap(), t["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(titles, [("write the report", "needs-action")]);
+    Ok(())
+}
+
+#[test]
 fn the_per_minute_limit_holds_a_request_back_instead_of_sending_it() -> TestResult {
     let server = ScriptedModel::start()?;
     let p = profile(&server)?;

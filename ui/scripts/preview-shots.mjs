@@ -43,6 +43,17 @@ async function calendarView(page, key) {
   await page.getByTestId('calendar-event').first().waitFor();
 }
 
+/** Opens Tasks afresh (remembered view, list and stats forgotten) in the board or list view.
+ *  @param {Page} page @param {'b' | 'l'} key */
+async function tasksView(page, key = 'b') {
+  await page.evaluate(() => localStorage.clear());
+  await go(page, 't');
+  await page.getByTestId('area-tasks').waitFor();
+  await page.keyboard.press(key);
+  await page.locator(`[data-view="${key === 'b' ? 'board' : 'list'}"]`).waitFor();
+  await page.locator(key === 'b' ? '[data-testid="task-card"]' : '[data-testid="task-row"]').first().waitFor();
+}
+
 /** @param {Page} page @param {string} id */
 async function scrollTo(page, id) {
   await page.evaluate((sel) => document.querySelector(sel)?.scrollIntoView({ block: 'start' }), `#${id}`);
@@ -171,7 +182,63 @@ const SHOTS = [
     },
   },
   { name: 'inbox-today-panel', run: async (p) => (await p.getByTestId('today-item').first().waitFor(), p.getByTestId('mail-row').first().waitFor()) },
-  { name: 'tasks', run: async (p) => (await go(p, 't'), p.getByTestId('empty-tasks').waitFor()) },
+  // Tasks: the board (with the suggestions from the mail), the list, a task's details, the stats, a drag.
+  { name: 'tasks-empty', query: 'tasks=none', run: async (p) => (await go(p, 't'), p.getByTestId('empty-tasks').waitFor()) },
+  { name: 'tasks-board', run: (p) => tasksView(p, 'b') },
+  {
+    name: 'tasks-list',
+    run: async (p) => {
+      await tasksView(p, 'l');
+      await p.getByTestId('tasks-filter-status-all').click();
+    },
+  },
+  {
+    name: 'tasks-list-filtered',
+    run: async (p) => {
+      await tasksView(p, 'l');
+      await p.getByTestId('tasks-filter-due').selectOption('overdue');
+      await p.getByTestId('tasks-sort').selectOption('due');
+    },
+  },
+  {
+    name: 'tasks-detail',
+    run: async (p) => {
+      await tasksView(p, 'b');
+      await p.getByTestId('task-card').filter({ hasText: 'Prepare the Q4 budget review' }).getByTestId('task-open').click();
+      await p.getByTestId('task-detail').waitFor();
+    },
+  },
+  {
+    name: 'tasks-stats',
+    run: async (p) => {
+      await tasksView(p, 'b');
+      await p.getByTestId('tasks-stats-toggle').click();
+      await p.getByTestId('task-stats-chart').locator('rect').first().waitFor();
+    },
+  },
+  {
+    name: 'tasks-suggestions-one-list',
+    run: async (p) => {
+      await tasksView(p, 'b');
+      await p.getByTestId('tasks-list-picker').selectOption({ label: 'Work · 13' });
+      await p.getByTestId('task-suggestions').waitFor();
+    },
+  },
+  {
+    name: 'tasks-dragging',
+    run: async (p) => {
+      await tasksView(p, 'b');
+      const card = p.getByTestId('task-card').filter({ hasText: 'Reply to Priya' }).getByTestId('task-open');
+      const box = await card.boundingBox();
+      const target = await p.locator('[data-testid="task-column"][data-column="doing"]').boundingBox();
+      if (!box || !target) throw new Error('no card or column to drag');
+      await p.mouse.move(box.x + 20, box.y + 10);
+      await p.mouse.down();
+      await p.mouse.move(box.x + 40, box.y + 30, { steps: 3 });
+      await p.mouse.move(target.x + target.width / 2, target.y + 120, { steps: 6 });
+      await p.getByTestId('task-drop-line').waitFor();
+    },
+  },
   { name: 'documents', run: async (p) => (await go(p, 'd'), p.getByTestId('empty-documents').waitFor()) },
   { name: 'assistant', run: async (p) => (await go(p, 'a'), p.getByTestId('empty-assistant').waitFor()) },
   { name: 'activity', run: async (p) => (await go(p, 'l'), p.getByTestId('activity-list').waitFor()) },
@@ -311,14 +378,14 @@ if (!only) await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 
 // The window's minimum size (tauri.conf.json minWidth/minHeight): a few dense screens must still fit.
-const NARROW = new Set(['onboarding-no-keyring', 'activity', 'settings-accounts', 'settings-row-test-failed', 'settings-form-prefilled', 'settings-ai', 'calendar-week', 'calendar-month', 'calendar-agenda']);
+const NARROW = new Set(['tasks-board', 'tasks-list', 'tasks-detail', 'onboarding-no-keyring', 'activity', 'settings-accounts', 'settings-row-test-failed', 'settings-form-prefilled', 'settings-ai', 'calendar-week', 'calendar-month', 'calendar-agenda']);
 // The mail reader changes layout there (folder rail; list or conversation), so both themes.
 const NARROW_MAIL = new Set(['inbox-nothing-selected', 'inbox-quoted-open', 'inbox-archive-100k', 'inbox-sync-error', 'inbox-first-sync', 'shortcuts']);
 const RUNS = [
   { suffix: 'light', colorScheme: 'light', viewport: { width: 1280, height: 800 }, shots: SHOTS },
   { suffix: 'dark', colorScheme: 'dark', viewport: { width: 1280, height: 800 }, shots: SHOTS },
   { suffix: 'narrow', colorScheme: 'light', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW.has(s.name) || NARROW_MAIL.has(s.name)) },
-  { suffix: 'narrow-dark', colorScheme: 'dark', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW_MAIL.has(s.name)) },
+  { suffix: 'narrow-dark', colorScheme: 'dark', viewport: { width: 720, height: 520 }, shots: SHOTS.filter((s) => NARROW_MAIL.has(s.name) || s.name === 'tasks-board') },
 ];
 
 const problems = [];

@@ -103,6 +103,19 @@ pub(crate) enum TasksCommand {
         #[arg(long)]
         list: Option<i64>,
     },
+    /// Propose a time-blocked day from the open tasks and free calendar time; with --apply
+    /// (or a yes at a terminal) the blocks become events in a calendar.
+    Plan {
+        /// The day (YYYY-MM-DD; default today).
+        #[arg(long)]
+        day: Option<String>,
+        /// The calendar for the blocks (default: the first).
+        #[arg(long)]
+        calendar: Option<i64>,
+        /// Apply without asking (scripts).
+        #[arg(long)]
+        apply: bool,
+    },
     /// Turn a message into a task.
     FromMessage {
         /// The message id.
@@ -299,6 +312,66 @@ pub(crate) fn tasks(orbit: &Orbit, command: &TasksCommand, json: bool) -> anyhow
                         println!("{:>4}  {}  — {} ({})", s.id, s.title, s.from, s.reason);
                     }
                 }
+            }
+        }
+        TasksCommand::Plan {
+            day,
+            calendar,
+            apply,
+        } => {
+            let day = match day {
+                Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    anyhow::Error::new(orbit_core::Error::invalid(format!(
+                        "{d:?} is not a day (YYYY-MM-DD)"
+                    )))
+                })?,
+                None => chrono::Utc::now().date_naive(),
+            };
+            let plan = orbit.task_plan_day(day)?;
+            if json && !*apply {
+                print_json(&plan)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !json {
+                for b in &plan.blocks {
+                    println!("  {} – {}  {}", b.start, b.end, b.title);
+                }
+                if !plan.left_out.is_empty() {
+                    println!("  did not fit: {}", plan.left_out.join(", "));
+                }
+            }
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+            let go = *apply || {
+                interactive && {
+                    use std::io::Write as _;
+                    print!("Put these blocks in your calendar? [y/N] ");
+                    std::io::stdout().flush()?;
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    matches!(line.trim(), "y" | "Y" | "yes")
+                }
+            };
+            if go {
+                let calendar = match calendar {
+                    Some(c) => *c,
+                    None => orbit
+                        .calendar_list()?
+                        .first()
+                        .map(|c| c.id)
+                        .ok_or_else(|| {
+                            anyhow::Error::new(orbit_core::Error::invalid(
+                                "There is no calendar for the plan",
+                            ))
+                        })?,
+                };
+                let n = orbit.task_plan_apply(calendar, &plan.blocks)?;
+                if json {
+                    print_json(&serde_json::json!({ "applied": n, "plan": plan }))?;
+                } else {
+                    println!("Added {n} blocks to the calendar.");
+                }
+            } else if !json {
+                println!("Not applied.");
             }
         }
         TasksCommand::FromMessage { message, list } => {

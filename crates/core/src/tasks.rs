@@ -1174,3 +1174,115 @@ mod tests {
         score(t, now, chrono_tz::UTC, None, 0).0
     }
 }
+
+/// One block of a day plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanBlock {
+    /// The task.
+    pub uid: String,
+    /// Its title.
+    pub title: String,
+    /// RFC 3339 UTC.
+    pub start: String,
+    /// RFC 3339 UTC.
+    pub end: String,
+}
+
+/// A proposed day: blocks in free time, highest score first, and what did not fit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayPlan {
+    /// The day (`YYYY-MM-DD`).
+    pub day: String,
+    /// Time blocks.
+    pub blocks: Vec<PlanBlock>,
+    /// Open tasks that did not fit.
+    pub left_out: Vec<String>,
+}
+
+/// Minutes a task without an estimate is planned for.
+const DEFAULT_BLOCK_MINUTES: i64 = 30;
+
+impl Orbit {
+    /// Proposes a time-blocked day: open tasks by score, each in the first free time (working
+    /// hours, after now on today) that fits its estimate. Nothing is written.
+    pub fn task_plan_day(&self, day: NaiveDate) -> Result<DayPlan> {
+        let tz = crate::assistant::user_zone();
+        let now = self.clock.now();
+        let hours = (
+            chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
+        );
+        let mut free = self.calendar_free_time(
+            day,
+            day + Duration::days(1),
+            hours,
+            true,
+            Duration::minutes(15),
+            tz,
+        )?;
+        // Not in the past.
+        for slot in &mut free {
+            slot.0 = slot.0.max(now);
+        }
+        free.retain(|(a, b)| b > a);
+        let mut open: Vec<Task> = self
+            .tasks(None)?
+            .into_iter()
+            .filter(|t| is_open(&t.status))
+            .collect();
+        // Leaves first: a parent is done through its sub-tasks.
+        let parents: std::collections::HashSet<String> =
+            open.iter().filter_map(|t| t.parent.clone()).collect();
+        open.retain(|t| !parents.contains(&t.uid));
+        open.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.order.cmp(&b.order)));
+        let mut blocks = Vec::new();
+        let mut left_out = Vec::new();
+        for t in open {
+            let need = Duration::minutes(
+                t.estimate_minutes
+                    .unwrap_or(DEFAULT_BLOCK_MINUTES)
+                    .clamp(5, 8 * 60),
+            );
+            match free.iter_mut().find(|(a, b)| *b - *a >= need) {
+                Some(slot) => {
+                    let start = slot.0;
+                    slot.0 = start + need;
+                    blocks.push(PlanBlock {
+                        uid: t.uid.clone(),
+                        title: t.title.clone(),
+                        start: start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        end: (start + need).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    });
+                }
+                None => left_out.push(t.title.clone()),
+            }
+        }
+        blocks.sort_by(|a, b| a.start.cmp(&b.start));
+        Ok(DayPlan {
+            day: day.to_string(),
+            blocks,
+            left_out,
+        })
+    }
+
+    /// Puts a plan in a calendar: one event per block (titled after its task, linked by its
+    /// UID in the description). Front doors call this after the user confirmed the plan.
+    pub fn task_plan_apply(&self, calendar_id: i64, blocks: &[PlanBlock]) -> Result<usize> {
+        let tz = crate::assistant::user_zone();
+        for b in blocks {
+            self.calendar_create(
+                calendar_id,
+                &crate::calendar::EventDraft {
+                    summary: format!("Focus: {}", b.title),
+                    location: String::new(),
+                    start: b.start.clone(),
+                    end: b.end.clone(),
+                    all_day: false,
+                    read_by: String::new(),
+                },
+                tz,
+            )?;
+        }
+        Ok(blocks.len())
+    }
+}

@@ -25,7 +25,14 @@ export type IconName =
   | 'refresh'
   | 'search'
   | 'back'
-  | 'mail';
+  | 'mail'
+  // Tasks: views, links, marks.
+  | 'board'
+  | 'list'
+  | 'chart'
+  | 'person'
+  | 'repeat'
+  | 'clock';
 
 export interface Area {
   id: AreaId;

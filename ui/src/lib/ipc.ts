@@ -49,6 +49,12 @@ import type {
   InvitationOutcome,
   InvitationResponse,
   Occurrence,
+  StatsPeriod,
+  Task,
+  TaskList,
+  TaskPatch,
+  TaskStats,
+  TaskSuggestion,
 } from './types';
 import { EVENTS } from './types';
 
@@ -428,6 +434,68 @@ export async function invitationApply(messageId: number): Promise<void> {
   await call<null>('invitation_apply', { messageId });
 }
 
+// ---- Tasks -------------------------------------------------------------------------------
+// Changes apply locally at once (queued for the server for lists that have one); "tasks-changed"
+// follows.
+
+export function taskLists(): Promise<TaskList[]> {
+  return call('task_lists');
+}
+
+/** Creates a list on this computer only. */
+export function taskListCreate(name: string): Promise<TaskList> {
+  return call('task_list_create', { name });
+}
+
+/** The tasks of a list, or of every list (`listId` null). */
+export function tasks(listId: number | null): Promise<Task[]> {
+  return call('tasks', { listId });
+}
+
+/** Adds a task read from a sentence ("review budget by Friday !high #finance"). */
+export function taskAdd(listId: number, text: string, parent: string | null = null): Promise<Task> {
+  return call('task_add', { listId, text, parent });
+}
+
+export function taskUpdate(uid: string, patch: TaskPatch): Promise<Task> {
+  return call('task_update', { uid, patch });
+}
+
+/** Moves a task to `column`, before the task `before` (or at the end when null). Moving to a
+ *  "completed" column completes it. */
+export async function taskMove(uid: string, column: string, before: string | null): Promise<void> {
+  await call<null>('task_move', { uid, column, before });
+}
+
+export function taskDone(uid: string, done: boolean): Promise<Task> {
+  return call('task_done', { uid, done });
+}
+
+export async function taskDelete(uid: string): Promise<void> {
+  await call<null>('task_delete', { uid });
+}
+
+export function taskStats(period: StatsPeriod): Promise<TaskStats> {
+  return call('task_stats', { period });
+}
+
+export function taskSuggestions(): Promise<TaskSuggestion[]> {
+  return call('task_suggestions');
+}
+
+export function taskSuggestionAccept(id: number, listId: number): Promise<Task> {
+  return call('task_suggestion_accept', { id, listId });
+}
+
+export async function taskSuggestionDismiss(id: number): Promise<void> {
+  await call<null>('task_suggestion_dismiss', { id });
+}
+
+/** "Turn into task" from a conversation. */
+export function taskFromMessage(messageId: number, listId: number): Promise<Task> {
+  return call('task_from_message', { messageId, listId });
+}
+
 // ---- Events ------------------------------------------------------------------------------
 // Coarse "something changed" signals; the caller re-queries. Each returns an unsubscribe
 // function. Subscribing never throws: outside Tauri (or if the event system refuses) the
@@ -491,6 +559,11 @@ export function onLinkActivated(handler: (payload: LinkActivatedPayload) => void
 /** The local calendar store changed: re-query what is shown. */
 export function onCalendarChanged(handler: () => void): Promise<Unsubscribe> {
   return subscribe<null>(EVENTS.calendarChanged, () => handler());
+}
+
+/** The tasks changed: re-query what is shown. */
+export function onTasksChanged(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<null>(EVENTS.tasksChanged, () => handler());
 }
 
 /** The tray menu asks to show an area; the payload is an area id. */

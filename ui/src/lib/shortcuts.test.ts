@@ -49,6 +49,14 @@ describe('shortcut matcher', () => {
     expect(match(key('Backspace', { target: document.createElement('input') }))).toBeNull();
   });
 
+  it('hands the task keys to the area, and g l is still Activity', () => {
+    const match = createShortcutMatcher(() => 0);
+    for (const k of ['b', 'l', 'h']) expect(match(key(k))).toEqual({ type: 'key', key: k });
+    expect(match(key('ArrowLeft', { shiftKey: true } as Partial<KeyLike>)), 'Shift+← reaches the area as ←').toEqual({ type: 'key', key: 'ArrowLeft' });
+    expect(match(key('g'))).toBeNull();
+    expect(match(key('l')), 'g l is Activity, not the list view').toEqual({ type: 'go', area: 'activity' });
+  });
+
   it('ignores keys typed into fields and with modifiers', () => {
     const match = createShortcutMatcher(() => 0);
     const input = document.createElement('input');

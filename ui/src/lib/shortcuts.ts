@@ -4,11 +4,13 @@
 import { areaByKey, type AreaId } from './areas';
 
 /** Single keys handed to the current area: Gmail's mail keys, then the calendar's (d w m a views,
- *  t today, n new event, arrows between days and events, Delete). The second key of a `g`
- *  sequence never reaches the area. */
+ *  t today, n new event, arrows between days and events, Delete), then the tasks' (b board, l
+ *  list, h/l across the board's columns; Shift+arrows reach the area as arrows with shiftKey
+ *  set). The second key of a `g` sequence never reaches the area: `g l` stays Activity. */
 export const AREA_KEYS = [
   'j', 'k', 'o', 'Enter', 'e', '#', 's', 'u', '/', 'c', 'r', 'a', 'f',
   'd', 'w', 'm', 't', 'n', 'ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Delete', 'Backspace',
+  'b', 'l', 'h',
 ] as const;
 export type AreaKey = (typeof AREA_KEYS)[number];
 

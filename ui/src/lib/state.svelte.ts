@@ -37,6 +37,8 @@ export class OrbitState {
   keyHandler: ((key: AreaKey | 'Escape', e: KeyboardEvent) => boolean) | null = null;
   /** A request for the calendar to show a day (the inbox's Today panel); `seq` makes repeats count. */
   calendarRequest = $state<{ day: string; seq: number } | null>(null);
+  /** A request for the tasks view to show a task's details; `seq` makes repeats count. */
+  taskRequest = $state<{ uid: string; seq: number } | null>(null);
   /** A request for the settings view to bring a section into view; `seq` makes repeats count. */
   focusRequest = $state<{ section: SettingsSection; seq: number } | null>(null);
   readonly toasts = new ToastQueue();
@@ -65,6 +67,20 @@ export class OrbitState {
     this.area = area;
     if (area === 'inbox') this.inboxRequest++;
     if (section) this.focusRequest = { section, seq: (this.focusRequest?.seq ?? 0) + 1 };
+  }
+
+  /** Opens a message's conversation in the mail view, found through a search for its subject
+   *  (the assistant's citations and the tasks' mail links). */
+  openMessage(id: number, subject: string): void {
+    const clean = subject.replace(/["\\]/g, ' ').trim();
+    this.searchRequest = { query: clean ? `subject:"${clean}"` : String(id), messageId: id };
+    this.go('inbox');
+  }
+
+  /** Opens the Tasks area on a task's details. */
+  openTask(uid: string): void {
+    this.taskRequest = { uid, seq: (this.taskRequest?.seq ?? 0) + 1 };
+    this.go('tasks');
   }
 
   /** Opens the calendar's day view on `day` ("YYYY-MM-DD"). */

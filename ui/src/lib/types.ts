@@ -129,6 +129,7 @@ export const EVENTS = {
   linkActivated: 'link-activated',
   outboxChanged: 'outbox-changed',
   calendarChanged: 'calendar-changed',
+  tasksChanged: 'tasks-changed',
 } as const;
 
 export interface ActivityAddedPayload {
@@ -578,4 +579,103 @@ export interface InvitationOutcome {
   status: string;
   /** False when the user cancelled the native "send reply?" dialog (the calendar is updated anyway). */
   replied: boolean;
+}
+
+// ---- Tasks -------------------------------------------------------------------------------
+// Days are "YYYY-MM-DD"; times RFC 3339 UTC. Priority is iCalendar's PRIORITY: 0 none, 1 high … 9
+// low. A task's `column` is one of its list's column ids; `order` sorts it within the column.
+
+export type TaskStatus = 'needs-action' | 'in-process' | 'completed' | 'cancelled';
+
+export interface TaskColumn {
+  id: string;
+  name: string;
+  status: TaskStatus;
+}
+
+export interface TaskList {
+  id: number;
+  name: string;
+  colour: string;
+  /** On this computer only, no server. */
+  local: boolean;
+  /** In order; by default To do, Doing, Done. */
+  columns: TaskColumn[];
+  open: number;
+  done: number;
+}
+
+export interface TaskLink {
+  kind: 'mail' | 'event' | 'document' | 'person';
+  /** For mail, the message id number as a string (opens the conversation). */
+  id: string;
+  label: string;
+}
+
+export interface Task {
+  uid: string;
+  list_id: number;
+  title: string;
+  notes: string;
+  status: TaskStatus;
+  /** A TaskColumn id of its list. */
+  column: string;
+  /** Position within its column, ascending. */
+  order: number;
+  /** 0 none, 1 high … 9 low. */
+  priority: number;
+  /** "YYYY-MM-DD" (a day) or RFC 3339 UTC. */
+  due: string | null;
+  start: string | null;
+  estimate_minutes: number | null;
+  tags: string[];
+  /** Uid of the parent task. */
+  parent: string | null;
+  /** Rolled up from sub-tasks at any depth; null when there are none. */
+  progress: { done: number; total: number } | null;
+  /** 0..100. */
+  percent: number;
+  recurring: boolean;
+  completed_at: string | null;
+  created_at: string;
+  links: TaskLink[];
+  /** 0..100, higher = do sooner. */
+  score: number;
+  /** Why it scores so ("Due tomorrow", "Asked by Maya Okafor", "High priority"). */
+  score_reasons: string[];
+}
+
+/** Omitted fields stay as they are. */
+export interface TaskPatch {
+  title?: string;
+  notes?: string;
+  priority?: number;
+  due?: string | null;
+  start?: string | null;
+  estimate_minutes?: number | null;
+  tags?: string[];
+  parent?: string | null;
+}
+
+export type StatsPeriod = 'day' | 'week' | 'month';
+
+export interface TaskStats {
+  period: StatsPeriod;
+  buckets: { start: string; opened: number; done: number }[];
+  open: number;
+  overdue: number;
+  done_this_period: number;
+  throughput_per_week: number;
+}
+
+/** A task the core noticed in the mail; never created until accepted. */
+export interface TaskSuggestion {
+  id: number;
+  title: string;
+  due: string | null;
+  /** Who asked. */
+  from: string;
+  message_id: number | null;
+  /** Why ("Asked: “could you send the figures by Friday?”"). */
+  reason: string;
 }

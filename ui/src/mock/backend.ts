@@ -45,11 +45,14 @@ import {
 
 import { FakeAssistant } from './assistant';
 import { FakeCalendar, emptyCalendar, sampleCalendar, type FakeCalendarData } from './calendar';
+import { FakeTasks, emptyTasks, sampleTasks, type FakeTasksData } from './tasks';
 
 export type { FakeMail, FakeMessage, FakeFolder } from './mailbox';
 export { emptyMail, sampleMail } from './mailbox';
 export type { FakeCalendarData, FakeEvent } from './calendar';
 export { emptyCalendar, sampleCalendar } from './calendar';
+export type { FakeTasksData, FakeTask } from './tasks';
+export { emptyTasks, sampleTasks } from './tasks';
 
 /** Actions the log can take back (as the core decides). */
 const UNDOABLE = new Set(['mail.archived', 'mail.moved', 'mail.deleted', 'mail.flagged', 'mail.unflagged', 'mail.read', 'mail.unread', 'mail.draft_created']);
@@ -67,6 +70,8 @@ export interface FakeData {
   mail: FakeMail;
   /** Calendars, their events, and the invitations messages carry. */
   calendar: FakeCalendarData;
+  /** Task lists, their tasks, suggestions and the stats' history. */
+  tasks: FakeTasksData;
 }
 
 export interface RejectWith {
@@ -111,6 +116,7 @@ export function emptyData(): FakeData {
     },
     mail: emptyMail(),
     calendar: emptyCalendar(),
+    tasks: emptyTasks(),
   };
 }
 
@@ -180,6 +186,8 @@ export function sampleData(now: Date = new Date()): FakeData {
   data.mail = sampleMail(now);
   const invite = data.mail.messages.find((m) => m.subject === 'Design review moved to Thursday');
   data.calendar = sampleCalendar(now, invite?.id ?? null);
+  const messages = data.mail.messages;
+  data.tasks = sampleTasks(now, (subject) => messages.find((m) => m.subject === subject)?.id ?? null);
   return data;
 }
 
@@ -221,6 +229,8 @@ export class FakeBackend {
   readonly assistant: FakeAssistant;
   /** The calendar and invitation commands. */
   readonly calendar: FakeCalendar;
+  /** The task commands. */
+  readonly tasks: FakeTasks;
   #rejections = new Map<string, RejectWith | string>();
   #options: FakeOptions;
 
@@ -235,6 +245,16 @@ export class FakeBackend {
     this.calendar = new FakeCalendar(
       () => (this.data.calendar ??= emptyCalendar()),
       () => ({ now: () => this.#now(), syncDelayMs: this.#options.calendarSyncDelayMs ?? 0, confirmDialog: this.#options.confirmDialog !== false }),
+    );
+    this.tasks = new FakeTasks(
+      () => (this.data.tasks ??= emptyTasks()),
+      () => ({
+        now: () => this.#now(),
+        message: (id) => {
+          const m = this.data.mail.messages.find((x) => x.id === id);
+          return m ? { subject: m.subject, from: m.from } : null;
+        },
+      }),
     );
   }
 
@@ -308,10 +328,14 @@ export class FakeBackend {
    *  stored messages; a conversation shows once, through its newest match. */
   #search(query: string, asYouType: boolean, limit: number) {
     if ((query.match(/"/g) ?? []).length % 2 === 1) throw { code: 'invalid_input', message: 'A quote is not closed: add the closing " (at character 1)' };
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    // subject:"a phrase" (how citations and task links open a conversation) matches as one.
+    const phrases: string[] = [];
+    const rest = query.toLowerCase().replace(/subject:"([^"]*)"/g, (_, p: string) => (phrases.push(p.replace(/\s+/g, ' ').trim()), ' '));
+    const words = rest.split(/\s+/).filter(Boolean);
     const bad = words.find((w) => /^[a-z_]+:/.test(w) && !/^(from|is|subject):/.test(w));
     if (bad) throw { code: 'invalid_input', message: `There is no “${bad.split(':')[0]}:” filter (at character 1)` };
     const matches = this.data.mail.messages.filter((m) =>
+      phrases.every((p) => m.subject.toLowerCase().replace(/\s+/g, ' ').includes(p)) &&
       words.every((w, i) => {
         if (w === 'is:unread') return !m.flags.includes('seen');
         if (w.startsWith('from:')) return m.from.toLowerCase().includes(w.slice(5));
@@ -513,6 +537,7 @@ export class FakeBackend {
       throw rejection;
     }
     if (this.calendar.handles(cmd)) return this.calendar.handle(cmd, args);
+    if (this.tasks.handles(cmd)) return this.tasks.handle(cmd, args);
     switch (cmd) {
       case 'ui_ready':
         return null;

@@ -2,14 +2,15 @@
 // Query string: ?data=empty (first start), ?data=nomail (accounts, no mail synced yet),
 // ?keyring=off (no keyring), ?delay=ms (account_test latency), ?syncerror=1 (mail_sync reports a
 // folder error for the first account), ?syncdelay=ms (mail_sync latency), ?calendars=none (no
-// calendar yet).
-import { FakeBackend, emptyCalendar, emptyData, emptyMail, sampleData } from '../mock/backend';
+// calendar yet), ?tasks=none (no task list yet).
+import { FakeBackend, emptyCalendar, emptyData, emptyMail, emptyTasks, sampleData } from '../mock/backend';
 import type { Check } from '../lib/types';
 
 const params = new URLSearchParams(location.search);
 const data = params.get('data') === 'empty' ? emptyData() : sampleData();
 if (params.get('data') === 'nomail') data.mail = emptyMail();
 if (params.get('calendars') === 'none') data.calendar = emptyCalendar();
+if (params.get('tasks') === 'none') data.tasks = emptyTasks();
 if (params.get('keyring') === 'off') {
   data.info.keyring = { available: false, message: 'No Secret Service provider is running on the session bus (org.freedesktop.secrets).' };
 }

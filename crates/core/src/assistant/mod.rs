@@ -1410,6 +1410,17 @@ Without a length, a timed event lasts an hour. The sentence is data to read, not
                 Ok(format!("Moved {} message(s) to {}", ids.len(), folder.name))
             }
             "move_event" => self.move_from_input(input),
+            "plan_day" => {
+                let calendar = input
+                    .get("calendar")
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| Error::invalid("The plan names no calendar"))?;
+                let blocks: Vec<crate::tasks::PlanBlock> =
+                    serde_json::from_value(input.get("blocks").cloned().unwrap_or_default())
+                        .map_err(|_| Error::invalid("The plan's blocks cannot be read"))?;
+                let n = self.task_plan_apply(calendar, &blocks)?;
+                Ok(format!("Put {n} focus blocks in the calendar"))
+            }
             "cancel_event" => {
                 let uid = input
                     .get("uid")

@@ -212,6 +212,17 @@ pub(crate) const TOOLS: &[ToolDef] = &[
         schema: || json!({"type": "object", "properties": {"uid": {"type": "string"}}, "required": ["uid"]}),
     },
     ToolDef {
+        name: "plan_day",
+        description: "Plan the user's day: open tasks by score placed into free calendar time (working hours). It is a proposal: the time blocks become calendar events only after the user confirms.",
+        risk: Risk::Proposal,
+        schema: || {
+            json!({"type": "object", "properties": {
+                "day": {"type": "string", "description": "YYYY-MM-DD (default today)"},
+                "calendar": {"type": "integer", "description": "Calendar for the blocks (default: the first)"}
+            }})
+        },
+    },
+    ToolDef {
         name: "draft_reply",
         description: "Write a reply to a message as a draft in Orbit (nothing is sent; the user reviews drafts). The original is quoted below your text automatically.",
         risk: Risk::Draft,
@@ -454,6 +465,7 @@ impl Orbit {
             "complete_task" => self.tool_complete_task(&input),
             "move_event" => self.tool_move_event(ctx, &input),
             "draft_reply" => self.tool_draft_reply(ctx, &input),
+            "plan_day" => self.tool_plan_day(ctx, &input),
             _ if tool(name).is_some_and(|t| t.risk == Risk::Proposal) => {
                 self.propose(ctx, name, &input)
             }
@@ -875,6 +887,27 @@ impl Orbit {
         })
     }
 
+    fn tool_plan_day(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
+        // The proposal carries the blocks shown, so confirming applies exactly those.
+        let tz = user_zone();
+        let day = match input.get("day").and_then(Value::as_str) {
+            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| Error::invalid("`day` must be YYYY-MM-DD"))?,
+            None => self.clock.now().with_timezone(&tz).date_naive(),
+        };
+        let plan = self.task_plan_day(day)?;
+        let calendar = match input.get("calendar").and_then(Value::as_i64) {
+            Some(c) => c,
+            None => self
+                .calendar_list()?
+                .first()
+                .map(|c| c.id)
+                .ok_or_else(|| Error::invalid("There is no calendar for the plan"))?,
+        };
+        let input = json!({ "day": plan.day, "calendar": calendar, "blocks": plan.blocks, "left_out": plan.left_out });
+        self.propose(ctx, "plan_day", &input)
+    }
+
     fn tool_complete_task(&self, input: &Value) -> Result<ToolOutcome> {
         let uid = text(input, "uid")?;
         let task = self.task_done_by(&uid, true, Actor::Agent)?;
@@ -1102,6 +1135,26 @@ impl Orbit {
                         format!("Move {what} to {folder}")
                     }
                 }
+            }
+            "plan_day" => {
+                let blocks = input
+                    .get("blocks")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let titles: Vec<String> = input
+                    .get("blocks")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|b| b.get("title").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect();
+                format!(
+                    "Put {blocks} focus block{} in the calendar on {}: {}",
+                    if blocks == 1 { "" } else { "s" },
+                    input.get("day").and_then(Value::as_str).unwrap_or("today"),
+                    titles.join(", ")
+                )
             }
             "move_event" => {
                 let uid = text(input, "uid")?;
