@@ -218,18 +218,54 @@ impl CalendarServer {
         Ok(out)
     }
 
+    /// The principal found through the server's `/.well-known/caldav` redirect, if any.
+    async fn principal_via_well_known(&self) -> Option<http::Uri> {
+        let base: http::Uri = self.config.url.trim().parse().ok()?;
+        let host = base.host()?.to_owned();
+        let https = base.scheme_str() == Some("https");
+        let port = base.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let service = if https {
+            libdav::sd::DiscoverableService::CalDavs
+        } else {
+            libdav::sd::DiscoverableService::CalDav
+        };
+        let context = self
+            .within(self.caldav.find_context_path(service, &host, port))
+            .await
+            .ok()?
+            .ok()??;
+        let found = self
+            .within(self.caldav.request(libdav::dav::FindPropertyHrefs::new(
+                context.path(),
+                &names::CURRENT_USER_PRINCIPAL,
+            )))
+            .await
+            .ok()?
+            .ok()?;
+        tracing::info!(context = %context, "CalDAV found through /.well-known/caldav");
+        found.hrefs.into_iter().next()
+    }
+
     /// The calendar home set's path.
     async fn home(&self) -> Result<String, DavError> {
-        let principal = self
+        let direct = self
             .within(self.caldav.find_current_user_principal())
             .await?
-            .map_err(|e| failed(&self.config, "find your principal", &e))?
-            .ok_or_else(|| {
-                NetError::new(
-                    FailureKind::Protocol,
-                    "The CalDAV server did not say who you are (no current-user-principal)",
-                )
-            })?;
+            .map_err(|e| failed(&self.config, "find your principal", &e));
+        let principal = match direct {
+            Ok(Some(principal)) => principal,
+            // Not at the URL given nor at the root: the server may say where its CalDAV
+            // lives at /.well-known/caldav (RFC 6764).
+            other => match self.principal_via_well_known().await {
+                Some(principal) => principal,
+                None => other?.ok_or_else(|| {
+                    NetError::new(
+                        FailureKind::Protocol,
+                        "The CalDAV server did not say who you are (no current-user-principal)",
+                    )
+                })?,
+            },
+        };
         let home = self
             .within(
                 self.caldav

@@ -87,7 +87,8 @@ pub fn upsert_calendar(
     .map_err(err("Cannot save a calendar"))
 }
 
-/// Marks the account's calendars not in `present_ids` as gone from the server.
+/// Marks the account's calendars not in `present_ids` as gone from the server (a list kept
+/// on this computer, `local:`, is never on a server).
 pub fn mark_absent(
     conn: &Connection,
     account_id: i64,
@@ -100,7 +101,8 @@ pub fn mark_absent(
         .join(",");
     conn.execute(
         &format!(
-            "UPDATE calendars SET present = 0 WHERE account_id = ?1 AND id NOT IN ({})",
+            "UPDATE calendars SET present = 0
+             WHERE account_id = ?1 AND href NOT LIKE 'local:%' AND id NOT IN ({})",
             if list.is_empty() {
                 "0".to_owned()
             } else {
