@@ -11,6 +11,16 @@ const data = params.get('data') === 'empty' ? emptyData() : sampleData();
 if (params.get('data') === 'nomail') data.mail = emptyMail();
 if (params.get('calendars') === 'none') data.calendar = emptyCalendar();
 if (params.get('tasks') === 'none') data.tasks = emptyTasks();
+if (params.get('tasks') === 'big') {
+  // A 2,000-card To do column in the Home list, for measuring a move on a big board.
+  for (let n = 0; n < 2000; n++) {
+    data.tasks.tasks.push({
+      uid: `big-${n}@orbit`, list_id: 2, title: `Board task ${n}`, notes: '', status: 'needs-action', column: 'todo',
+      order: 10_000_000 + n * 1024, priority: 1 + (n % 9), due: null, start: null, estimate_minutes: null, tags: [`tag${n % 7}`],
+      parent: null, percent: 0, recurring: false, completed_at: null, created_at: '2026-11-01T10:00:00Z', links: [],
+    });
+  }
+}
 if (params.get('keyring') === 'off') {
   data.info.keyring = { available: false, message: 'No Secret Service provider is running on the session bus (org.freedesktop.secrets).' };
 }
