@@ -794,3 +794,40 @@ fn an_invitation_by_mail_is_answered_into_the_calendar_and_the_reply_goes_only_w
     mailbox.run(&format!("DELETE {folder}")).ok();
     Ok(())
 }
+
+#[test]
+fn a_server_found_only_through_its_well_known_address_is_discovered() -> TestResult {
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    // Radicale redirects /.well-known/caldav to its root; Xandikos too (no auth there).
+    for base in [&s.caldav_url, &s.xandikos_url] {
+        let url = format!("{}/.well-known/caldav", base.trim_end_matches('/'));
+        let p = Profile::new(&s)?;
+        let run = p.run(
+            &[
+                "account",
+                "add",
+                "--name",
+                "Found",
+                "--email",
+                "alice@example.com",
+                "--username",
+                "alice",
+                "--caldav-url",
+                &url,
+                "--password-stdin",
+            ],
+            Some("alice-secret-pw"),
+        )?;
+        assert!(run.ok, "{}", run.stderr);
+        let run = p.run(&["--json", "calendar", "sync"], None)?;
+        assert!(run.ok, "{url}: {}", run.stderr);
+        let list = p.run(&["--json", "calendar", "list"], None)?.json()?;
+        assert!(
+            list.as_array().is_some_and(|l| !l.is_empty()),
+            "{url}: the calendars are found: {list}"
+        );
+    }
+    Ok(())
+}

@@ -218,31 +218,46 @@ impl CalendarServer {
         Ok(out)
     }
 
-    /// The principal found through the server's `/.well-known/caldav` redirect, if any.
+    /// The principal found through the server's `/.well-known/caldav` redirect, if any: the
+    /// redirect's target is the context path (RFC 6764 §5), asked for the principal in turn.
     async fn principal_via_well_known(&self) -> Option<http::Uri> {
         let base: http::Uri = self.config.url.trim().parse().ok()?;
-        let host = base.host()?.to_owned();
-        let https = base.scheme_str() == Some("https");
-        let port = base.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let service = if https {
-            libdav::sd::DiscoverableService::CalDavs
-        } else {
-            libdav::sd::DiscoverableService::CalDav
-        };
-        let context = self
-            .within(self.caldav.find_context_path(service, &host, port))
+        let well_known = http::Uri::builder()
+            .scheme(base.scheme_str().unwrap_or("https"))
+            .authority(base.authority()?.as_str())
+            .path_and_query("/.well-known/caldav")
+            .build()
+            .ok()?;
+        let request = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(well_known)
+            .body(String::new())
+            .ok()?;
+        let (head, _) = self
+            .within(self.caldav.request_raw(request))
             .await
             .ok()?
-            .ok()??;
+            .ok()?;
+        if !head.status.is_redirection() {
+            return None;
+        }
+        let location: http::Uri = head
+            .headers
+            .get(http::header::LOCATION)?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()?;
+        let path = location.path().to_owned();
         let found = self
             .within(self.caldav.request(libdav::dav::FindPropertyHrefs::new(
-                context.path(),
+                &path,
                 &names::CURRENT_USER_PRINCIPAL,
             )))
             .await
             .ok()?
             .ok()?;
-        tracing::info!(context = %context, "CalDAV found through /.well-known/caldav");
+        tracing::info!(context = %path, "CalDAV found through /.well-known/caldav");
         found.hrefs.into_iter().next()
     }
 
