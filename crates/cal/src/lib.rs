@@ -20,6 +20,15 @@ pub use imip::{
 pub use natural::{NaturalEvent, NaturalTask, parse_natural, parse_task, to_ics};
 pub use todo::{TodoChange, TodoView, new_todo, next_due, todos, update_todo};
 
+/// Escapes a TEXT value (RFC 5545 §3.3.11) for a content line written by hand.
+pub(crate) fn escape_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace("\r\n", "\\n")
+        .replace('\n', "\\n")
+}
+
 /// Why a calendar object could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalError {

@@ -8,6 +8,8 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 use serde::Serialize;
 
+use crate::escape_text as escape;
+
 /// What a sentence describes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NaturalEvent {
@@ -298,14 +300,6 @@ pub fn parse_natural(text: &str, today: NaiveDate) -> Option<NaturalEvent> {
             }
         }
     })
-}
-
-/// Escapes TEXT for iCalendar (RFC 5545 §3.3.11).
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
 }
 
 /// The event as an iCalendar object with a fresh UID, its times in `tz` (an IANA name).

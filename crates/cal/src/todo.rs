@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::expand::{naive, value_naive};
-use crate::{CalError, CalendarObject, parse};
+use crate::{CalError, CalendarObject, escape_text as escape, parse};
 
 /// A to-do as Orbit shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -238,15 +238,6 @@ pub fn todos(object: &CalendarObject, tz: chrono_tz::Tz) -> Vec<TodoView> {
             }
         })
         .collect()
-}
-
-/// Escapes a TEXT value (RFC 5545 §3.3.11).
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
 }
 
 fn stamp(at: DateTime<Utc>) -> String {

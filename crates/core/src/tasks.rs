@@ -1036,13 +1036,7 @@ impl Orbit {
             list,
             &s.title,
             None,
-            vec![
-                (format!("mail:{}", s.message_id), subject),
-                (
-                    format!("person:{}", sender_address(&s.sender)),
-                    sender_name(&s.sender),
-                ),
-            ],
+            mail_links(s.message_id, &subject, &s.sender),
             Actor::User,
         )?;
         if !s.due.is_empty() && task.due.is_none() {
@@ -1087,24 +1081,21 @@ impl Orbit {
             list,
             &title,
             None,
-            vec![
-                (format!("mail:{message_id}"), m.subject.clone()),
-                (
-                    format!("person:{}", sender_address(&m.from)),
-                    sender_name(&m.from),
-                ),
-            ],
+            mail_links(message_id, &m.subject, &m.from),
             Actor::User,
         )
     }
 }
 
-/// The address of a `Name <address>` (or the text itself): a link id has no spaces.
-fn sender_address(from: &str) -> String {
-    from.rsplit_once('<')
-        .map_or(from, |(_, a)| a.trim_end_matches('>'))
-        .trim()
-        .replace(' ', "")
+/// The links of a task that comes from a message: the mail, and who wrote it (by address).
+pub(crate) fn mail_links(message_id: i64, subject: &str, from: &str) -> Vec<(String, String)> {
+    vec![
+        (format!("mail:{message_id}"), subject.to_owned()),
+        (
+            format!("person:{}", crate::assistant::bare_address(from)),
+            sender_name(from),
+        ),
+    ]
 }
 
 fn sender_name(from: &str) -> String {

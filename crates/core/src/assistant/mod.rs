@@ -9,6 +9,7 @@
 
 mod guard;
 mod tools;
+pub(crate) use guard::bare_address;
 pub(crate) use tools::user_zone;
 
 use std::collections::HashSet;

@@ -845,25 +845,7 @@ impl Orbit {
         let links = match input.get("message").and_then(Value::as_i64) {
             Some(id) => {
                 let m = self.mail_show(id)?;
-                vec![
-                    (format!("mail:{id}"), m.subject.clone()),
-                    (
-                        format!(
-                            "person:{}",
-                            m.from
-                                .rsplit_once('<')
-                                .map_or(m.from.as_str(), |(_, a)| a.trim_end_matches('>'))
-                                .replace(' ', "")
-                        ),
-                        m.from
-                            .split('<')
-                            .next()
-                            .map(str::trim)
-                            .filter(|n| !n.is_empty())
-                            .unwrap_or(&m.from)
-                            .to_owned(),
-                    ),
-                ]
+                crate::tasks::mail_links(id, &m.subject, &m.from)
             }
             None => Vec::new(),
         };
