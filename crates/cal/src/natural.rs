@@ -459,6 +459,25 @@ pub struct NaturalTask {
     pub tags: Vec<String>,
 }
 
+/// The FREQ of a period word: "day", "week", … (`suffix` ""), or "daily", "weekly", … ("ly").
+fn frequency(word: &str, suffix: &str) -> Option<&'static str> {
+    [
+        ("day", "dai", "DAILY"),
+        ("week", "week", "WEEKLY"),
+        ("month", "month", "MONTHLY"),
+        ("year", "year", "YEARLY"),
+    ]
+    .into_iter()
+    .find(|(noun, stem, _)| {
+        if suffix.is_empty() {
+            word == *noun
+        } else {
+            word.strip_suffix(suffix) == Some(*stem)
+        }
+    })
+    .map(|(_, _, freq)| freq)
+}
+
 fn ordinal(word: &str) -> Option<u32> {
     let digits = word
         .strip_suffix("st")
@@ -507,14 +526,8 @@ pub fn parse_task(text: &str, today: NaiveDate) -> NaturalTask {
             };
         } else if let Some(tag) = w.strip_prefix('#').filter(|t| !t.is_empty()) {
             tags.push(tag.trim_end_matches([',', '.']).to_owned());
-        } else if matches!(lower.as_str(), "daily") {
-            rrule = Some("FREQ=DAILY".to_owned());
-            due = due.or(today.and_hms_opt(0, 0, 0));
-        } else if matches!(lower.as_str(), "weekly") {
-            rrule = Some("FREQ=WEEKLY".to_owned());
-            due = due.or(today.and_hms_opt(0, 0, 0));
-        } else if matches!(lower.as_str(), "monthly") {
-            rrule = Some("FREQ=MONTHLY".to_owned());
+        } else if let Some(freq) = frequency(&lower, "ly") {
+            rrule = Some(format!("FREQ={freq}"));
             due = due.or(today.and_hms_opt(0, 0, 0));
         } else if lower == "every" && next.is_some() {
             let n = next.unwrap_or_default();
@@ -534,18 +547,12 @@ pub fn parse_task(text: &str, today: NaiveDate) -> NaturalTask {
                     upcoming(today, wd)
                 };
                 (format!("FREQ=WEEKLY;BYDAY={code}"), Some(day))
+            } else if let Some(freq) = frequency(&n, "") {
+                (format!("FREQ={freq}"), Some(today))
             } else {
-                match n.as_str() {
-                    "day" => ("FREQ=DAILY".to_owned(), Some(today)),
-                    "week" => ("FREQ=WEEKLY".to_owned(), Some(today)),
-                    "month" => ("FREQ=MONTHLY".to_owned(), Some(today)),
-                    "year" => ("FREQ=YEARLY".to_owned(), Some(today)),
-                    _ => {
-                        rest.push(w);
-                        i += 1;
-                        continue;
-                    }
-                }
+                rest.push(w);
+                i += 1;
+                continue;
             };
             rrule = Some(rule);
             due = day.and_then(|d| d.and_hms_opt(0, 0, 0));
