@@ -328,19 +328,31 @@ impl Orbit {
 
     /// Every task list: each calendar, and the lists kept on this computer.
     pub fn task_lists(&self) -> Result<Vec<TaskList>> {
-        let tasks = self.tasks(None)?;
+        // Counts only: the statuses, without scoring every task.
+        let tz = crate::assistant::user_zone();
+        let mut counts: HashMap<i64, (usize, usize)> = HashMap::new();
+        for (calendar_id, object) in self.parsed_items()? {
+            for t in orbit_cal::todos(&object, tz) {
+                let entry = counts.entry(calendar_id).or_default();
+                if is_open(&t.status) {
+                    entry.0 += 1;
+                } else {
+                    entry.1 += 1;
+                }
+            }
+        }
         let mut out = Vec::new();
         for c in self.store.read(|c| db::calendars(c, None))? {
             if !c.present {
                 continue;
             }
-            let of: Vec<&Task> = tasks.iter().filter(|t| t.list_id == c.id).collect();
+            let (open, done) = counts.get(&c.id).copied().unwrap_or_default();
             out.push(TaskList {
                 id: c.id,
                 local: c.href.starts_with("local:"),
                 columns: self.list_columns(c.id)?,
-                open: of.iter().filter(|t| is_open(&t.status)).count(),
-                done: of.iter().filter(|t| !is_open(&t.status)).count(),
+                open,
+                done,
                 name: c.name,
                 colour: c.colour,
             });
