@@ -232,6 +232,7 @@ export class FakeBackend {
   /** The task commands. */
   readonly tasks: FakeTasks;
   #rejections = new Map<string, RejectWith | string>();
+  #gate: Promise<void> | null = null;
   #options: FakeOptions;
 
   constructor(data: FakeData = emptyData(), options: FakeOptions = {}) {
@@ -268,6 +269,21 @@ export class FakeBackend {
   /** The next call of `cmd` rejects with this value (an error object, or anything else). */
   rejectNext(cmd: string, value: RejectWith | string): void {
     this.#rejections.set(cmd, value);
+  }
+
+  /**
+   * Holds every mail change's answer (success or failure) until the returned function is
+   * called, so a test sees the optimistic state however slow the machine is.
+   */
+  hold(): () => void {
+    let release = () => {};
+    this.#gate = new Promise<void>((resolve) => {
+      release = () => {
+        this.#gate = null;
+        resolve();
+      };
+    });
+    return release;
   }
 
   callsOf(cmd: string): Call[] {
@@ -503,6 +519,8 @@ export class FakeBackend {
       return null;
     };
     const delay = this.#options.changeDelayMs ?? 0;
+    const gate = this.#gate;
+    if (gate) return gate.then(settle);
     return delay > 0 ? new Promise((resolve) => setTimeout(() => resolve(settle()), delay)) : settle();
   }
 
@@ -533,6 +551,8 @@ export class FakeBackend {
       this.#rejections.delete(cmd);
       // Mail changes fail as late as they would succeed, so optimistic updates can be seen.
       const delay = MAIL_CHANGES.has(cmd) ? (this.#options.changeDelayMs ?? 0) : 0;
+      const gate = MAIL_CHANGES.has(cmd) ? this.#gate : null;
+      if (gate) return gate.then(() => Promise.reject(rejection));
       if (delay > 0) return new Promise((_, reject) => setTimeout(() => reject(rejection), delay));
       throw rejection;
     }

@@ -209,8 +209,10 @@ describe('inbox: keys', () => {
     const { user, backend } = await openInbox({ changeDelayMs: 30 });
     const id = inboxIds(backend)[0]!;
     backend.rejectNext('mail_set_flags', { code: 'database', message: 'disk I/O error' });
+    const release = backend.hold();
     await user.keyboard('js');
     expect(within(row(id)!).queryByTestId('mail-row-flag'), 'shown at once').not.toBeNull();
+    release();
     const toast = await screen.findByTestId('toast');
     expect(toast.textContent).toContain('Couldn’t flag the message');
     expect(within(row(id)!).queryByTestId('mail-row-flag'), 'rolled back').toBeNull();
@@ -229,9 +231,11 @@ describe('inbox: keys', () => {
     await waitFor(() => expect(flagsOf(backend, id)).not.toContain('seen'));
 
     backend.rejectNext('mail_set_flags', { code: 'database_locked', message: 'database is locked' });
+    const release = backend.hold();
     await user.keyboard('u');
     expect(row(id)!.classList.contains('unread'), 'read at once').toBe(false);
     expect(folderCount('mail-folder-1')).toBe('4');
+    release();
     expect((await screen.findByTestId('toast')).textContent).toContain('Couldn’t mark the message as read');
     expect(row(id)!.classList.contains('unread'), 'rolled back').toBe(true);
     expect(folderCount('mail-folder-1')).toBe('5');
