@@ -36,7 +36,10 @@ const env = {
 };
 
 const results = [];
+// ORBIT_E2E_ONLY=regex runs only the steps whose names match (while working on one screen).
+const only = process.env.ORBIT_E2E_ONLY ? new RegExp(process.env.ORBIT_E2E_ONLY) : null;
 async function step(name, body) {
+  if (only && !only.test(name)) return;
   const started = Date.now();
   try {
     await body();
@@ -717,10 +720,14 @@ try {
     await picker.waitForDisplayed({ timeout: 20000 });
     await browser.waitUntil(async () => /E2E board/.test(await textOf('tasks-list-picker')), { timeout: 20000, timeoutMsg: 'the seeded list is not offered' });
     await picker.selectByAttribute('value', boardList);
-    await browser.waitUntil(async () => (await browser.execute(() => document.querySelectorAll('[data-testid="task-card"]').length)) >= 2000, {
-      timeout: 30000,
-      timeoutMsg: 'the 2,000 tasks did not show',
-    });
+    // The columns count 2,000 cards; the long one renders only those in view.
+    await browser.waitUntil(
+      async () =>
+        (await browser.execute(() => [...document.querySelectorAll('[data-testid="task-column-count"]')].reduce((n, el) => n + Number(el.textContent), 0))) >= 2000,
+      { timeout: 30000, timeoutMsg: 'the 2,000 tasks did not show' },
+    );
+    const rendered = await browser.execute(() => document.querySelectorAll('[data-testid="task-card"]').length);
+    if (rendered > 200) throw new Error(`the board rendered ${rendered} cards: the long column is not windowed`);
     await shot('tasks-board-2000');
     // Keyboard focus on the board, then Shift+→ moves the focused card to Doing: timed from
     // the key to the frame after the card shows in its new column.
@@ -733,7 +740,9 @@ try {
     });
     const times = [];
     let moved = '';
-    for (let i = 0; i < 5; i++) {
+    // The first move runs cold (the engine has not compiled the board's code yet): it is reported
+    // apart; the figure is the median of the seven after it.
+    for (let i = 0; i < 8; i++) {
       if (moved) {
         // The board reloads after each stored move; the focus goes back to the card.
         await browser.execute((uid) => document.querySelector(`[data-focus="${CSS.escape(uid)}"]`)?.focus(), moved);
@@ -742,22 +751,37 @@ try {
         const card = document.activeElement?.closest('[data-testid="task-card"]');
         if (!card) return done({ error: 'no focused card' });
         const uid = card.getAttribute('data-uid');
+        const board = document.querySelector('[data-testid="task-board"]');
+        // Work = the key's script up to the changed DOM, plus the next frame: from the start of
+        // its animation-frame callbacks (this one is queued first) to a task queued there, which
+        // runs after the paint. The idle wait for that frame is not work. Latency = key to painted.
+        let t1 = 0;
+        let t2 = 0;
+        let t3 = 0;
+        const finish = () => {
+          if (t1 && t3) done({ uid, work: t1 - t0 + (t3 - t2), script: t1 - t0, frame: t3 - t2, latency: t3 - t0 });
+        };
+        requestAnimationFrame(() => {
+          t2 = performance.now();
+          setTimeout(() => {
+            t3 = performance.now();
+            finish();
+          }, 0);
+        });
+        const observer = new MutationObserver(() => {
+          const now = document.querySelector(`[data-testid="task-card"][data-uid="${CSS.escape(uid)}"]`);
+          if (t1 || !now || now.getAttribute('data-column') !== 'doing') return;
+          t1 = performance.now();
+          observer.disconnect();
+          finish();
+        });
+        observer.observe(board, { subtree: true, childList: true, attributes: true });
+        setTimeout(() => (t1 ? undefined : (observer.disconnect(), done({ error: `card ${uid} did not move` }))), 5000);
         const t0 = performance.now();
         document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', shiftKey: true, bubbles: true, cancelable: true }));
-        const check = () => {
-          const now = document.querySelector(`[data-testid="task-card"][data-uid="${uid}"]`);
-          if (now && now.getAttribute('data-column') === 'doing') {
-            requestAnimationFrame(() => requestAnimationFrame(() => done({ uid, ms: performance.now() - t0 })));
-          } else if (performance.now() - t0 > 5000) {
-            done({ error: `card ${uid} did not move` });
-          } else {
-            requestAnimationFrame(check);
-          }
-        };
-        check();
       });
       if (result.error) throw new Error(result.error);
-      times.push(result.ms);
+      times.push(result);
       moved = result.uid;
       // Back to the To do column for the next run, once the board has settled.
       await new Promise((r) => setTimeout(r, 800));
@@ -765,8 +789,14 @@ try {
       await shiftArrow('ArrowLeft');
       await new Promise((r) => setTimeout(r, 800));
     }
-    const sorted = [...times].sort((a, b) => a - b);
-    console.log(`FIGURE moving a card on a 2,000-task board, key to painted frame: median ${sorted[2].toFixed(1)} ms (${sorted.map((t) => t.toFixed(1)).join(', ')})`);
+    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const cold = times.shift();
+    const work = times.map((t) => t.work);
+    const latency = times.map((t) => t.latency);
+    console.log(`board move: script ${times.map((t) => t.script.toFixed(1)).join(', ')}; frame ${times.map((t) => t.frame.toFixed(1)).join(', ')}`);
+    console.log(
+      `FIGURE moving a card on a 2,000-task board (${rendered} cards rendered): work median ${median(work).toFixed(1)} ms (${work.map((t) => t.toFixed(1)).join(', ')}; the cold first ${cold.work.toFixed(1)}); key to painted frame median ${median(latency).toFixed(1)} ms (${latency.map((t) => t.toFixed(1)).join(', ')})`,
+    );
     await shot('tasks-board-moved');
     // The last move went back to To do: move it to Doing once more and check the store.
     await browser.execute((uid) => document.querySelector(`[data-focus="${CSS.escape(uid)}"]`)?.focus(), moved);

@@ -239,6 +239,27 @@ const SHOTS = [
       await p.getByTestId('task-drop-line').waitFor();
     },
   },
+  {
+    name: 'tasks-board-big-scrolled',
+    query: 'tasks=big',
+    run: async (p) => {
+      await tasksView(p, 'b');
+      await p.getByTestId('tasks-list-picker').selectOption('2');
+      const cards = p.locator('[data-testid="task-column"][data-column="todo"] [data-testid="task-column-cards"]');
+      await cards.evaluate((el) => el.scrollTo({ top: 60_000 }));
+      await p.getByTestId('task-card').filter({ hasText: /Board task 8\d\d/ }).first().waitFor();
+      // Drag the first card in view of Doing down to the To do column's middle.
+      const card = p.locator('[data-testid="task-column"][data-column="doing"] [data-testid="task-open"]').first();
+      const box = await card.boundingBox();
+      const target = await p.locator('[data-testid="task-column"][data-column="todo"]').boundingBox();
+      if (!box || !target) throw new Error('no card or column to drag');
+      await p.mouse.move(box.x + 20, box.y + 10);
+      await p.mouse.down();
+      await p.mouse.move(box.x + 40, box.y + 30, { steps: 3 });
+      await p.mouse.move(target.x + target.width / 2, target.y + 300, { steps: 6 });
+      await p.getByTestId('task-drop-line').waitFor();
+    },
+  },
   { name: 'documents', run: async (p) => (await go(p, 'd'), p.getByTestId('empty-documents').waitFor()) },
   { name: 'assistant', run: async (p) => (await go(p, 'a'), p.getByTestId('empty-assistant').waitFor()) },
   { name: 'activity', run: async (p) => (await go(p, 'l'), p.getByTestId('activity-list').waitFor()) },

@@ -288,6 +288,13 @@ describe('re-queried tasks and stats', () => {
     const next = reconcile([a, b], [structuredClone(a), { ...structuredClone(b), title: 'Changed' }]);
     expect(next[0]).toBe(a);
     expect(next[1]).not.toBe(b);
+    // Nested values count: a tag, a link's label, the progress, the score's reasons.
+    const c = task({ tags: ['x'], links: [{ kind: 'mail', id: '1', label: 'Re: plan' }], progress: { done: 1, total: 2 }, score_reasons: ['Due tomorrow'] });
+    const same = reconcile([c], [structuredClone(c)]);
+    expect(same[0]).toBe(c);
+    for (const changed of [{ tags: ['y'] }, { links: [{ kind: 'mail', id: '1', label: 'Re: plans' }] }, { progress: { done: 2, total: 2 } }, { progress: null }, { score_reasons: [] }]) {
+      expect(reconcile([c], [{ ...structuredClone(c), ...changed } as typeof c])[0], JSON.stringify(changed)).not.toBe(c);
+    }
   });
 
   it('scales the bars to the largest count', () => {

@@ -40,6 +40,7 @@ function byOrder(a: Task, b: Task): number {
 
 /** Whether a task shows as a card: top-level, or its parent is not among `tasks`. */
 export function topLevel(tasks: Task[]): Task[] {
+  if (!tasks.some((t) => t.parent !== null)) return tasks;
   const uids = new Set(tasks.map((t) => t.uid));
   return tasks.filter((t) => t.parent === null || !uids.has(t.parent));
 }
@@ -428,8 +429,27 @@ export function reconcile(previous: readonly Task[], next: readonly Task[]): Tas
   const old = new Map(previous.map((t) => [t.uid, t]));
   return next.map((t) => {
     const o = old.get(t.uid);
-    return o && JSON.stringify(o) === JSON.stringify(t) ? o : t;
+    return o && sameTask(o, t) ? o : t;
   });
+}
+
+/** Field-by-field equality of two tasks as the core sends them (no JSON round trip: a board of
+ *  thousands is compared on every reload). */
+export function sameTask(a: Task, b: Task): boolean {
+  const keys = Object.keys(a) as (keyof Task)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => sameValue(a[k], b[k]));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.length === Object.keys(b).length && ka.every((k) => k in rb && sameValue(ra[k], rb[k]));
 }
 
 /** The uids of a task and all its sub-tasks. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listWindow, pagesOf, scrollToShow } from './virtual';
+import { listWindow, pagesOf, scrollToShow, scrollToSpan, stackOffsets, stackWindow } from './virtual';
 
 describe('listWindow', () => {
   it('renders the visible rows plus overscan, positioned 1:1', () => {
@@ -46,5 +46,31 @@ describe('pagesOf', () => {
     expect(pagesOf(0, 99, 100)).toEqual([0]);
     expect(pagesOf(95, 140, 100)).toEqual([0, 1]);
     expect(pagesOf(10, 5, 100)).toEqual([]);
+  });
+});
+
+describe('stacks with their own heights', () => {
+  it('stacks items with gaps and finds the ones in view', () => {
+    const offsets = stackOffsets([50, 100, 50, 50, 200], 10);
+    expect(offsets).toEqual([0, 60, 170, 230, 290, 490]);
+    expect(stackWindow(offsets, 0, 100, 0)).toEqual({ first: 0, last: 1, firstVisible: 0, lastVisible: 1 });
+    // Item 1 ends at 160: from 170 on, item 2 is the first shown.
+    expect(stackWindow(offsets, 175, 100, 1)).toEqual({ first: 1, last: 4, firstVisible: 2, lastVisible: 3 });
+    expect(stackWindow(offsets, 10_000, 100, 2)).toMatchObject({ firstVisible: 4, lastVisible: 4, first: 2, last: 4 });
+    expect(stackWindow(stackOffsets([], 10), 0, 100, 2)).toEqual({ first: 0, last: -1, firstVisible: 0, lastVisible: -1 });
+  });
+
+  it('a window over 2,000 items stays small', () => {
+    const offsets = stackOffsets(new Array<number>(2000).fill(76), 8);
+    const w = stackWindow(offsets, 84 * 1000, 700, 4);
+    expect(w.firstVisible).toBe(1000);
+    expect(w.last - w.first + 1).toBeLessThan(20);
+  });
+
+  it('scrolls just enough to show a span', () => {
+    expect(scrollToSpan(500, 80, 0, 400)).toBe(180);
+    expect(scrollToSpan(100, 80, 300, 400)).toBe(100);
+    expect(scrollToSpan(350, 40, 300, 400)).toBe(300);
+    expect(scrollToSpan(350, 900, 0, 400)).toBe(350);
   });
 });

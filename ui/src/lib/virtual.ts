@@ -79,3 +79,58 @@ export function pagesOf(first: number, last: number, pageSize: number): number[]
   for (let p = Math.floor(first / pageSize); p <= Math.floor(last / pageSize); p++) pages.push(p);
   return pages;
 }
+
+// ---- Stacks of items with their own heights (board columns) -------------------------------------
+
+/**
+ * The top of each item stacked with `gap` between them; the last entry is the stack's height.
+ * `offsets[i + 1] - offsets[i] - gap` is item i's height.
+ */
+export function stackOffsets(heights: readonly number[], gap: number): number[] {
+  const offsets = new Array<number>(heights.length + 1);
+  let y = 0;
+  for (let i = 0; i < heights.length; i++) {
+    offsets[i] = y;
+    y += (heights[i] ?? 0) + gap;
+  }
+  offsets[heights.length] = heights.length > 0 ? y - gap : 0;
+  return offsets;
+}
+
+/** The first index whose item ends below `y` (binary search over the offsets). */
+function itemAt(offsets: readonly number[], y: number): number {
+  const n = offsets.length - 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((offsets[mid + 1] ?? 0) <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export interface StackWindow {
+  /** Items to render, inclusive; `last < first` when there are none. */
+  first: number;
+  last: number;
+  firstVisible: number;
+  lastVisible: number;
+}
+
+/** Which items of a stack are in view at `scrollTop`, plus `overscan` on each side. */
+export function stackWindow(offsets: readonly number[], scrollTop: number, viewport: number, overscan: number): StackWindow {
+  const n = offsets.length - 1;
+  if (n <= 0) return { first: 0, last: -1, firstVisible: 0, lastVisible: -1 };
+  const top = Math.max(0, scrollTop);
+  const firstVisible = itemAt(offsets, top);
+  const lastVisible = Math.max(firstVisible, itemAt(offsets, top + Math.max(0, viewport) - 1));
+  return { first: Math.max(0, firstVisible - overscan), last: Math.min(n - 1, lastVisible + overscan), firstVisible, lastVisible };
+}
+
+/** The scrollTop that shows the span [top, top + height) whole, or `scrollTop` when it already is. */
+export function scrollToSpan(top: number, height: number, scrollTop: number, viewport: number): number {
+  if (top < scrollTop || height > viewport) return Math.max(0, top);
+  if (top + height > scrollTop + viewport) return Math.max(0, top + height - viewport);
+  return scrollTop;
+}

@@ -293,16 +293,27 @@ export class FakeTasks {
   }
 
   /** The DTO: progress rolled up from sub-tasks at any depth, and the score with its reasons. */
-  #view(t: FakeTask): Task {
-    const all = this.data().tasks;
+  /** Sub-tasks by parent uid (one pass, so a listing of thousands stays linear). */
+  #childIndex(): Map<string, FakeTask[]> {
+    const index = new Map<string, FakeTask[]>();
+    for (const c of this.data().tasks) {
+      if (c.parent === null) continue;
+      const siblings = index.get(c.parent);
+      if (siblings) siblings.push(c);
+      else index.set(c.parent, [c]);
+    }
+    return index;
+  }
+
+  #view(t: FakeTask, index: Map<string, FakeTask[]> = this.#childIndex()): Task {
     let done = 0;
     let total = 0;
     const stack = [t.uid];
     const seen = new Set(stack);
     while (stack.length > 0) {
       const parent = stack.pop()!;
-      for (const c of all) {
-        if (c.parent !== parent || seen.has(c.uid)) continue;
+      for (const c of index.get(parent) ?? []) {
+        if (seen.has(c.uid)) continue;
         seen.add(c.uid);
         total++;
         if (isDone(c)) done++;
@@ -467,7 +478,8 @@ export class FakeTasks {
       }
       case 'tasks': {
         const listId = (args.listId as number | null | undefined) ?? null;
-        return data.tasks.filter((t) => listId === null || t.list_id === listId).map((t) => this.#view(t));
+        const index = this.#childIndex();
+        return data.tasks.filter((t) => listId === null || t.list_id === listId).map((t) => this.#view(t, index));
       }
       case 'task_add': {
         const listId = args.listId as number;

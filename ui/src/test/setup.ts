@@ -7,3 +7,13 @@ afterEach(() => {
   cleanup();
   clearMocks();
 });
+
+// jsdom lays nothing out and has no ResizeObserver (Svelte's bind:clientHeight uses one): a
+// stand-in that never reports, as sizes never change there.
+if (typeof globalThis.ResizeObserver === 'undefined') {
+  globalThis.ResizeObserver = class {
+    observe(): void {}
+    unobserve(): void {}
+    disconnect(): void {}
+  };
+}

@@ -141,6 +141,35 @@ describe('tasks: board', () => {
     await waitFor(() => expect(screen.queryByTestId('task-detail')).toBeNull());
   });
 
+  it('a long column renders only the cards around the view and follows the focus down', async () => {
+    const data = sampleData(NOON);
+    for (let n = 0; n < 300; n++) {
+      data.tasks.tasks.push({
+        uid: `long-${n}@orbit`, list_id: 2, title: `Long task ${n}`, notes: '', status: 'needs-action', column: 'todo',
+        order: 50_000_000 + n * 1024, priority: 0, due: null, start: null, estimate_minutes: null, tags: [],
+        parent: null, percent: 0, recurring: false, completed_at: null, created_at: '2026-11-01T10:00:00Z', links: [],
+      });
+    }
+    const { user, backend } = await openTasks(data);
+    const todo = column('todo');
+    const count = Number(within(todo).getByTestId('task-column-count').textContent);
+    expect(count).toBeGreaterThan(300);
+    expect(within(todo).getByTestId('task-column-cards').dataset.virtual).toBe('true');
+    expect(titlesIn('todo').length, 'only a window of the column is rendered').toBeLessThan(40);
+    expect(titlesIn('done').length, 'short columns render every card').toBe(Number(within(column('done')).getByTestId('task-column-count').textContent));
+    await user.keyboard('j');
+    await user.keyboard('j'.repeat(120));
+    const focused = document.activeElement?.getAttribute('data-focus');
+    expect(focused, 'the focused card is rendered far down the column').toMatch(/^long-\d+@orbit$/);
+    expect(titlesIn('todo')).not.toContain('Long task 0');
+    const posinset = Number(document.activeElement?.closest('li')?.getAttribute('aria-posinset'));
+    expect(posinset).toBe(121);
+    expect(document.activeElement?.closest('li')?.getAttribute('aria-setsize')).toBe(String(count));
+    await user.keyboard('{Shift>}{ArrowRight}{/Shift}');
+    await waitFor(() => expect(backend.callsOf('task_move')[0]?.args).toMatchObject({ uid: focused, column: 'doing' }));
+    await waitFor(() => expect(titlesIn('doing')).toContain(backend.data.tasks.tasks.find((t) => t.uid === focused)!.title));
+  });
+
   it('rolls a move back when the core refuses it', async () => {
     const { user, backend } = await openTasks();
     backend.rejectNext('task_move', { code: 'database_locked', message: 'database is locked' });
