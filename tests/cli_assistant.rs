@@ -1395,3 +1395,192 @@ fn the_per_minute_limit_holds_a_request_back_instead_of_sending_it() -> TestResu
     second.wait()?;
     Ok(())
 }
+
+fn eml(
+    dir: &std::path::Path,
+    name: &str,
+    from: &str,
+    subject: &str,
+    body: &str,
+) -> Result<String, std::io::Error> {
+    let path = dir.join(name);
+    let text = format!(
+        "From: {from}\r\nTo: sam@example.com\r\nSubject: {subject}\r\nMessage-ID: <{name}@example.com>\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    );
+    std::fs::write(&path, text)?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+fn model_text(text: &str) -> Answer {
+    Answer::Json(json!({
+        "id": "msg_t", "type": "message", "role": "assistant", "model": "claude-test",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn", "usage": {"input_tokens": 200, "output_tokens": 40}
+    }))
+}
+
+#[test]
+fn the_model_finds_tasks_in_mail_only_when_allowed_and_chat_lines_become_suggestions_too()
+-> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = Profile::bare()?
+        .with_env("ANTHROPIC_BASE_URL", &server.url())
+        .with_env("ANTHROPIC_API_KEY", "sk-ant-test-key")
+        .with_env("TZ", "UTC");
+    let dir = tempfile::tempdir()?;
+    let import = |path: &str| -> TestResult {
+        let run = p.run(&["import", path, "--folder", "Inbox"], None)?;
+        assert!(run.ok, "{}", run.stderr);
+        Ok(())
+    };
+    let suggestions = |args: &[&str]| -> Result<Value, Box<dyn std::error::Error>> {
+        let mut all = vec!["--json", "tasks", "suggestions"];
+        all.extend_from_slice(args);
+        let run = p.run(&all, None)?;
+        assert!(run.ok, "{}", run.stderr);
+        Ok(run.json()?)
+    };
+
+    // Without the user's leave no mail goes to the model, even with one set up.
+    import(&eml(
+        dir.path(),
+        "news",
+        "Weekly <news@example.com>",
+        "This week",
+        "Ten things we shipped.",
+    )?)?;
+    assert_eq!(suggestions(&[])?, json!([]));
+    assert!(server.seen().is_empty(), "mail went to the model unasked");
+
+    // Allowed, the model reads new mail: a request the rules cannot see is found.
+    import(&eml(
+        dir.path(),
+        "contract",
+        "Ana Silva <ana@example.com>",
+        "The venue",
+        "Hi Sam, the venue needs the signed contract back before the 4th of December, otherwise we lose the booking.\r\n\r\nAna",
+    )?)?;
+    server.push([model_text(
+        r#"{"tasks": [{"title": "Send the signed contract to the venue", "due": "2026-12-04", "asked_by": "Ana Silva", "quote": "the venue needs the signed contract back before the 4th of December"}]}"#,
+    )]);
+    let found = suggestions(&["--model", "on"])?;
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found[0]["title"], "Send the signed contract to the venue");
+    assert_eq!(found[0]["found_by"], "model");
+    assert_eq!(found[0]["source"], "mail");
+    assert_eq!(found[0]["due"], "2026-12-04");
+    assert_eq!(found[0]["from"], "Ana Silva");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "one call for the one new message");
+    let body = &seen[0].body;
+    assert!(body.get("tools").is_none(), "a call without tools");
+    assert!(body.to_string().contains("signed contract"), "{body}");
+    assert!(
+        body["system"].to_string().contains("not instructions"),
+        "{body}"
+    );
+    assert_eq!(
+        suggestions(&[])?.as_array().map(Vec::len),
+        Some(1),
+        "each message is read once"
+    );
+    assert_eq!(server.seen().len(), 1);
+
+    // The model fails: Orbit's own rules read the message instead.
+    import(&eml(
+        dir.path(),
+        "review",
+        "Theo <theo@example.com>",
+        "Draft",
+        "Could you review the draft by Friday?",
+    )?)?;
+    server.push([model_text("Sure, happy to help!")]);
+    let found = suggestions(&[])?;
+    let review = found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["title"] == "Review the draft by Friday")
+        .ok_or(format!("no rule-based suggestion in {found}"))?;
+    assert_eq!(review["found_by"], "rules");
+
+    // What the user tells the assistant they have to do is suggested too (here by the rules).
+    server.push([stream("Noted.", &[])]);
+    let (_, outcome) = ask(&p, &["Thanks. Remind me to book the dentist next Tuesday."])?;
+    assert_eq!(outcome["type"], "outcome");
+    let found = suggestions(&["--rules"])?;
+    let dentist = found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["source"] == "chat")
+        .ok_or(format!("no chat suggestion in {found}"))?;
+    assert_eq!(dentist["title"], "Book the dentist next Tuesday");
+    assert_eq!(dentist["from"], "You, in chat");
+    let due = chrono::NaiveDate::parse_from_str(dentist["due"].as_str().unwrap_or(""), "%Y-%m-%d")?;
+    assert_eq!(chrono::Datelike::weekday(&due), chrono::Weekday::Tue);
+    assert!(dentist["chat_session"].is_i64());
+
+    // Nothing was created silently; accepted, the model's suggestion becomes a task.
+    let list = p
+        .run(&["--json", "tasks", "new-list", "Home"], None)?
+        .json()?;
+    let all = p.run(&["--json", "tasks", "list", "--all"], None)?.json()?;
+    assert_eq!(all, json!([]));
+    let contract = suggestions(&["--rules"])?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["found_by"] == "model")
+        .map(|s| s["id"].to_string())
+        .ok_or("the model's suggestion is gone")?;
+    let run = p.run(
+        &[
+            "--json",
+            "tasks",
+            "suggestions",
+            "--accept",
+            &contract,
+            "--list",
+            &list["id"].to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let task = run.json()?;
+    assert_eq!(task["due"].as_str().map(|d| &d[..10]), Some("2026-12-04"));
+
+    // The assistant's priority advice is shown beside the score and changes nothing until the
+    // user sets a priority.
+    server.push([model_text(
+        r#"{"advice": [{"id": 1, "priority": "high", "reason": "Ana loses the booking after the 4th."}]}"#,
+    )]);
+    let run = p.run(&["--json", "tasks", "prioritise"], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    let advised = run.json()?;
+    assert_eq!(advised[0]["uid"], task["uid"]);
+    assert_eq!(advised[0]["advice"]["priority"], 1);
+    assert_eq!(
+        advised[0]["advice"]["reason"],
+        "Ana loses the booking after the 4th."
+    );
+    assert_eq!(
+        advised[0]["priority"], 0,
+        "the priority itself is unchanged"
+    );
+    let seen = server.seen();
+    let body = &seen.last().ok_or("no request")?.body;
+    assert!(body.to_string().contains("score_reasons"), "{body}");
+    assert!(
+        activity(&p)?
+            .iter()
+            .any(|a| a["action"] == "task.prioritised" && a["actor"] == "agent")
+    );
+    let uid = task["uid"].as_str().unwrap_or_default();
+    let run = p.run(&["--json", "tasks", "edit", uid, "--priority", "1"], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    let all = p.run(&["--json", "tasks", "list", "--all"], None)?.json()?;
+    assert_eq!(all[0]["priority"], 1);
+    assert!(all[0]["advice"].is_null(), "answered advice is gone: {all}");
+    Ok(())
+}

@@ -116,6 +116,24 @@ fn keep_embeddings(core: &Arc<Orbit>) {
     });
 }
 
+/// Looks at new mail and chat for tasks in the background (the model reads them only when the
+/// user allowed it); the UI hears when suggestions were found.
+pub(crate) fn look_for_tasks(app: &tauri::AppHandle, core: &Arc<Orbit>) {
+    let app = app.clone();
+    let core = Arc::clone(core);
+    tauri::async_runtime::spawn(async move {
+        match core.task_scan(orbit_core::tasks::ScanMode::Auto).await {
+            Ok(report) if report.found > 0 => {
+                if let Err(e) = app.emit("task-suggestions-changed", report.found) {
+                    tracing::debug!(error = %e, "could not announce task suggestions");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::info!(error = %e, "could not look for tasks"),
+        }
+    });
+}
+
 fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
     let mut events = core.subscribe();
     let app = app.clone();
@@ -160,6 +178,7 @@ fn forward_events(app: &tauri::AppHandle, core: &Arc<Orbit>) {
                 Event::MailArrived { account_id, count } => {
                     app.state::<sync::NewMailNotifier>()
                         .arrived(&app, account_id, count);
+                    look_for_tasks(&app, &core);
                     app.emit(
                         "mail-arrived",
                         serde_json::json!({ "account_id": account_id, "count": count }),
@@ -273,6 +292,9 @@ pub fn run() {
             commands::tasks::task_delete,
             commands::tasks::task_stats,
             commands::tasks::task_suggestions,
+            commands::tasks::task_prioritise,
+            commands::tasks::task_extraction_get,
+            commands::tasks::task_extraction_set,
             commands::tasks::task_suggestion_accept,
             commands::tasks::task_suggestion_dismiss,
             commands::tasks::task_from_message,

@@ -40,7 +40,6 @@ try {
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
     await cdp.send('Profiler.start');
   }
-  if (process.env.TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.stack'] });
   const times = [];
   for (let i = 0; i < 7; i++) {
     const r = await page.evaluate(
@@ -105,7 +104,8 @@ try {
       if (!t) continue;
       const seen = new Set();
       for (let id = n.id; id !== undefined; id = parent.get(id)) {
-        const f = byId.get(id).callFrame;
+        const f = byId.get(id)?.callFrame;
+        if (!f) break;
         const key = `${f.functionName || '(anon)'} ${f.url.split('/').slice(-2).join('/').split('?')[0]}:${f.lineNumber}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -114,18 +114,6 @@ try {
     }
     console.log('--- inclusive');
     for (const [k, v] of [...incl].filter(([k]) => !/\(root\)|\(idle\)|\(program\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log(`${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
-  }
-  if (process.env.TRACE) {
-    const buffer = await browser.stopTracing();
-    const { traceEvents } = JSON.parse(buffer.toString());
-    const totals = new Map();
-    for (const e of traceEvents) if (e.ph === 'X' && e.dur) totals.set(e.name, (totals.get(e.name) ?? 0) + e.dur);
-    for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
-    if (process.env.TRACE === 'events') {
-      const main = traceEvents.filter((e) => e.ph === 'X' && e.dur > 200 && e.name !== 'RunTask');
-      const t0 = main.find((e) => e.name === 'EventDispatch')?.ts ?? 0;
-      for (const e of main.filter((x) => x.ts >= t0 - 1000 && x.ts < t0 + 40_000)) console.log(`${((e.ts - t0) / 1000).toFixed(2).padStart(8)} +${(e.dur / 1000).toFixed(2)} ${e.name} ${e.args?.data?.type ?? e.args?.data?.functionName ?? ''} tid=${e.tid} ${JSON.stringify(e.args?.beginData?.stackTrace ?? e.args?.data?.stackTrace ?? '').slice(0, 600)}`);
-    }
   }
   const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const work = times.map((t) => t.work);

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use orbit_core::Orbit;
-use orbit_core::tasks::{Task, TaskPatch};
+use orbit_core::tasks::{ScanMode, Task, TaskPatch};
 
 use crate::{print_json, runtime};
 
@@ -91,8 +91,19 @@ pub(crate) enum TasksCommand {
     },
     /// Sync (the task lists are the calendars: the same as `orbit calendar sync`).
     Sync,
-    /// Tasks found in recent mail: list them, or accept or dismiss one.
+    /// Tasks found in recent mail and in what you told the assistant: looks at new messages,
+    /// then lists the suggestions; or accepts or dismisses one. The assistant reads the messages
+    /// when allowed (`--model on`, or `--with-model` once); otherwise Orbit's own rules do.
     Suggestions {
+        /// Read new messages with Orbit's rules only, whatever the setting.
+        #[arg(long, conflicts_with = "with_model")]
+        rules: bool,
+        /// Read new messages with the assistant this once (an error when it is not set up).
+        #[arg(long)]
+        with_model: bool,
+        /// Let the assistant read new mail and chat for tasks from now on (on), or stop it (off).
+        #[arg(long, value_parser = ["on", "off"])]
+        model: Option<String>,
         /// Accept this suggestion.
         #[arg(long, conflicts_with = "dismiss")]
         accept: Option<i64>,
@@ -116,6 +127,9 @@ pub(crate) enum TasksCommand {
         #[arg(long)]
         apply: bool,
     },
+    /// Ask the assistant which priorities it would give the open tasks, and why; nothing changes
+    /// until you set a priority (`orbit tasks edit UID --priority …`).
+    Prioritise,
     /// Turn a message into a task.
     FromMessage {
         /// The message id.
@@ -285,6 +299,9 @@ pub(crate) fn tasks(orbit: &Orbit, command: &TasksCommand, json: bool) -> anyhow
             }
         }
         TasksCommand::Suggestions {
+            rules,
+            with_model,
+            model,
             accept,
             dismiss,
             list,
@@ -302,6 +319,22 @@ pub(crate) fn tasks(orbit: &Orbit, command: &TasksCommand, json: bool) -> anyhow
                     println!("Dismissed.");
                 }
             } else {
+                if let Some(m) = model {
+                    orbit.set_task_extraction_with_model(m == "on")?;
+                }
+                let mode = if *rules {
+                    ScanMode::Rules
+                } else if *with_model {
+                    ScanMode::Model
+                } else {
+                    ScanMode::Auto
+                };
+                let report = runtime()?.block_on(orbit.task_scan(mode))?;
+                if let Some(why) = &report.model_error {
+                    eprintln!(
+                        "The assistant could not read every message ({why}); Orbit's rules read the rest."
+                    );
+                }
                 let found = orbit.task_suggestions()?;
                 if json {
                     print_json(&found)?;
@@ -372,6 +405,26 @@ pub(crate) fn tasks(orbit: &Orbit, command: &TasksCommand, json: bool) -> anyhow
                 }
             } else if !json {
                 println!("Not applied.");
+            }
+        }
+        TasksCommand::Prioritise => {
+            let advised = runtime()?.block_on(orbit.task_prioritise())?;
+            if json {
+                print_json(&advised)?;
+            } else if advised.is_empty() {
+                println!("The assistant would leave the priorities as they are.");
+            } else {
+                for t in &advised {
+                    if let Some(a) = &t.advice {
+                        let level = match a.priority {
+                            1..=4 => "high",
+                            5 => "medium",
+                            6..=9 => "low",
+                            _ => "none",
+                        };
+                        println!("{}  → {level}: {}  ({})", t.title, a.reason, t.uid);
+                    }
+                }
             }
         }
         TasksCommand::FromMessage { message, list } => {

@@ -125,6 +125,8 @@ pub struct Orbit {
     search: std::sync::Mutex<Option<Arc<orbit_search::SearchIndex>>>,
     /// Calendar items already parsed (see `calendar`).
     parsed: calendar::ParsedItems,
+    /// One look for tasks in new mail and chat at a time (see `task_scan`).
+    task_scan: tokio::sync::Mutex<()>,
 }
 
 impl Orbit {
@@ -159,6 +161,7 @@ impl Orbit {
             events,
             search: std::sync::Mutex::new(None),
             parsed: calendar::ParsedItems::default(),
+            task_scan: tokio::sync::Mutex::new(()),
         };
         orbit.profile_id = orbit.ensure_profile_id()?;
         Ok(orbit)

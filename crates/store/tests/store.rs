@@ -77,6 +77,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "proposals",
                 "search_pending",
                 "settings",
+                "task_advice",
                 "task_suggestions",
                 "thread_refs",
                 "threads"
@@ -164,6 +165,8 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "messages_thread_date_idx",
                 "outbox_state_idx",
                 "proposals_pending_idx",
+                "task_suggestions_chat_idx",
+                "task_suggestions_message_idx",
                 "task_suggestions_status_idx",
                 "thread_refs_thread_idx",
                 "threads_account_subject_idx"

@@ -26,6 +26,7 @@ pub struct Running {
 /// Asks the assistant; events stream through `on_event`.
 #[tauri::command]
 pub async fn assistant_ask(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     running: State<'_, Running>,
     input: AskInput,
@@ -51,6 +52,8 @@ pub async fn assistant_ask(
         };
         let result = core.ask(&input, &mut sink).await;
         let _ = done_tx.send(result);
+        // What the user just said may hold something to do.
+        crate::look_for_tasks(&app, &core);
     });
     if let Ok(mut slot) = running.task.lock()
         && let Some(previous) = slot.replace(task)

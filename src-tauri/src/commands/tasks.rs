@@ -1,6 +1,6 @@
 //! Task commands: thin wrappers over the core's tasks.
 
-use orbit_core::tasks::{Task, TaskList, TaskPatch, TaskStats, TaskSuggestion};
+use orbit_core::tasks::{ScanMode, Task, TaskList, TaskPatch, TaskStats, TaskSuggestion};
 use tauri::State;
 
 use crate::error::IpcResult;
@@ -83,11 +83,36 @@ pub async fn task_stats(state: State<'_, AppState>, period: String) -> IpcResult
     blocking(move || core.task_stats(&period)).await
 }
 
-/// Tasks found in recent mail, waiting for the user.
+/// Tasks found in recent mail and chat, waiting for the user (new mail and chat are looked at
+/// first).
 #[tauri::command]
 pub async fn task_suggestions(state: State<'_, AppState>) -> IpcResult<Vec<TaskSuggestion>> {
     let core = state.core()?;
+    if let Err(e) = core.task_scan(ScanMode::Auto).await {
+        tracing::info!(error = %e, "could not look for tasks");
+    }
     blocking(move || core.task_suggestions()).await
+}
+
+/// Asks the assistant to suggest priorities; the tasks it advised on.
+#[tauri::command]
+pub async fn task_prioritise(state: State<'_, AppState>) -> IpcResult<Vec<Task>> {
+    let core = state.core()?;
+    Ok(core.task_prioritise().await?)
+}
+
+/// Whether the assistant may read new mail and chat for tasks.
+#[tauri::command]
+pub async fn task_extraction_get(state: State<'_, AppState>) -> IpcResult<bool> {
+    let core = state.core()?;
+    blocking(move || core.task_extraction_with_model()).await
+}
+
+/// Lets the assistant read new mail and chat for tasks, or stops it.
+#[tauri::command]
+pub async fn task_extraction_set(state: State<'_, AppState>, on: bool) -> IpcResult<()> {
+    let core = state.core()?;
+    blocking(move || core.set_task_extraction_with_model(on)).await
 }
 
 /// Accepts a suggestion into a list.

@@ -483,6 +483,20 @@ export function taskSuggestions(): Promise<TaskSuggestion[]> {
   return call('task_suggestions');
 }
 
+/** Asks the assistant to suggest priorities; the tasks it advised on. */
+export function taskPrioritise(): Promise<Task[]> {
+  return call('task_prioritise');
+}
+
+/** Whether the assistant may read new mail and chat for tasks. */
+export function taskExtractionGet(): Promise<boolean> {
+  return call('task_extraction_get');
+}
+
+export function taskExtractionSet(on: boolean): Promise<null> {
+  return call('task_extraction_set', { on });
+}
+
 export function taskSuggestionAccept(id: number, listId: number): Promise<Task> {
   return call('task_suggestion_accept', { id, listId });
 }
@@ -564,6 +578,11 @@ export function onCalendarChanged(handler: () => void): Promise<Unsubscribe> {
 /** The tasks changed: re-query what is shown. */
 export function onTasksChanged(handler: () => void): Promise<Unsubscribe> {
   return subscribe<null>(EVENTS.tasksChanged, () => handler());
+}
+
+/** New suggestions were found in mail or chat (the payload is how many). */
+export function onTaskSuggestionsChanged(handler: () => void): Promise<Unsubscribe> {
+  return subscribe<number>(EVENTS.taskSuggestionsChanged, () => handler());
 }
 
 /** The tray menu asks to show an area; the payload is an area id. */

@@ -130,6 +130,7 @@ export const EVENTS = {
   outboxChanged: 'outbox-changed',
   calendarChanged: 'calendar-changed',
   tasksChanged: 'tasks-changed',
+  taskSuggestionsChanged: 'task-suggestions-changed',
 } as const;
 
 export interface ActivityAddedPayload {
@@ -643,6 +644,8 @@ export interface Task {
   score: number;
   /** Why it scores so ("Due tomorrow", "Asked by Maya Okafor", "High priority"). */
   score_reasons: string[];
+  /** The assistant's suggested priority (1 high, 5 medium, 9 low) and why, until the priority is set. */
+  advice?: { priority: number; reason: string } | null;
 }
 
 /** Omitted fields stay as they are. */
@@ -676,6 +679,12 @@ export interface TaskSuggestion {
   /** Who asked. */
   from: string;
   message_id: number | null;
-  /** Why ("Asked: “could you send the figures by Friday?”"). */
+  /** The assistant conversation, for one found in what the user told the assistant. */
+  chat_session?: number | null;
+  /** Where it was found. */
+  source?: 'mail' | 'chat';
+  /** Orbit's own rules, or the assistant (when the user lets it read new mail). */
+  found_by?: 'rules' | 'model';
+  /** Why ("Asked: “could you send the figures by Friday?”", "You said: “…”"). */
   reason: string;
 }

@@ -20,6 +20,10 @@ export interface FakeTasksData {
   suggestions: TaskSuggestion[];
   /** Tasks created and finished before the ones kept (for the stats' history). */
   history: { opened: string; done: string | null }[];
+  /** Whether the assistant reads new mail and chat for tasks. */
+  extractWithModel?: boolean;
+  /** The assistant's priority advice by uid. */
+  advice?: Record<string, { priority: number; reason: string }>;
 }
 
 export function emptyTasks(): FakeTasksData {
@@ -166,6 +170,8 @@ export function sampleTasks(now: Date, messageId: (subject: string) => number | 
       due: friday,
       from: 'Maya Okafor',
       message_id: messageId('Expense report needs your approval'),
+      source: 'mail',
+      found_by: 'model',
       reason: 'Asked: “could you send the figures by Friday?”',
     },
     {
@@ -174,7 +180,20 @@ export function sampleTasks(now: Date, messageId: (subject: string) => number | 
       due: null,
       from: 'Maya Okafor',
       message_id: messageId('Dinner on Saturday?'),
+      source: 'mail',
+      found_by: 'rules',
       reason: 'Asked: “let me know if Saturday works for you both”',
+    },
+    {
+      id: 3,
+      title: 'Book the dentist',
+      due: null,
+      from: 'You, in chat',
+      message_id: null,
+      chat_session: 1,
+      source: 'chat',
+      found_by: 'rules',
+      reason: 'You said: “remind me to book the dentist”',
     },
   ];
 
@@ -322,7 +341,8 @@ export class FakeTasks {
     }
     const { asked_by, ...rest } = t;
     const { score, reasons } = this.#score(t, asked_by);
-    return structuredClone({ ...rest, progress: total > 0 ? { done, total } : null, score, score_reasons: reasons });
+    const advice = this.data().advice?.[t.uid] ?? null;
+    return structuredClone({ ...rest, progress: total > 0 ? { done, total } : null, score, score_reasons: reasons, advice });
   }
 
   #score(t: FakeTask, askedBy: string | undefined): { score: number; reasons: string[] } {
@@ -497,6 +517,7 @@ export class FakeTasks {
         if (patch.title !== undefined && !patch.title.trim()) throw { code: 'invalid_input', message: 'title: must not be empty' };
         if (patch.priority !== undefined && (patch.priority < 0 || patch.priority > 9)) throw { code: 'invalid_input', message: 'priority: 0 to 9' };
         Object.assign(task, patch);
+        if (patch.priority !== undefined && data.advice) delete data.advice[task.uid];
         this.#changed();
         return this.#view(task);
       }
@@ -549,6 +570,20 @@ export class FakeTasks {
         return this.#stats((args.period as StatsPeriod) ?? 'week');
       case 'task_suggestions':
         return structuredClone(data.suggestions);
+      case 'task_extraction_get':
+        return data.extractWithModel === true;
+      case 'task_extraction_set':
+        data.extractWithModel = args.on === true;
+        return null;
+      case 'task_prioritise': {
+        // The scripted advice: the open task with the highest score that has no priority yet.
+        const open = data.tasks.filter((t) => !isDone(t) && t.parent === null && t.priority === 0);
+        const views = open.map((t) => this.#view(t)).sort((a, b) => b.score - a.score);
+        const first = views[0];
+        if (!first) return [];
+        data.advice = { ...(data.advice ?? {}), [first.uid]: { priority: 1, reason: 'Someone is waiting on it and it is due soon.' } };
+        return [this.#view(open.find((t) => t.uid === first.uid)!)];
+      }
       case 'task_suggestion_accept': {
         const s = data.suggestions.find((x) => x.id === args.id);
         if (!s) throw { code: 'not_found', message: 'This suggestion was dealt with already' };

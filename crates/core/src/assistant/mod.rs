@@ -998,6 +998,45 @@ impl Orbit {
     /// Reads a sentence into an event with the configured model (one call without tools; the
     /// request is kept with "what the assistant saw"). `None` when no model is configured;
     /// an error when the model failed or answered something that is not an event.
+    /// One call without tools whose answer must be a JSON object (fences and words around it
+    /// are tolerated); `None` when no model is set up. `system` says what to find; `user` is
+    /// the data, which the prompt must call data, not instructions.
+    pub(crate) async fn model_json(
+        &self,
+        system: String,
+        user: String,
+        max_tokens: u32,
+    ) -> Result<Option<Value>> {
+        let settings = self.assistant_settings()?;
+        if !settings.ready {
+            return Ok(None);
+        }
+        let Ok(client) = self.assistant_client(settings.provider) else {
+            return Ok(None);
+        };
+        let model = ModelHandle {
+            client,
+            provider: settings.provider,
+            price: settings.price_per_mtok,
+        };
+        let request = Request {
+            system,
+            messages: vec![Message::user(user)],
+            tools: Vec::new(),
+            max_tokens,
+        };
+        let answer = self.model_call(&model, None, &request).await?;
+        let object = match (answer.find('{'), answer.rfind('}')) {
+            (Some(a), Some(b)) if a < b => answer.get(a..=b).unwrap_or_default(),
+            _ => "",
+        };
+        serde_json::from_str::<Value>(object)
+            .ok()
+            .filter(Value::is_object)
+            .map(Some)
+            .ok_or_else(|| Error::new(ErrorCode::Model, "The model's answer was not JSON"))
+    }
+
     pub(crate) async fn read_event_with_model(
         &self,
         text: &str,

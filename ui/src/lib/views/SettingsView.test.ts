@@ -247,6 +247,12 @@ describe('assistant settings', () => {
     await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { daily_budget_usd: 5 } }));
     await user.click(within(card).getByTestId('pref-redact'));
     await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { redact: true } }));
+    // Reading new mail for tasks with the model is off until the user turns it on.
+    const tasksFromMail = within(card).getByTestId('pref-tasks-from-mail') as HTMLInputElement;
+    expect(tasksFromMail.checked).toBe(false);
+    await user.click(tasksFromMail);
+    await waitFor(() => expect(backend.callsOf('task_extraction_set').at(-1)?.args).toEqual({ on: true }));
+    expect(backend.data.tasks.extractWithModel).toBe(true);
     await user.selectOptions(within(card).getByTestId('pref-assistant-provider'), 'openai');
     await waitFor(() => expect(backend.callsOf('assistant_update').at(-1)?.args).toEqual({ update: { provider: 'openai' } }));
     await user.clear(daily);

@@ -336,15 +336,42 @@ describe('tasks: suggestions, stats, list view', () => {
   it('accepts a suggestion into the current list and dismisses another; nothing before', async () => {
     const { user, backend } = await openTasks();
     const strip = screen.getByTestId('task-suggestions');
-    expect(within(strip).getAllByTestId('task-suggestion')).toHaveLength(2);
+    const items = within(strip).getAllByTestId('task-suggestion');
+    expect(items).toHaveLength(3);
+    expect(strip.textContent).toContain('Found in your mail and chat');
+    expect(within(items[0]!).queryByTestId('task-suggestion-by-model'), 'the assistant’s find says so').not.toBeNull();
+    expect(within(items[1]!).queryByTestId('task-suggestion-by-model'), 'the rules’ does not').toBeNull();
+    expect(items[2]!.textContent).toContain('From your chat');
+    expect(items[2]!.textContent).toContain('You said: “remind me to book the dentist”');
     expect(backend.callsOf('task_suggestion_accept'), 'never created silently').toHaveLength(0);
     await user.selectOptions(screen.getByTestId('tasks-list-picker'), '2');
     await user.click(within(strip).getAllByTestId('task-suggestion-accept')[0]!);
     await waitFor(() => expect(backend.callsOf('task_suggestion_accept')[0]?.args).toEqual({ id: 1, listId: 2 }));
     await waitFor(() => expect(card('Send Maya the Q3 figures')).toBeTruthy());
-    await user.click(within(screen.getByTestId('task-suggestions')).getByTestId('task-suggestion-dismiss'));
+    await user.click(within(screen.getByTestId('task-suggestions')).getAllByTestId('task-suggestion-dismiss')[0]!);
     await waitFor(() => expect(backend.callsOf('task_suggestion_dismiss')[0]?.args).toEqual({ id: 2 }));
+    await user.click(within(screen.getByTestId('task-suggestions')).getByTestId('task-suggestion-dismiss'));
+    await waitFor(() => expect(backend.callsOf('task_suggestion_dismiss')[1]?.args).toEqual({ id: 3 }));
     await waitFor(() => expect(screen.queryByTestId('task-suggestions')).toBeNull());
+  });
+
+  it('the assistant’s priority advice shows beside the score and applies only when asked', async () => {
+    const { user, backend } = await openTasks();
+    await user.click(screen.getByTestId('tasks-prioritise'));
+    await waitFor(() => expect(backend.callsOf('task_prioritise')).toHaveLength(1));
+    const toast = await screen.findByTestId('toast');
+    expect(toast.textContent).toContain('Suggested priorities for 1 task');
+    const advised = backend.data.tasks.tasks.find((t) => backend.data.tasks.advice?.[t.uid])!;
+    expect(advised.priority, 'nothing changed yet').toBe(0);
+    expect(backend.callsOf('task_update')).toHaveLength(0);
+    await user.click(within(toast).getByTestId('toast-action'));
+    const detail = await screen.findByTestId('task-detail');
+    const advice = within(detail).getByTestId('task-advice');
+    expect(advice.textContent).toContain('The assistant suggests high priority');
+    expect(advice.textContent).toContain('Someone is waiting on it');
+    await user.click(within(advice).getByTestId('task-advice-apply'));
+    await waitFor(() => expect(backend.callsOf('task_update')[0]?.args).toEqual({ uid: advised.uid, patch: { priority: 1 } }));
+    await waitFor(() => expect(within(screen.getByTestId('task-detail')).queryByTestId('task-advice')).toBeNull());
   });
 
   it('shows the stats with a bar chart, per week then per day', async () => {

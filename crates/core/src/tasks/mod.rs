@@ -19,6 +19,12 @@ use serde::{Deserialize, Serialize};
 use crate::activity::{Actor, Record};
 use crate::{Error, Event, Orbit, Result};
 
+mod advice;
+mod found;
+
+pub use advice::TaskAdvice;
+pub use found::{ScanMode, ScanReport, TaskSuggestion, extract_requests};
+
 /// A board column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskColumn {
@@ -114,6 +120,8 @@ pub struct Task {
     pub score: u8,
     /// Why the score is what it is.
     pub score_reasons: Vec<String>,
+    /// The assistant's suggested priority and why, until the user sets the priority.
+    pub advice: Option<TaskAdvice>,
 }
 
 /// Fields to change.
@@ -430,6 +438,7 @@ impl Orbit {
             Some(Progress { done, total })
         };
         let busy_today = self.busy_minutes_today(now, tz).unwrap_or(0);
+        let mut advice = self.store.read(orbit_store::tasks::advice)?;
         let mut columns: HashMap<i64, Vec<TaskColumn>> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for (n, (list_id, t)) in raw.iter().enumerate() {
@@ -489,6 +498,9 @@ impl Orbit {
                 links,
                 score,
                 score_reasons,
+                advice: advice
+                    .remove(&t.uid)
+                    .map(|(priority, reason)| TaskAdvice { priority, reason }),
             });
         }
         out.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.uid.cmp(&b.uid)));
@@ -647,6 +659,11 @@ impl Orbit {
             format!("Changed the task “{title}”"),
             serde_json::json!({}),
         )?;
+        if patch.priority.is_some() {
+            // The user decided: the assistant's advice has been answered.
+            self.store
+                .write(|tx| orbit_store::tasks::clear_advice(tx, uid))?;
+        }
         self.task(uid)
     }
 
@@ -877,225 +894,6 @@ impl Orbit {
                 .count(),
             throughput_per_week: f64::from(u32::try_from(done_recent).unwrap_or(u32::MAX)) / 4.0,
         })
-    }
-}
-
-/// A task found in mail, waiting for the user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TaskSuggestion {
-    /// Id.
-    pub id: i64,
-    /// Proposed title.
-    pub title: String,
-    /// Due, if the mail said.
-    pub due: Option<String>,
-    /// Who asked.
-    pub from: String,
-    /// The message.
-    pub message_id: Option<i64>,
-    /// Why: the words that asked.
-    pub reason: String,
-}
-
-/// Phrases that ask the reader to do something.
-const ASKS: &[&str] = &[
-    "could you",
-    "can you",
-    "would you",
-    "will you",
-    "please ",
-    "i need you to",
-    "we need you to",
-    "action item",
-    "action required",
-    "todo:",
-    "to do:",
-    "don't forget to",
-    "remember to",
-    "make sure to",
-];
-
-/// The sentences of a text that ask the reader to do something (rule-based, offline):
-/// `(sentence, title)`. Quoted lines (`>`) and signatures are left out.
-pub fn extract_requests(text: &str) -> Vec<(String, String)> {
-    let mut body = String::new();
-    for line in text.lines() {
-        let t = line.trim();
-        if t == "--" || t.starts_with("On ") && t.ends_with("wrote:") {
-            break;
-        }
-        if t.starts_with('>') {
-            continue;
-        }
-        body.push_str(t);
-        body.push(' ');
-    }
-    let mut out = Vec::new();
-    for sentence in body.split_inclusive(['.', '?', '!', '\n']) {
-        let s = sentence.trim();
-        let lower = s.to_lowercase();
-        let Some(ask) = ASKS.iter().find(|a| lower.contains(*a)) else {
-            continue;
-        };
-        if s.len() < 12 || s.len() > 300 {
-            continue;
-        }
-        // The title: what is asked, from after the asking words.
-        let at = lower.find(ask).map_or(0, |i| i + ask.len());
-        let rest = s
-            .get(at..)
-            .unwrap_or(s)
-            .trim()
-            .trim_start_matches([':', ',', ' '])
-            .trim_end_matches(['.', '?', '!'])
-            .trim();
-        let rest = rest.strip_prefix("please ").unwrap_or(rest);
-        let mut title: String = rest.chars().take(80).collect();
-        if let Some(first) = title.get(..1) {
-            title = format!("{}{}", first.to_uppercase(), title.get(1..).unwrap_or(""));
-        }
-        if title.len() >= 4 {
-            out.push((s.to_owned(), title));
-        }
-    }
-    out
-}
-
-/// How many of the newest inbox messages are looked at for requests.
-const SCAN: u32 = 50;
-
-impl Orbit {
-    /// Suggestions from recent inbox mail (looked at once each, offline), newest first.
-    pub fn task_suggestions(&self) -> Result<Vec<TaskSuggestion>> {
-        let tz = crate::assistant::user_zone();
-        let me: Vec<String> = self
-            .account_list()?
-            .into_iter()
-            .map(|a| a.email.to_ascii_lowercase())
-            .collect();
-        let inboxes: Vec<i64> = self
-            .mail_folders(None)?
-            .into_iter()
-            .filter(|f| f.role.as_deref() == Some("inbox"))
-            .map(|f| f.id)
-            .collect();
-        let now = self.now_stamp();
-        for folder in inboxes {
-            for m in self.mail_list(folder, SCAN, 0)? {
-                if self.store.read(|c| orbit_store::tasks::seen(c, m.id))? {
-                    continue;
-                }
-                let from_me = me
-                    .iter()
-                    .any(|a| m.from.to_ascii_lowercase().contains(a.as_str()));
-                let found = if from_me {
-                    None
-                } else {
-                    let full = self.mail_show(m.id)?;
-                    extract_requests(&full.text).into_iter().next()
-                };
-                let today = chrono::DateTime::parse_from_rfc3339(&m.date)
-                    .map(|d| d.with_timezone(&tz).date_naive())
-                    .unwrap_or_else(|_| self.clock.now().with_timezone(&tz).date_naive());
-                self.store.write(|tx| -> Result<()> {
-                    match &found {
-                        Some((sentence, title)) => {
-                            let due = orbit_cal::parse_natural(sentence, today)
-                                .map(|e| e.start.date().to_string())
-                                .unwrap_or_default();
-                            orbit_store::tasks::insert(
-                                tx, m.id, title, &due, &m.from, sentence, "pending", &now,
-                            )?;
-                        }
-                        None => orbit_store::tasks::insert(tx, m.id, "", "", "", "", "none", &now)?,
-                    }
-                    Ok(())
-                })?;
-            }
-        }
-        Ok(self
-            .store
-            .read(orbit_store::tasks::pending)?
-            .into_iter()
-            .map(|r| TaskSuggestion {
-                id: r.id,
-                title: r.title,
-                due: Some(r.due).filter(|d| !d.is_empty()),
-                from: r.sender,
-                message_id: Some(r.message_id),
-                reason: format!("Asked: “{}”", r.reason),
-            })
-            .collect())
-    }
-
-    /// Accepts a suggestion into a list (the task links the mail and who asked).
-    pub fn task_suggestion_accept(&self, id: i64, list: i64) -> Result<Task> {
-        let s = self
-            .store
-            .read(|c| orbit_store::tasks::get(c, id))?
-            .ok_or_else(|| Error::not_found(format!("There is no suggestion {id}")))?;
-        if s.status != "pending" {
-            return Err(Error::invalid(format!(
-                "This suggestion was {} already",
-                s.status
-            )));
-        }
-        let subject = self
-            .mail_show(s.message_id)
-            .map(|m| m.subject)
-            .unwrap_or_default();
-        let task = self.task_add_by(
-            list,
-            &s.title,
-            None,
-            mail_links(s.message_id, &subject, &s.sender),
-            Actor::User,
-        )?;
-        if !s.due.is_empty() && task.due.is_none() {
-            self.task_update(
-                &task.uid,
-                &TaskPatch {
-                    due: Some(Some(s.due.clone())),
-                    ..TaskPatch::default()
-                },
-            )?;
-        }
-        self.store
-            .write(|tx| orbit_store::tasks::decide(tx, id, "accepted"))?;
-        self.task(&task.uid)
-    }
-
-    /// Dismisses a suggestion.
-    pub fn task_suggestion_dismiss(&self, id: i64) -> Result<()> {
-        if !self
-            .store
-            .write(|tx| orbit_store::tasks::decide(tx, id, "dismissed"))?
-        {
-            return Err(Error::invalid("There is no such pending suggestion"));
-        }
-        Ok(())
-    }
-
-    /// A task from a conversation ("turn into task"): its request if one is found, else its
-    /// subject; linked to the mail and who wrote it.
-    pub fn task_from_message(&self, message_id: i64, list: i64) -> Result<Task> {
-        let m = self.mail_show(message_id)?;
-        let title = extract_requests(&m.text)
-            .into_iter()
-            .next()
-            .map_or_else(|| m.subject.clone(), |(_, t)| t);
-        let title = if title.trim().is_empty() {
-            "Follow up".to_owned()
-        } else {
-            title
-        };
-        self.task_add_by(
-            list,
-            &title,
-            None,
-            mail_links(message_id, &m.subject, &m.from),
-            Actor::User,
-        )
     }
 }
 
