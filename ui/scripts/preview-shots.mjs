@@ -240,6 +240,15 @@ const SHOTS = [
     },
   },
   {
+    name: 'tasks-advice',
+    run: async (p) => {
+      await tasksView(p, 'b');
+      await p.getByTestId('tasks-prioritise').click();
+      await p.getByTestId('toast-action').click();
+      await p.getByTestId('task-advice').waitFor();
+    },
+  },
+  {
     name: 'tasks-board-big-scrolled',
     query: 'tasks=big',
     run: async (p) => {
@@ -270,6 +279,14 @@ const SHOTS = [
       await p.getByTestId('activity-actor-user').click();
       await p.getByTestId('activity-filter').fill('account');
       await p.getByTestId('activity-row').first().getByRole('button').click();
+    },
+  },
+  {
+    name: 'settings-assistant',
+    run: async (p) => {
+      await go(p, 's');
+      await p.getByTestId('assistant-settings').waitFor();
+      await p.getByTestId('assistant-settings').scrollIntoViewIfNeeded();
     },
   },
   { name: 'settings-accounts', run: async (p) => (await go(p, 's'), p.getByTestId('account-row-1').waitFor()) },
