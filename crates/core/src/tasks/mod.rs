@@ -399,6 +399,12 @@ impl Orbit {
 
     /// Every task (of one list, or all), with rolled-up progress and scores.
     pub fn tasks(&self, list: Option<i64>) -> Result<Vec<Task>> {
+        self.collect_tasks(list, None)
+    }
+
+    /// The tasks of a list (or all), or only the one with uid `only` (its sub-task progress
+    /// still counts every task; only it is scored and built).
+    fn collect_tasks(&self, list: Option<i64>, only: Option<&str>) -> Result<Vec<Task>> {
         let tz = crate::assistant::user_zone();
         let now = self.clock.now();
         let mut raw: Vec<(i64, TodoView)> = Vec::new();
@@ -442,6 +448,9 @@ impl Orbit {
         let mut columns: HashMap<i64, Vec<TaskColumn>> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for (n, (list_id, t)) in raw.iter().enumerate() {
+            if only.is_some_and(|uid| uid != t.uid) {
+                continue;
+            }
             if !columns.contains_key(list_id) {
                 columns.insert(*list_id, self.list_columns(*list_id)?);
             }
@@ -528,7 +537,7 @@ impl Orbit {
     }
 
     fn task(&self, uid: &str) -> Result<Task> {
-        self.tasks(None)?
+        self.collect_tasks(None, Some(uid))?
             .into_iter()
             .find(|t| t.uid == uid)
             .ok_or_else(|| Error::not_found(format!("There is no task {uid}")))
