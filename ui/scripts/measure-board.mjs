@@ -7,11 +7,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
+import { build, createServer, preview } from 'vite';
+import { tmpdir } from 'node:os';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const server = await createServer({ root, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
-await server.listen();
+// PROD=1 measures a production build (no Svelte dev checks), as the app ships.
+const outDir = path.join(tmpdir(), 'orbit-measure-board');
+if (process.env.PROD) await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true, rolldownOptions: { input: 'preview.html' } } });
+const server = process.env.PROD
+  ? await preview({ root, logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } })
+  : await createServer({ root, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+if ('listen' in server) await server.listen();
 const address = server.httpServer?.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
