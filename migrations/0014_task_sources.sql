@@ -15,7 +15,8 @@ CREATE TABLE task_suggestions_v2 (
 ) STRICT;
 
 INSERT INTO task_suggestions_v2 (id, message_id, title, due, sender, reason, status, found_by, created_at)
-    SELECT id, message_id, title, due, sender, reason, status, 'rules', created_at FROM task_suggestions;
+    SELECT id, message_id, title, due, sender, reason, status, 'rules', created_at FROM task_suggestions
+    WHERE message_id IN (SELECT id FROM messages);  -- a row left by a message deleted without its cascade goes
 DROP TABLE task_suggestions;
 ALTER TABLE task_suggestions_v2 RENAME TO task_suggestions;
 
@@ -31,3 +32,7 @@ CREATE TABLE task_advice (
     reason      TEXT    NOT NULL,
     created_at  TEXT    NOT NULL
 ) STRICT;
+
+-- What the user told the assistant before this version is old news: it is not read for tasks.
+INSERT INTO task_suggestions (chat_message_id, status, found_by, created_at)
+    SELECT id, 'none', 'rules', created_at FROM chat_messages WHERE role = 'user';

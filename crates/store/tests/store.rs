@@ -191,6 +191,58 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
 }
 
 #[test]
+fn task_suggestions_keep_their_rows_when_chat_joins_them() -> TestResult {
+    // A database at version 13 with a suggestion from mail (and one left by a deleted message),
+    // and chat from before: after 0014 the mail one is kept, the orphan gone, and the old chat
+    // marked as looked at (it is not read for tasks).
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    {
+        let conn = Connection::open(&path)?;
+        for m in orbit_store::migrations().iter().filter(|m| m.version <= 13) {
+            conn.execute_batch(m.sql)?;
+            conn.pragma_update(None, "user_version", m.version)?;
+        }
+        // The message's account and thread do not matter here.
+        conn.pragma_update(None, "foreign_keys", false)?;
+        conn.execute_batch(
+            "INSERT INTO messages (id, account_id, message_id, thread_id, created_at) VALUES (1, 1, 'a@x', 1, 't');
+             INSERT INTO task_suggestions (message_id, title, due, sender, reason, status, created_at)
+                 VALUES (1, 'Send the figures', '2026-11-27', 'Maya', 'could you send the figures', 'pending', 't'),
+                        (99, 'Gone', '', '', '', 'pending', 't');
+             INSERT INTO chat_sessions (id, title, created_at, updated_at) VALUES (1, 'Hi', 't', 't');
+             INSERT INTO chat_messages (id, session_id, role, content, created_at)
+                 VALUES (1, 1, 'user', '\"remind me to call Ana\"', 't'), (2, 1, 'assistant', '\"ok\"', 't');",
+        )?;
+    }
+    drop(Store::open(&path, quick())?);
+    let conn = Connection::open(&path)?;
+    let mut stmt = conn.prepare(
+        "SELECT message_id, chat_message_id, title, status, found_by FROM task_suggestions ORDER BY id",
+    )?;
+    type Row = (Option<i64>, Option<i64>, String, String, String);
+    let rows: Vec<Row> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    assert_eq!(
+        rows,
+        vec![
+            (
+                Some(1),
+                None,
+                "Send the figures".into(),
+                "pending".into(),
+                "rules".into()
+            ),
+            (None, Some(1), String::new(), "none".into(), "rules".into()),
+        ]
+    );
+    Ok(())
+}
+
+#[test]
 fn a_database_from_a_newer_orbit_is_refused_and_left_untouched() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("orbit.sqlite3");

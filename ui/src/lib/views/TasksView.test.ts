@@ -165,9 +165,18 @@ describe('tasks: board', () => {
     const posinset = Number(document.activeElement?.closest('li')?.getAttribute('aria-posinset'));
     expect(posinset).toBe(121);
     expect(document.activeElement?.closest('li')?.getAttribute('aria-setsize')).toBe(String(count));
+    // Scrolled far away, the focused card stays in the page with the keyboard focus on it.
+    const list = within(todo).getByTestId('task-column-cards');
+    list.scrollTop = 20_000;
+    await fireEvent.scroll(list);
+    const focusedTitle = backend.data.tasks.tasks.find((t) => t.uid === focused)!.title;
+    expect(titlesIn('todo').some((t) => /^Long task 2\d\d$/.test(t ?? '')), 'the window moved down').toBe(true);
+    expect(titlesIn('todo')).toContain(focusedTitle);
+    expect(document.activeElement?.getAttribute('data-focus'), 'the focus survives the scroll').toBe(focused);
     await user.keyboard('{Shift>}{ArrowRight}{/Shift}');
     await waitFor(() => expect(backend.callsOf('task_move')[0]?.args).toMatchObject({ uid: focused, column: 'doing' }));
     await waitFor(() => expect(titlesIn('doing')).toContain(backend.data.tasks.tasks.find((t) => t.uid === focused)!.title));
+    await waitFor(() => expect(document.activeElement?.getAttribute('data-focus'), 'the focus follows the moved card').toBe(focused));
   });
 
   it('rolls a move back when the core refuses it', async () => {
