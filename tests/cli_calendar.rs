@@ -193,8 +193,9 @@ async fn changes_made_here_reach_the_server_and_a_clash_keeps_both_versions() ->
     let Some(s) = orbit_tests::servers()? else {
         return Ok(());
     };
-    // Bob's calendars: the other test syncs Alice's at the same time.
-    let (user, password) = ("bob", "bob-secret-pw");
+    // A user of its own: the other tests sync Alice's and Bob's calendars at the same time, and
+    // this one counts every change a sync brings.
+    let (user, password) = ("mail13", "mail-secret-pw");
     let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let calendar = phone
         .create_calendar(&format!("home-{}", std::process::id()), "Home")

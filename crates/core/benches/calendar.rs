@@ -9,11 +9,13 @@
 //! Without `--bench` (as `cargo test --all-targets` runs it) it runs a small case: no figures.
 
 use std::error::Error;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use orbit_core::{EnvOverrides, Keyring, OpenOptions, Orbit, SystemClock};
+
+#[path = "common/profile.rs"]
+mod profile;
+use profile::percentile;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -52,23 +54,11 @@ fn event(n: usize) -> Res<String> {
     ))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(at).copied().unwrap_or(f64::NAN)
-}
-
 fn main() -> Res<()> {
     let bench = std::env::args().any(|a| a == "--bench");
     let events = if bench { 2000 } else { 100 };
     let dir = tempfile::tempdir()?;
-    let orbit = Orbit::open(OpenOptions {
-        data_dir: dir.path().to_path_buf(),
-        keyring: Keyring::in_memory("bench")?,
-        clock: Arc::new(SystemClock),
-        env: EnvOverrides::default(),
-        net_timeout: Duration::from_secs(5),
-        busy_timeout: Duration::from_secs(5),
-    })?;
+    let orbit = profile::open(dir.path())?;
     let account = orbit.local_account()?;
     // A calendar row as a sync would leave it (the bench has no server).
     let store = orbit_store::Store::open(

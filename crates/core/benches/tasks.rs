@@ -8,10 +8,11 @@
 //! Without `--bench` (as `cargo test --all-targets` runs it) it runs a small case: no figures.
 
 use std::error::Error;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use orbit_core::{EnvOverrides, Keyring, OpenOptions, Orbit, SystemClock};
+#[path = "common/profile.rs"]
+mod profile;
+use profile::percentile;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -33,11 +34,6 @@ fn todo(n: usize) -> String {
     )
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(at).copied().unwrap_or(f64::NAN)
-}
-
 fn timed<T>(runs: usize, mut f: impl FnMut(usize) -> Res<T>) -> Res<(f64, f64)> {
     let mut times = Vec::with_capacity(runs);
     for i in 0..runs {
@@ -53,14 +49,7 @@ fn main() -> Res<()> {
     let bench = std::env::args().any(|a| a == "--bench");
     let count = if bench { 2000 } else { 50 };
     let dir = tempfile::tempdir()?;
-    let orbit = Orbit::open(OpenOptions {
-        data_dir: dir.path().to_path_buf(),
-        keyring: Keyring::in_memory("bench")?,
-        clock: Arc::new(SystemClock),
-        env: EnvOverrides::default(),
-        net_timeout: Duration::from_secs(5),
-        busy_timeout: Duration::from_secs(5),
-    })?;
+    let orbit = profile::open(dir.path())?;
     let list = orbit.task_list_create("Bench")?.id;
     for n in 0..count {
         orbit.calendar_import(list, &todo(n))?;
