@@ -324,7 +324,7 @@ impl Orbit {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn commit_edit(
+    pub(super) fn commit_edit(
         &self,
         calendar_id: i64,
         href: &str,

@@ -482,47 +482,20 @@ impl Orbit {
             )));
         }
         let (calendar_id, href, etag) = self.calendar_item(uid)?;
-        let ics = object.to_ics();
-        let now = self.now_stamp();
-        let activity = self.store.write(|tx| -> Result<i64> {
-            db::upsert_item(
-                tx,
-                calendar_id,
-                &db::NewItem {
-                    href: &href,
-                    etag: &etag,
-                    uid,
-                    ics: &ics,
-                    parse_error: "",
-                },
-                &now,
-            )?;
-            // Not yet on the server: the pending creation carries the new text.
-            let pending = db::changes(tx, calendar_id)?;
-            if let Some(create) = pending
-                .iter()
-                .find(|c| c.href == href && c.kind == "create")
-            {
-                db::change_done(tx, create.id)?;
-                db::queue_change(tx, calendar_id, &href, "create", &ics, "", &now)?;
-            } else {
-                db::queue_change(tx, calendar_id, &href, "update", &ics, &etag, &now)?;
-            }
-            self.record(
-                tx,
-                &Record {
-                    actor,
-                    action,
-                    target: format!("calendar:{calendar_id}"),
-                    summary,
-                    details,
-                },
-            )
-        })?;
-        self.emit(Event::ActivityAdded { id: activity });
-        self.emit(Event::CalendarChanged);
-        self.emit(Event::CalendarQueued);
-        Ok(())
+        self.commit_edit(
+            calendar_id,
+            &href,
+            &etag,
+            uid,
+            &orbit_cal::Edited {
+                object: Some(object),
+                split: None,
+            },
+            actor,
+            action,
+            summary,
+            details,
+        )
     }
 
     /// Removes an event (by UID): at once here, at the next sync on the server.
