@@ -796,6 +796,190 @@ fn an_invitation_by_mail_is_answered_into_the_calendar_and_the_reply_goes_only_w
     Ok(())
 }
 
+fn meeting(uid: &str, organiser: &str, guests: &[&str]) -> String {
+    let people: String = guests
+        .iter()
+        .map(|g| format!("ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{g}\r\n"))
+        .collect();
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Phone//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Planning\r\nDTSTART:20261210T100000Z\r\nDTEND:20261210T110000Z\r\nORGANIZER;CN=Alice:mailto:{organiser}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{organiser}\r\n{people}BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+#[test]
+fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when_asked()
+-> TestResult {
+    let rt = tokio::runtime::Runtime::new()?;
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    let (user, password) = ("alice", "alice-secret-pw");
+    let pid = std::process::id();
+    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let name = format!("Organised {pid}");
+    let calendar = rt.block_on(phone.create_calendar(&format!("organised-{pid}"), &name))?;
+    let (mine, theirs) = (
+        format!("planning-{pid}@phone"),
+        format!("offsite-{pid}@phone"),
+    );
+    let guests = ["carol@example.net", "dan@example.org"];
+    for (uid, ics) in [
+        (&mine, meeting(&mine, "alice@example.com", &guests)),
+        (
+            &theirs,
+            meeting(&theirs, "ana@example.org", &["alice@example.com"]),
+        ),
+    ] {
+        let Written::Done(_) = rt.block_on(phone.create(&format!("{calendar}{uid}.ics"), &ics))?
+        else {
+            return Err("create".into());
+        };
+    }
+    let p = Profile::new(&s)?;
+    let (imap, smtp) = (s.imap_port.to_string(), s.smtp_port.to_string());
+    let run = p.run(
+        &[
+            "account",
+            "add",
+            "--name",
+            "Alice",
+            "--email",
+            "alice@example.com",
+            "--username",
+            user,
+            "--imap-host",
+            "127.0.0.1",
+            "--imap-port",
+            &imap,
+            "--imap-security",
+            "none",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp,
+            "--smtp-security",
+            "none",
+            "--caldav-url",
+            &s.caldav_url,
+            "--password-stdin",
+        ],
+        Some(password),
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    sync(&p)?;
+    let outbox = |p: &Profile| -> Result<Value, Box<dyn std::error::Error>> {
+        Ok(p.run(&["--json", "outbox", "list"], None)?.json()?)
+    };
+    let moving = |uid: &str, start: &str, end: &str, tell: bool| {
+        let mut args = vec![
+            "--json", "calendar", "move", uid, "--start", start, "--end", end, "--scope", "all",
+        ];
+        if tell {
+            args.push("--tell");
+        }
+        p.run(&args, None)
+    };
+
+    // From a script without --tell: moved here, nobody is written to.
+    let run = moving(&mine, "2026-12-11T09:00:00Z", "2026-12-11T10:00:00Z", false)?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["messages"], 0);
+    assert!(outbox(&p)?.as_array().is_some_and(Vec::is_empty));
+
+    // With --tell: one update to both guests (not to the organiser), sent as iTIP REQUEST.
+    let run = moving(&mine, "2026-12-11T13:00:00Z", "2026-12-11T14:00:00Z", true)?;
+    assert!(run.ok, "{}", run.stderr);
+    let told = run.json()?;
+    assert_eq!(told["messages"], 1);
+    assert_eq!(told["sent_to"], serde_json::json!(guests));
+    let queued = outbox(&p)?;
+    assert_eq!(queued.as_array().map(Vec::len), Some(1), "{queued}");
+    assert_eq!(queued[0]["recipients"], serde_json::json!(guests));
+    let update_id = queued[0]["message_id"].as_str().unwrap_or("").to_owned();
+    let sent = p.run(&["outbox", "send"], None)?;
+    assert!(sent.ok, "{}", sent.stderr);
+    let raw = orbit_tests::smtp_received(&update_id).ok_or("the update reached the SMTP server")?;
+    let raw = String::from_utf8_lossy(&raw).replace("\r\n ", "");
+    assert!(
+        raw.contains("Subject: Updated invitation: Planning"),
+        "{raw}"
+    );
+    assert!(raw.contains("text/calendar; method=REQUEST"), "{raw}");
+    for expected in [
+        "METHOD:REQUEST",
+        &format!("UID:{mine}"),
+        "DTSTART:20261211T130000Z",
+        "SEQUENCE:2",
+        "mailto:carol@example.net",
+        "ORGANIZER",
+    ] {
+        assert!(raw.contains(expected), "{expected} in {raw}");
+    }
+    assert!(
+        !raw.contains("VALARM"),
+        "the organiser's alarm stays home: {raw}"
+    );
+
+    // Someone else organises this one: --tell is refused and nothing changes.
+    let run = moving(
+        &theirs,
+        "2026-12-12T09:00:00Z",
+        "2026-12-12T10:00:00Z",
+        true,
+    )?;
+    assert!(!run.ok);
+    assert!(run.stderr.contains("not you"), "{}", run.stderr);
+    let unmoved = p.run(
+        &[
+            "--json",
+            "calendar",
+            "events",
+            "--from",
+            "2026-12-10",
+            "--to",
+            "2026-12-11",
+        ],
+        None,
+    )?;
+    assert!(
+        unmoved
+            .json()?
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|o| o["uid"] == theirs.as_str()),
+        "{}",
+        unmoved.stdout
+    );
+
+    // Deleted with --tell: the guests get the cancellation.
+    let run = p.run(&["--json", "calendar", "remove", &mine, "--tell"], None)?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["messages"], 1);
+    let queued = outbox(&p)?;
+    let cancel_id = queued[0]["message_id"].as_str().unwrap_or("").to_owned();
+    assert!(p.run(&["outbox", "send"], None)?.ok);
+    let raw = orbit_tests::smtp_received(&cancel_id).ok_or("the cancellation was sent")?;
+    let raw = String::from_utf8_lossy(&raw).replace("\r\n ", "");
+    assert!(raw.contains("Subject: Cancelled: Planning"), "{raw}");
+    assert!(raw.contains("text/calendar; method=CANCEL"), "{raw}");
+    for expected in [
+        "METHOD:CANCEL",
+        "STATUS:CANCELLED",
+        "SEQUENCE:3",
+        &format!("UID:{mine}"),
+    ] {
+        assert!(raw.contains(expected), "{expected} in {raw}");
+    }
+
+    // And the server's calendar follows: the meeting is gone, the other one stays.
+    sync(&p)?;
+    let left = rt.block_on(phone.list(&calendar))?;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].href.contains("offsite"), "{left:?}");
+    Ok(())
+}
+
 #[test]
 fn a_server_found_only_through_its_well_known_address_is_discovered() -> TestResult {
     let Some(s) = orbit_tests::servers()? else {

@@ -114,7 +114,7 @@ fn shift(comp: &mut ICalendarComponent, prop: &ICalendarProperty, by: Duration) 
 
 /// Raises the SEQUENCE of every part of the event `uid` to one above the highest: the parts
 /// keep one sequence (overrides are matched to their series by it).
-fn bump_sequence(ical: &mut ICalendar, uid: &str) {
+pub(crate) fn bump_sequence(ical: &mut ICalendar, uid: &str) {
     let of = |c: &ICalendarComponent| {
         c.property(&ICalendarProperty::Sequence)
             .and_then(|e| e.values.first())

@@ -1,12 +1,12 @@
 //! Invitations by mail (iMIP, RFC 6047; iTIP methods, RFC 5546): reading a REQUEST, CANCEL or
-//! REPLY, answering a REQUEST as one attendee, and the calendar's copy of an event with that
-//! answer recorded.
+//! REPLY, answering a REQUEST as one attendee, the calendar's copy of an event with that
+//! answer recorded, and what an organiser sends the attendees after changing the event.
 
 use calcard::common::IanaString;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarMethod,
     ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
-    ICalendarParticipationStatus, ICalendarProperty, ICalendarValue,
+    ICalendarParticipationStatus, ICalendarProperty, ICalendarStatus, ICalendarValue,
 };
 use serde::Serialize;
 
@@ -252,6 +252,19 @@ pub fn with_answer(object: &CalendarObject, me: &str, answer: Answer) -> Result<
     Ok(parse(&ical.to_string())?.to_ics())
 }
 
+/// A DTSTAMP of `stamp` (UTC).
+fn dtstamp(stamp: chrono::DateTime<chrono::Utc>) -> ICalendarEntry {
+    let mut now = calcard::common::PartialDateTime::default();
+    crate::expand::set_naive(&mut now, stamp.naive_utc());
+    now.tz_hour = Some(0);
+    now.tz_minute = Some(0);
+    ICalendarEntry {
+        name: ICalendarProperty::Dtstamp,
+        params: Vec::new(),
+        values: vec![ICalendarValue::PartialDateTime(Box::new(now))],
+    }
+}
+
 /// The REPLY `me` sends the organiser: the event's identity and times, the organiser, and only
 /// `me` as attendee with the answer (RFC 5546 §3.2.3).
 pub fn reply(
@@ -260,10 +273,6 @@ pub fn reply(
     answer: Answer,
     stamp: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, CalError> {
-    let mut now = calcard::common::PartialDateTime::default();
-    crate::expand::set_naive(&mut now, stamp.naive_utc());
-    now.tz_hour = Some(0);
-    now.tz_minute = Some(0);
     let mut ical = object.ical.clone();
     set_method(&mut ical, Some(ICalendarMethod::Reply));
     let me = me.to_ascii_lowercase();
@@ -294,11 +303,9 @@ pub fn reply(
             set_status(entry, answer);
             found = true;
         }
-        comp.entries.push(ICalendarEntry {
-            name: ICalendarProperty::Dtstamp,
-            params: Vec::new(),
-            values: vec![ICalendarValue::PartialDateTime(Box::new(now.clone()))],
-        });
+        comp.entries
+            .retain(|e| e.name != ICalendarProperty::Dtstamp);
+        comp.entries.push(dtstamp(stamp));
         comp.component_ids.clear();
     }
     if !found {
@@ -306,6 +313,86 @@ pub fn reply(
     }
     let text = ical.to_string();
     // Read back: the reply must be valid calendar data.
+    parse(&text)?;
+    Ok(text)
+}
+
+/// The organiser's address of event `uid` ("" when it names none).
+pub fn organizer(object: &CalendarObject, uid: &str) -> String {
+    object
+        .ical
+        .components
+        .iter()
+        .filter(|c| c.uid() == Some(uid))
+        .find_map(|c| c.property(&ICalendarProperty::Organizer))
+        .map(address)
+        .unwrap_or_default()
+}
+
+/// What an organiser tells the attendees after changing an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// The event as it now is (RFC 5546 §3.2.2, an update: the edit has raised its SEQUENCE).
+    Request,
+    /// The event is called off (§3.2.5): its parts marked CANCELLED, SEQUENCE raised.
+    Cancel,
+}
+
+impl Update {
+    /// The iTIP method: `REQUEST` or `CANCEL`.
+    pub fn method(self) -> &'static str {
+        match self {
+            Self::Request => "REQUEST",
+            Self::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// The iTIP message the organiser sends the attendees of event `uid` (in `object`) after a
+/// change: every part of the event with the METHOD set and a fresh DTSTAMP, the time zones
+/// they use kept, and the organiser's own alarms left out.
+pub fn organizer_update(
+    object: &CalendarObject,
+    uid: &str,
+    update: Update,
+    stamp: chrono::DateTime<chrono::Utc>,
+) -> Result<String, CalError> {
+    let mut ical = object.ical.clone();
+    if update == Update::Cancel {
+        crate::edit::bump_sequence(&mut ical, uid);
+    }
+    set_method(
+        &mut ical,
+        Some(match update {
+            Update::Request => ICalendarMethod::Request,
+            Update::Cancel => ICalendarMethod::Cancel,
+        }),
+    );
+    let mut found = false;
+    for comp in &mut ical.components {
+        if comp.component_type != ICalendarComponentType::VEvent || comp.uid() != Some(uid) {
+            continue;
+        }
+        found = true;
+        comp.entries.retain(|e| {
+            e.name != ICalendarProperty::Dtstamp
+                && (update == Update::Request || e.name != ICalendarProperty::Status)
+        });
+        comp.entries.push(dtstamp(stamp));
+        if update == Update::Cancel {
+            comp.entries.push(ICalendarEntry {
+                name: ICalendarProperty::Status,
+                params: Vec::new(),
+                values: vec![ICalendarValue::Status(ICalendarStatus::Cancelled)],
+            });
+        }
+        comp.component_ids.clear();
+    }
+    if !found {
+        return Err(err(format!("There is no event {uid} to send")));
+    }
+    let text = ical.to_string();
+    // Read back: what goes out must be valid calendar data.
     parse(&text)?;
     Ok(text)
 }
@@ -397,5 +484,34 @@ mod tests {
         let recorded = record_reply(&parse(&copy).unwrap(), &back).unwrap();
         let (after, _) = read_invitation(&recorded).unwrap();
         assert_eq!(after.attendees[1].status, "accepted");
+    }
+
+    #[test]
+    fn the_organiser_sends_an_update_or_a_cancellation_without_alarms() {
+        let stored = parse(&REQUEST.replace("METHOD:REQUEST\r\n", "")).unwrap();
+        assert_eq!(organizer(&stored, "plan-42@example.com"), "ana@example.com");
+        assert_eq!(organizer(&stored, "other@example.com"), "");
+
+        let update =
+            organizer_update(&stored, "plan-42@example.com", Update::Request, stamp()).unwrap();
+        let (inv, _) = read_invitation(&update).unwrap();
+        assert_eq!(inv.method, "REQUEST");
+        assert_eq!(inv.sequence, 2, "the edit raised it already");
+        assert_eq!(inv.attendees.len(), 3);
+        assert!(update.contains("DTSTAMP:20261121T100000Z"), "{update}");
+        assert_eq!(update.matches("DTSTAMP").count(), 1, "{update}");
+        assert!(!update.contains("VALARM"), "{update}");
+        assert!(!update.contains("STATUS:CANCELLED"));
+
+        let cancel =
+            organizer_update(&stored, "plan-42@example.com", Update::Cancel, stamp()).unwrap();
+        let (inv, _) = read_invitation(&cancel).unwrap();
+        assert_eq!(inv.method, "CANCEL");
+        assert_eq!(inv.sequence, 3, "a cancellation is a new version");
+        assert!(cancel.contains("STATUS:CANCELLED"), "{cancel}");
+        assert_eq!(inv.attendees.len(), 3);
+        assert!(!cancel.contains("VALARM"));
+
+        assert!(organizer_update(&stored, "nope", Update::Request, stamp()).is_err());
     }
 }

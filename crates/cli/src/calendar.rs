@@ -63,6 +63,10 @@ pub(crate) enum CalendarCommand {
         /// one, following or all.
         #[arg(long, default_value = "all")]
         scope: String,
+        /// Send the cancellation to the people invited (when you organise the event). At a
+        /// terminal Orbit asks; scripts must say so.
+        #[arg(long)]
+        tell: bool,
     },
     /// Move an event, one occurrence, or it and the following ones.
     Move {
@@ -83,6 +87,10 @@ pub(crate) enum CalendarCommand {
         /// The time zone wall-clock times are kept in (IANA; default $TZ, else UTC).
         #[arg(long)]
         tz: Option<String>,
+        /// Send the update to the people invited (when you organise the event). At a terminal
+        /// Orbit asks; scripts must say so.
+        #[arg(long)]
+        tell: bool,
     },
     /// Write every event of a calendar (or of all) as one .ics file (to stdout, or --output).
     Export {
@@ -355,15 +363,20 @@ pub(crate) fn calendar(
             uid,
             occurrence,
             scope,
+            tell,
         } => {
-            orbit.calendar_delete(uid, occurrence.as_deref(), scope_of(scope)?)?;
-            if !json {
+            let tell = should_tell(orbit, uid, *tell, "cancellation")?;
+            let told = orbit.calendar_delete(uid, occurrence.as_deref(), scope_of(scope)?, tell)?;
+            if json {
+                print_json(&told)?;
+            } else {
                 println!(
-                    "Removed {uid}{}.",
+                    "Removed {uid}{}{}.",
                     occurrence
                         .as_deref()
                         .map(|o| format!(" ({o}, {scope})"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    told_words(&told)
                 );
             }
         }
@@ -374,11 +387,23 @@ pub(crate) fn calendar(
             occurrence,
             scope,
             tz,
+            tell,
         } => {
             let tz = zone(tz.as_deref())?;
-            orbit.calendar_move(uid, occurrence.as_deref(), scope_of(scope)?, start, end, tz)?;
-            if !json {
-                println!("Moved {uid}.");
+            let tell = should_tell(orbit, uid, *tell, "update")?;
+            let told = orbit.calendar_move(
+                uid,
+                occurrence.as_deref(),
+                scope_of(scope)?,
+                start,
+                end,
+                tz,
+                tell,
+            )?;
+            if json {
+                print_json(&told)?;
+            } else {
+                println!("Moved {uid}{}.", told_words(&told));
             }
         }
         CalendarCommand::Export { calendar, output } => {
@@ -536,4 +561,36 @@ pub(crate) fn calendar(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether to send the people invited a change: `--tell`, or (at a terminal, when the user
+/// organises an event others are invited to) their yes.
+fn should_tell(orbit: &Orbit, uid: &str, tell: bool, what: &str) -> anyhow::Result<bool> {
+    if tell {
+        return Ok(true);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Ok(false);
+    }
+    let invited = orbit.calendar_invited(uid)?;
+    if !invited.organiser || invited.people.is_empty() {
+        return Ok(false);
+    }
+    use std::io::Write as _;
+    print!("Send the {what} to {}? [y/N] ", invited.people.join(", "));
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+fn told_words(told: &orbit_core::calendar::Told) -> String {
+    if told.messages == 0 {
+        String::new()
+    } else {
+        format!(
+            "; the change to {} is in the outbox",
+            told.sent_to.join(", ")
+        )
+    }
 }

@@ -1,13 +1,16 @@
 //! Calendar commands: thin wrappers over the core's calendar, plus the native confirmations
-//! the webview can ask for but never answer (changing an event others are invited to; sending
-//! an answer to an invitation's organiser).
+//! the webview can ask for but never answer (changing an event others are invited to, and
+//! whether its organiser sends them the change; sending an answer to an invitation's
+//! organiser).
 
 use orbit_core::calendar::{
     CalendarImport, CalendarSyncReport, CalendarView, EventDraft, InvitationOutcome,
-    InvitationView, OccurrenceView, Scope,
+    InvitationView, OccurrenceView, Scope, Told,
 };
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
+use tauri_plugin_dialog::{
+    DialogExt, MessageDialogButtons, MessageDialogKind, MessageDialogResult,
+};
 
 use crate::error::{IpcError, IpcResult};
 use crate::state::{AppState, blocking};
@@ -42,30 +45,80 @@ async fn ask(app: &AppHandle, title: &str, text: String, yes: &str, no: &str) ->
     rx.await.unwrap_or(false)
 }
 
-/// When the event has other people invited, the user confirms the change natively.
+/// Asks the user in a native dialog with three buttons; which one they pressed (0, 1 or 2;
+/// closing the dialog counts as the third).
+async fn ask3(app: &AppHandle, title: &str, text: String, labels: [&str; 3]) -> usize {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let [yes, no, cancel] = labels.map(str::to_owned);
+    let (first, second) = (yes.clone(), no.clone());
+    app.dialog()
+        .message(text)
+        .title(title)
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::YesNoCancelCustom(yes, no, cancel))
+        .show_with_result(move |answer| {
+            let pressed = match answer {
+                MessageDialogResult::Yes => 0,
+                MessageDialogResult::No => 1,
+                MessageDialogResult::Custom(label) if label == first => 0,
+                MessageDialogResult::Custom(label) if label == second => 1,
+                _ => 2,
+            };
+            let _ = tx.send(pressed);
+        });
+    rx.await.unwrap_or(2)
+}
+
+fn cancelled() -> IpcError {
+    IpcError {
+        code: "cancelled".into(),
+        message: "Nothing was changed".into(),
+    }
+}
+
+/// When the event has other people invited, the user confirms the change natively; when they
+/// organise it, the dialog also offers to send the people the change (`what` the button's
+/// verb, `change` what they would be sent). Returns whether to send it.
 async fn confirm_if_invited(
     app: &AppHandle,
     state: &State<'_, AppState>,
     uid: &str,
     what: &str,
-) -> IpcResult<()> {
+    change: &str,
+) -> IpcResult<bool> {
     let core = state.core()?;
     let id = uid.to_owned();
-    let invited = blocking(move || core.calendar_invitees(&id)).await?;
-    if invited.is_empty() {
-        return Ok(());
+    let invited = blocking(move || core.calendar_invited(&id)).await?;
+    if invited.people.is_empty() {
+        return Ok(false);
+    }
+    let people = invited.people.join(", ");
+    if invited.organiser {
+        let text = format!(
+            "You organise this event. Also invited: {people}.\n\nOrbit can send them the {change} by mail."
+        );
+        let send = format!("{what} and send");
+        let only = format!("{what} only");
+        return match ask3(
+            app,
+            &format!("Orbit: {what}?"),
+            text,
+            [&send, &only, "Cancel"],
+        )
+        .await
+        {
+            0 => Ok(true),
+            1 => Ok(false),
+            _ => Err(cancelled()),
+        };
     }
     let text = format!(
-        "Other people are invited to this event: {}.\n\nOrbit changes your calendar; it does not write to them.",
-        invited.join(", ")
+        "Other people are invited to this event: {people}.\n\nYou do not organise it, so Orbit changes only your calendar; it does not write to them."
     );
     if ask(app, &format!("Orbit: {what}?"), text, what, "Cancel").await {
-        Ok(())
+        Ok(false)
     } else {
-        Err(IpcError {
-            code: "cancelled".into(),
-            message: "Nothing was changed".into(),
-        })
+        Err(cancelled())
     }
 }
 
@@ -129,12 +182,22 @@ pub async fn calendar_move(
     start: String,
     end: String,
     tz: String,
-) -> IpcResult<()> {
+) -> IpcResult<Told> {
     let (scope, tz) = (self::scope(&scope)?, zone(&tz)?);
-    confirm_if_invited(&app, &state, &uid, "Move").await?;
+    let tell = confirm_if_invited(&app, &state, &uid, "Move", "update").await?;
     let core = state.core()?;
-    blocking(move || core.calendar_move(&uid, recurrence_id.as_deref(), scope, &start, &end, tz))
-        .await
+    blocking(move || {
+        core.calendar_move(
+            &uid,
+            recurrence_id.as_deref(),
+            scope,
+            &start,
+            &end,
+            tz,
+            tell,
+        )
+    })
+    .await
 }
 
 /// Deletes an event, an occurrence, or it and the following ones.
@@ -145,11 +208,11 @@ pub async fn calendar_delete(
     uid: String,
     recurrence_id: Option<String>,
     scope: String,
-) -> IpcResult<()> {
+) -> IpcResult<Told> {
     let scope = self::scope(&scope)?;
-    confirm_if_invited(&app, &state, &uid, "Delete").await?;
+    let tell = confirm_if_invited(&app, &state, &uid, "Delete", "cancellation").await?;
     let core = state.core()?;
-    blocking(move || core.calendar_delete(&uid, recurrence_id.as_deref(), scope)).await
+    blocking(move || core.calendar_delete(&uid, recurrence_id.as_deref(), scope, tell)).await
 }
 
 /// Syncs the calendars of every account with a CalDAV server.

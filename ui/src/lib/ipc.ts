@@ -47,6 +47,7 @@ import type {
   EventDraft,
   Invitation,
   InvitationOutcome,
+  Told,
   InvitationResponse,
   Occurrence,
   StatsPeriod,
@@ -405,13 +406,15 @@ export function calendarCreate(calendarId: number, draft: EventDraft, tz: string
   return call('calendar_create', { calendarId, draft, tz });
 }
 
-/** Moves an event (or some occurrences of a recurring one). */
-export async function calendarMove(uid: string, recurrenceId: string | null, scope: EditScope, start: string, end: string, tz: string = localZone()): Promise<void> {
-  await call<null>('calendar_move', { uid, recurrenceId, scope, start, end, tz });
+/** Moves an event (or some occurrences of a recurring one). When others are invited the shell
+ *  asks natively first, and — when the user organises it — whether to send them the update. */
+export function calendarMove(uid: string, recurrenceId: string | null, scope: EditScope, start: string, end: string, tz: string = localZone()): Promise<Told> {
+  return call('calendar_move', { uid, recurrenceId, scope, start, end, tz });
 }
 
-export async function calendarDelete(uid: string, recurrenceId: string | null, scope: EditScope): Promise<void> {
-  await call<null>('calendar_delete', { uid, recurrenceId, scope });
+/** Deletes an event (or some occurrences); asks like {@link calendarMove}. */
+export function calendarDelete(uid: string, recurrenceId: string | null, scope: EditScope): Promise<Told> {
+  return call('calendar_delete', { uid, recurrenceId, scope });
 }
 
 /** Syncs every account's calendars once. */

@@ -576,6 +576,13 @@ export interface Invitation {
 
 export type InvitationResponse = 'accepted' | 'tentative' | 'declined';
 
+/** What was sent about a change to an event the user organises (nothing unless they chose
+ *  to send it in the native dialog). */
+export interface Told {
+  sent_to: string[];
+  messages: number;
+}
+
 export interface InvitationOutcome {
   status: string;
   /** False when the user cancelled the native "send reply?" dialog (the calendar is updated anyway). */

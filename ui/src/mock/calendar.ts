@@ -4,7 +4,7 @@
 // the core's. Recurring events repeat on local weekdays at the same wall-clock time.
 import { emit } from '@tauri-apps/api/event';
 import { addDays, atMinutes, dayKey, parseDay, startOfWeek, utcStamp, wallMinutes, weekday } from '../lib/calendar';
-import type { CalendarInfo, CalendarSyncReport, EditScope, EventDraft, Invitation, InvitationOutcome, Occurrence } from '../lib/types';
+import type { CalendarInfo, CalendarSyncReport, EditScope, EventDraft, Invitation, InvitationOutcome, Occurrence, Told } from '../lib/types';
 
 export interface FakeEvent {
   uid: string;
@@ -22,6 +22,8 @@ export interface FakeEvent {
   /** Occurrences changed on their own, by recurrence id. */
   overrides: Record<string, { start: string; end: string }>;
   invited: boolean;
+  /** The user organises it and, in the native dialog, chose to send changes to these people. */
+  tell?: string[];
 }
 
 export interface FakeCalendarData {
@@ -33,6 +35,11 @@ export interface FakeCalendarData {
 
 export function emptyCalendar(): FakeCalendarData {
   return { calendars: [], events: [], invitations: {} };
+}
+
+function told(e: FakeEvent): Told {
+  const sentTo = e.tell ?? [];
+  return { sent_to: sentTo, messages: sentTo.length > 0 ? 1 : 0 };
 }
 
 function event(uid: string, calendar_id: number, summary: string, start: string, end: string, extra: Partial<FakeEvent> = {}): FakeEvent {
@@ -305,7 +312,7 @@ export class FakeCalendar {
           }
         }
         this.#changed();
-        return null;
+        return told(e);
       }
       case 'calendar_delete': {
         const e = this.#event(args.uid);
@@ -315,7 +322,7 @@ export class FakeCalendar {
         else if (scope === 'one') e.exdates.push(id);
         else e.repeat.until = id;
         this.#changed();
-        return null;
+        return told(e);
       }
       case 'calendar_sync': {
         const accounts = [...new Set(data.calendars.map((c) => c.account_id))];

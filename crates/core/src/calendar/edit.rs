@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::CalendarImport;
+use super::tell::{Invited, Told};
 use crate::activity::{Actor, Record};
 use crate::{Error, Event, Orbit, Result};
 
@@ -239,7 +240,9 @@ impl Orbit {
     }
 
     /// Moves an event, one occurrence of it (`occurrence` = its recurrence id), this and the
-    /// following ones, or all, to `[start, end)` (RFC 3339 or dates).
+    /// following ones, or all, to `[start, end)` (RFC 3339 or dates). With `tell` (which front
+    /// doors set only after the user said so), the attendees of an event the user organises
+    /// are sent the update; when the user does not organise it, nothing is changed.
     #[allow(clippy::too_many_arguments)]
     pub fn calendar_move(
         &self,
@@ -249,8 +252,19 @@ impl Orbit {
         start: &str,
         end: &str,
         tz: chrono_tz::Tz,
-    ) -> Result<()> {
-        self.calendar_move_by(uid, occurrence, scope, start, end, tz, Actor::User)
+        tell: bool,
+    ) -> Result<Told> {
+        let sender = if tell {
+            Some(self.organiser_account(uid)?)
+        } else {
+            None
+        };
+        let (before, edited) =
+            self.move_edited(uid, occurrence, scope, start, end, tz, Actor::User)?;
+        match sender {
+            Some(account) => self.tell_attendees(account, uid, &before, &edited),
+            None => Ok(Told::default()),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -264,6 +278,22 @@ impl Orbit {
         tz: chrono_tz::Tz,
         actor: Actor,
     ) -> Result<()> {
+        self.move_edited(uid, occurrence, scope, start, end, tz, actor)
+            .map(|_| ())
+    }
+
+    /// The move, committed; returns the event as it was and what the edit made of it.
+    #[allow(clippy::too_many_arguments)]
+    fn move_edited(
+        &self,
+        uid: &str,
+        occurrence: Option<&str>,
+        scope: Scope,
+        start: &str,
+        end: &str,
+        tz: chrono_tz::Tz,
+        actor: Actor,
+    ) -> Result<(CalendarObject, Edited)> {
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::move_event(
             &object,
@@ -289,12 +319,30 @@ impl Orbit {
             "calendar.event_moved",
             format!("Moved “{title}”{}", scope_words(occurrence, scope)),
             serde_json::json!({ "uid": uid, "occurrence": occurrence, "start": start, "end": end }),
-        )
+        )?;
+        Ok((object, edited))
     }
 
-    /// Deletes an event, one occurrence, this and the following ones, or all.
-    pub fn calendar_delete(&self, uid: &str, occurrence: Option<&str>, scope: Scope) -> Result<()> {
-        self.calendar_delete_by(uid, occurrence, scope, Actor::User)
+    /// Deletes an event, one occurrence, this and the following ones, or all. With `tell`, as
+    /// for [`Orbit::calendar_move`]: the attendees get the cancellation (or, for part of a
+    /// series, the series as it now is).
+    pub fn calendar_delete(
+        &self,
+        uid: &str,
+        occurrence: Option<&str>,
+        scope: Scope,
+        tell: bool,
+    ) -> Result<Told> {
+        let sender = if tell {
+            Some(self.organiser_account(uid)?)
+        } else {
+            None
+        };
+        let (before, edited) = self.delete_edited(uid, occurrence, scope, Actor::User)?;
+        match sender {
+            Some(account) => self.tell_attendees(account, uid, &before, &edited),
+            None => Ok(Told::default()),
+        }
     }
 
     pub(crate) fn calendar_delete_by(
@@ -304,6 +352,17 @@ impl Orbit {
         scope: Scope,
         actor: Actor,
     ) -> Result<()> {
+        self.delete_edited(uid, occurrence, scope, actor)
+            .map(|_| ())
+    }
+
+    fn delete_edited(
+        &self,
+        uid: &str,
+        occurrence: Option<&str>,
+        scope: Scope,
+        actor: Actor,
+    ) -> Result<(CalendarObject, Edited)> {
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::delete_event(&object, uid, occurrence, scope).map_err(invalid)?;
         let title = object
@@ -320,7 +379,8 @@ impl Orbit {
             "calendar.event_removed",
             format!("Deleted “{title}”{}", scope_words(occurrence, scope)),
             serde_json::json!({ "uid": uid, "occurrence": occurrence }),
-        )
+        )?;
+        Ok((object, edited))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -356,10 +416,20 @@ impl Orbit {
         Ok(())
     }
 
-    /// The addresses of the people invited to event `uid` (empty when nobody is).
-    pub fn calendar_invitees(&self, uid: &str) -> Result<Vec<String>> {
+    /// Who is invited to event `uid`, and whether the user organises it (then changes can be
+    /// sent to them).
+    pub fn calendar_invited(&self, uid: &str) -> Result<Invited> {
         let (_, _, _, object) = self.calendar_object(uid)?;
-        Ok(orbit_cal::invitees(&object, uid))
+        let organiser = orbit_cal::organizer(&object, uid);
+        let mine = !organiser.is_empty() && self.account_with_address(&organiser)?.is_some();
+        let people = orbit_cal::invitees(&object, uid)
+            .into_iter()
+            .filter(|a| !mine || *a != organiser)
+            .collect();
+        Ok(Invited {
+            people,
+            organiser: mine,
+        })
     }
 
     /// Every event of one calendar (or all) as one iCalendar file.

@@ -11,6 +11,7 @@ mod edit;
 mod free;
 mod invite;
 mod reminders;
+mod tell;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use free::free_slots;
 pub use invite::{InvitationOutcome, InvitationView};
 pub use orbit_cal::Scope;
 pub use reminders::{Reminder, local_zone};
+pub use tell::{Invited, Told};
 
 impl std::fmt::Debug for ParsedItems {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

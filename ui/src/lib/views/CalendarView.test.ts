@@ -164,6 +164,23 @@ describe('calendar: moving and deleting', () => {
     expect(screen.getByTestId('toast-action').textContent).toBe('Undo');
   });
 
+  it('says when the update went to the people invited (the user chose so in the native dialog)', async () => {
+    const data = sampleData();
+    const planning = data.calendar.events.find((e) => e.uid === 'planning@lumen.studio')!;
+    planning.tell = ['priya@lumen.studio', 'tom@lumen.studio'];
+    const { backend } = await openCalendar(data);
+    await drag(event('Sprint planning')!, 48);
+    await waitFor(() => expect(backend.callsOf('calendar_move')).toHaveLength(1));
+    expect((await screen.findByTestId('toast')).textContent).toContain('The update to priya@lumen.studio, tom@lumen.studio is in the outbox.');
+  });
+
+  it('says nothing of an update when none was sent', async () => {
+    const { backend } = await openCalendar();
+    await drag(event('Sprint planning')!, 48);
+    await waitFor(() => expect(backend.callsOf('calendar_move')).toHaveLength(1));
+    expect((await screen.findByTestId('toast')).textContent).not.toContain('outbox');
+  });
+
   it('asks which occurrences move when the event repeats', async () => {
     const { user, backend } = await openCalendar();
     const monday = event('Stand-up')!;
