@@ -8,6 +8,8 @@
       NEEDLE; exit 1 when none does
   caldav.py alarm-event UID SUMMARY SECONDS
       print an event starting in SECONDS + 60 s (UTC) whose alarm is due in SECONDS
+  caldav.py meeting-event UID SUMMARY ORGANISER GUEST
+      print a meeting tomorrow at 15:00 UTC that ORGANISER organises and GUEST is invited to
 """
 
 import base64
@@ -40,6 +42,21 @@ def main(argv):
             f"UID:{uid}\r\nDTSTAMP:{now.strftime(fmt)}\r\nSUMMARY:{summary}\r\n"
             f"DTSTART:{start.strftime(fmt)}\r\nDTEND:{(start + dt.timedelta(minutes=30)).strftime(fmt)}\r\n"
             "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT1M\r\nEND:VALARM\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n",
+            end="",
+        )
+        return 0
+    if cmd == "meeting-event":
+        uid, summary, organiser, guest = argv[2], argv[3], argv[4], argv[5]
+        now = dt.datetime.now(dt.timezone.utc)
+        start = (now + dt.timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
+        fmt = "%Y%m%dT%H%M%SZ"
+        print(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:{now.strftime(fmt)}\r\nSUMMARY:{summary}\r\n"
+            f"DTSTART:{start.strftime(fmt)}\r\nDTEND:{(start + dt.timedelta(hours=1)).strftime(fmt)}\r\n"
+            f"ORGANIZER:mailto:{organiser}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{organiser}\r\n"
+            f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{guest}\r\n"
             "END:VEVENT\r\nEND:VCALENDAR\r\n",
             end="",
         )

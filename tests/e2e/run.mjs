@@ -685,6 +685,53 @@ try {
     await shot('calendar-week-real');
   });
 
+  await step('deleting a meeting the user organises asks natively whether to tell the guest; the cancellation reaches them', async () => {
+    const smtpNew = join(process.env.ORBIT_TEST_STATE_DIR ?? '', 'smtp', 'maildir', 'new');
+    const cancellations = () =>
+      readdirSync(smtpNew)
+        .map((f) => readFileSync(join(smtpNew, f), 'utf8'))
+        .filter((m) => m.includes('Subject: Cancelled: E2E meeting'));
+    const uid = `e2e-meeting-${Date.now()}`;
+    caldav('put', env.caldav, env.user, env.password, 'calendar', uid, caldav('meeting-event', uid, 'E2E meeting', 'alice@example.com', 'carol@example.net'));
+    await browser.keys(['g', 'c']);
+    await (await byTestId('calendar-legend')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId('calendar-sync')).click();
+    await browser.keys(['a']);
+    await browser.waitUntil(async () => /E2E meeting/.test(await textOf('calendar-agenda')), {
+      timeout: 20000,
+      timeoutMsg: 'the meeting did not sync',
+    });
+    const entry = await browser.$('//*[@data-testid="calendar-event"][contains(., "E2E meeting")]');
+    await entry.click();
+    await (await byTestId('calendar-popover')).waitForDisplayed({ timeout: 5000 });
+    await (await byTestId('calendar-delete')).click();
+    await (await byTestId('calendar-delete-one')).click();
+    let text;
+    try {
+      text = a11y('text', 'Orbit: Delete');
+    } catch (err) {
+      console.log(`--- accessibility bus ---\n${a11y('dump')}\n--- X windows ---\n${xwin('list')}`);
+      throw err;
+    }
+    if (!/You organise this event/.test(text) || !/carol@example\.net/.test(text)) throw new Error(`the dialog does not say who would be told: ${text}`);
+    xwin('shot', join(shots, 'calendar-tell-dialog.png'));
+    a11y('click', 'Orbit: Delete', 'Delete and send');
+    const toasts = () => browser.execute(() => [...document.querySelectorAll('[data-testid="toast"]')].map((t) => t.textContent).join(' | '));
+    await browser.waitUntil(async () => /cancellation to carol@example\.net is in the outbox/.test(await toasts()), {
+      timeout: 10000,
+      timeoutMsg: 'no toast says the cancellation is on its way',
+    });
+    await shot('calendar-cancellation-sent');
+    await browser.waitUntil(async () => cancellations().length === 1, {
+      timeout: 30000,
+      interval: 500,
+      timeoutMsg: 'the cancellation did not reach the SMTP server',
+    });
+    const [mail] = cancellations();
+    if (!/method=CANCEL/.test(mail) || !/STATUS:CANCELLED/.test(mail) || !/carol@example\.net/.test(mail)) throw new Error(`not an iTIP cancellation to the guest:\n${mail}`);
+    await browser.waitUntil(async () => !/E2E meeting/.test(await textOf('calendar-agenda')), { timeout: 5000, timeoutMsg: 'the meeting is still in the agenda' });
+  });
+
   await step('a reminder rises as a native notification with the window closed', async () => {
     putAlarmEvent('e2e-reminder', 'E2E reminder', 25);
     await (await byTestId('calendar-sync')).click();
