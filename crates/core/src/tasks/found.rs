@@ -505,7 +505,9 @@ Questions and requests to the assistant itself are not tasks; a message with non
             None => Vec::new(),
         };
         let task = self.task_add_by(list, &s.title, None, links, Actor::User)?;
-        if !s.due.is_empty() && task.due.is_none() {
+        // The suggestion's date was read against the day the message was written ("by Friday"
+        // in Wednesday's mail is that Friday); the title read again today could name another.
+        if !s.due.is_empty() && task.due.as_deref() != Some(s.due.as_str()) {
             self.task_update(
                 &task.uid,
                 &TaskPatch {
