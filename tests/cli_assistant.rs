@@ -1115,6 +1115,113 @@ fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() 
 }
 
 #[test]
+fn the_assistant_tells_the_people_invited_only_through_a_confirmed_proposal_that_says_so()
+-> TestResult {
+    let Some(servers) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    let server = ScriptedModel::start()?;
+    // Alice can send (SMTP) and organises the board meeting; Ana organises the offsite.
+    let (p, _) = orbit_tests::sending_profile(&servers, servers.smtp_port)?;
+    let p = p
+        .with_env("ANTHROPIC_BASE_URL", &server.url())
+        .with_env("ANTHROPIC_API_KEY", "sk-ant-test-key")
+        .with_env("TZ", "UTC");
+    let db = rusqlite::Connection::open(p.database())?;
+    db.execute(
+        "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/work/', 'Work' FROM accounts LIMIT 1",
+        [],
+    )?;
+    let calendar: i64 = db.query_row("SELECT id FROM calendars", [], |r| r.get(0))?;
+    let dir = tempfile::tempdir()?;
+    for (uid, organiser, guest) in [
+        ("board@x", "alice@example.com", "chair@example.com"),
+        ("offsite@x", "ana@example.org", "alice@example.com"),
+    ] {
+        let file = dir.path().join(format!("{uid}.ics"));
+        std::fs::write(
+            &file,
+            format!(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Meeting {uid}\r\nDTSTART:20261203T130000Z\r\nDTEND:20261203T140000Z\r\nORGANIZER:mailto:{organiser}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{organiser}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{guest}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            ),
+        )?;
+        let run = p.run(
+            &[
+                "calendar",
+                "import",
+                &file.to_string_lossy(),
+                "--calendar",
+                &calendar.to_string(),
+            ],
+            None,
+        )?;
+        assert!(run.ok, "{}", run.stderr);
+    }
+    server.push([
+        stream(
+            "",
+            &[
+                ("t1", "move_event", json!({"uid": "board@x", "start": "2026-12-03T16:00", "end": "2026-12-03T17:00", "tell_attendees": true})),
+                ("t2", "cancel_event", json!({"uid": "offsite@x", "tell_attendees": true})),
+            ],
+        ),
+        stream("I proposed moving the board meeting and telling the chair.", &[]),
+    ]);
+    let (_, outcome) = ask(
+        &p,
+        &["Move the board meeting to 4pm and let the chair know; cancel the offsite and tell them"],
+    )?;
+    // Only the organiser sends: the offsite's cancellation is refused to the model.
+    let results = tool_results(&server.seen()[1].body);
+    assert!(results[1].contains("not you"), "{results:?}");
+    let proposals = outcome["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "{proposals:?}");
+    let summary = proposals[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("and send the update to chair@example.com"),
+        "the proposal says who is told: {summary}"
+    );
+    let outbox = || -> Result<Value, Box<dyn std::error::Error>> {
+        Ok(p.run(&["--json", "outbox", "list"], None)?.json()?)
+    };
+    assert!(
+        outbox()?.as_array().unwrap().is_empty(),
+        "nothing before the user says yes"
+    );
+
+    let run = p.run(
+        &[
+            "--json",
+            "proposals",
+            "confirm",
+            &proposals[0]["id"].to_string(),
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    let queued = outbox()?;
+    assert_eq!(queued.as_array().unwrap().len(), 1, "{queued}");
+    assert_eq!(queued[0]["recipients"], json!(["chair@example.com"]));
+    let id = queued[0]["message_id"].as_str().unwrap().to_owned();
+    assert!(p.run(&["outbox", "send"], None)?.ok);
+    let raw = orbit_tests::smtp_received(&id).ok_or("the update reached the SMTP server")?;
+    let raw = String::from_utf8_lossy(&raw).replace("\r\n ", "");
+    assert!(
+        raw.contains("METHOD:REQUEST") && raw.contains("DTSTART:20261203T160000Z"),
+        "{raw}"
+    );
+    let log = p.run(&["--json", "activity"], None)?.json()?;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "calendar.attendees_told" && a["actor"] == "agent"),
+        "{log}"
+    );
+    Ok(())
+}
+
+#[test]
 fn a_sentence_becomes_an_event_read_by_the_model_and_offline_when_the_model_fails() -> TestResult {
     let server = ScriptedModel::start()?;
     let p = profile(&server)?.with_env("TZ", "Europe/Berlin");

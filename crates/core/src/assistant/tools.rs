@@ -142,7 +142,7 @@ pub(crate) const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         name: "move_event",
-        description: "Move an event (or one occurrence of a recurring event, or it and the following ones) to a new time in the user's time zone. Done at once when nobody else is invited; with attendees it is a proposal the user confirms.",
+        description: "Move an event (or one occurrence of a recurring event, or it and the following ones) to a new time in the user's time zone. Done at once when nobody else is invited; with attendees it is a proposal the user confirms. With tell_attendees, the people invited are also sent the update (only for events the user organises).",
         risk: Risk::Calendar,
         schema: || {
             json!({"type": "object", "properties": {
@@ -150,19 +150,21 @@ pub(crate) const TOOLS: &[ToolDef] = &[
             "occurrence": {"type": "string", "description": "For a recurring event: the occurrence id list_events gave"},
             "scope": {"type": "string", "enum": ["one", "following", "all"], "description": "For a recurring event (default one)"},
             "start": {"type": "string", "description": "YYYY-MM-DDTHH:MM local time, or YYYY-MM-DD all day"},
-            "end": {"type": "string", "description": "YYYY-MM-DDTHH:MM, or the day after the last for all day"}
+            "end": {"type": "string", "description": "YYYY-MM-DDTHH:MM, or the day after the last for all day"},
+            "tell_attendees": {"type": "boolean", "description": "Also send the people invited the new time by mail, as the organiser (default false)"}
         }, "required": ["uid", "start", "end"]})
         },
     },
     ToolDef {
         name: "cancel_event",
-        description: "Cancel (delete) an event, one occurrence, or it and the following ones. Always a proposal the user confirms.",
+        description: "Cancel (delete) an event, one occurrence, or it and the following ones. Always a proposal the user confirms. With tell_attendees, the people invited are also sent the cancellation (only for events the user organises).",
         risk: Risk::Proposal,
         schema: || {
             json!({"type": "object", "properties": {
             "uid": {"type": "string"},
             "occurrence": {"type": "string", "description": "For a recurring event: the occurrence id list_events gave"},
-            "scope": {"type": "string", "enum": ["one", "following", "all"], "description": "For a recurring event (default one)"}
+            "scope": {"type": "string", "enum": ["one", "following", "all"], "description": "For a recurring event (default one)"},
+            "tell_attendees": {"type": "boolean", "description": "Also send the people invited the cancellation by mail, as the organiser (default false)"}
         }, "required": ["uid"]})
         },
     },
@@ -318,6 +320,23 @@ pub(crate) fn moment_input(input: &Value, key: &str, tz: chrono_tz::Tz) -> Resul
 }
 
 /// The scope of a calendar change from a tool input (default: one occurrence).
+/// Whether a calendar change's input asks to tell the people invited.
+pub(crate) fn tell_input(input: &Value) -> bool {
+    input.get("tell_attendees").and_then(Value::as_bool) == Some(true)
+}
+
+/// "; the update went to the outbox for a, b" when something was queued.
+pub(crate) fn told_words(told: &crate::calendar::Told, what: &str) -> String {
+    if told.messages == 0 {
+        String::new()
+    } else {
+        format!(
+            "; the {what} to {} is in the outbox",
+            told.sent_to.join(", ")
+        )
+    }
+}
+
 pub(crate) fn scope_input(input: &Value) -> Result<orbit_cal::Scope> {
     input
         .get("scope")
@@ -768,8 +787,8 @@ impl Orbit {
             .events
             .iter()
             .any(|e| e.uid == uid && e.attendees > 0);
-        if invited {
-            // Others would be told of a new time: the user decides.
+        if invited || tell_input(input) {
+            // Others are invited (and may be told of the new time): the user decides.
             return self.propose(ctx, "move_event", input);
         }
         let summary = self.move_from_input(input)?;
@@ -778,6 +797,21 @@ impl Orbit {
             is_error: false,
             summary,
             proposal: None,
+        })
+    }
+
+    /// " and send the update to a, b" when the input asks to tell the people invited — checked
+    /// now (the user must organise the event), so a proposal never promises what cannot run.
+    fn telling(&self, uid: &str, input: &Value, what: &str) -> Result<String> {
+        if !tell_input(input) {
+            return Ok(String::new());
+        }
+        self.organiser_account(uid)?;
+        let people = self.calendar_invited(uid)?.people;
+        Ok(if people.is_empty() {
+            String::new()
+        } else {
+            format!(" and send the {what} to {}", people.join(", "))
         })
     }
 
@@ -791,8 +825,21 @@ impl Orbit {
             moment_input(input, "end", tz)?,
         );
         let scope = scope_input(input)?;
-        self.calendar_move_by(&uid, occurrence, scope, &start, &end, tz, Actor::Agent)?;
-        Ok(format!("Moved event {uid} to {}", text(input, "start")?))
+        let told = self.calendar_move_as(
+            &uid,
+            occurrence,
+            scope,
+            &start,
+            &end,
+            tz,
+            tell_input(input),
+            Actor::Agent,
+        )?;
+        Ok(format!(
+            "Moved event {uid} to {}{}",
+            text(input, "start")?,
+            told_words(&told, "update")
+        ))
     }
 
     fn tool_list_tasks(&self, ctx: &mut TurnContext, input: &Value) -> Result<ToolOutcome> {
@@ -1149,7 +1196,11 @@ impl Orbit {
                 moment_input(input, "end", user_zone())?;
                 scope_input(input)?;
                 warnings.push("Other people are invited to this event".into());
-                format!("Move “{title}” to {}", text(input, "start")?)
+                format!(
+                    "Move “{title}” to {}{}",
+                    text(input, "start")?,
+                    self.telling(&uid, input, "update")?
+                )
             }
             "cancel_event" => {
                 let uid = text(input, "uid")?;
@@ -1161,12 +1212,13 @@ impl Orbit {
                 let scope = scope_input(input)?;
                 let occurrence = input.get("occurrence").and_then(Value::as_str);
                 format!(
-                    "Cancel “{title}”{}",
+                    "Cancel “{title}”{}{}",
                     match (occurrence, scope) {
                         (None, _) | (Some(_), orbit_cal::Scope::All) => String::new(),
                         (Some(o), orbit_cal::Scope::One) => format!(" on {o}"),
                         (Some(o), orbit_cal::Scope::Following) => format!(" from {o} on"),
-                    }
+                    },
+                    self.telling(&uid, input, "cancellation")?
                 )
             }
             "create_event" => {

@@ -254,21 +254,12 @@ impl Orbit {
         tz: chrono_tz::Tz,
         tell: bool,
     ) -> Result<Told> {
-        let sender = if tell {
-            Some(self.organiser_account(uid)?)
-        } else {
-            None
-        };
-        let (before, edited) =
-            self.move_edited(uid, occurrence, scope, start, end, tz, Actor::User)?;
-        match sender {
-            Some(account) => self.tell_attendees(account, uid, &before, &edited),
-            None => Ok(Told::default()),
-        }
+        self.calendar_move_as(uid, occurrence, scope, start, end, tz, tell, Actor::User)
     }
 
+    /// [`Orbit::calendar_move`] on behalf of `actor` (the agent, once the user confirmed).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn calendar_move_by(
+    pub(crate) fn calendar_move_as(
         &self,
         uid: &str,
         occurrence: Option<&str>,
@@ -276,10 +267,19 @@ impl Orbit {
         start: &str,
         end: &str,
         tz: chrono_tz::Tz,
+        tell: bool,
         actor: Actor,
-    ) -> Result<()> {
-        self.move_edited(uid, occurrence, scope, start, end, tz, actor)
-            .map(|_| ())
+    ) -> Result<Told> {
+        let sender = if tell {
+            Some(self.organiser_account(uid)?)
+        } else {
+            None
+        };
+        let (before, edited) = self.move_edited(uid, occurrence, scope, start, end, tz, actor)?;
+        match sender {
+            Some(account) => self.tell_attendees(account, uid, &before, &edited, actor),
+            None => Ok(Told::default()),
+        }
     }
 
     /// The move, committed; returns the event as it was and what the edit made of it.
@@ -333,14 +333,26 @@ impl Orbit {
         scope: Scope,
         tell: bool,
     ) -> Result<Told> {
+        self.calendar_delete_as(uid, occurrence, scope, tell, Actor::User)
+    }
+
+    /// [`Orbit::calendar_delete`] on behalf of `actor`.
+    pub(crate) fn calendar_delete_as(
+        &self,
+        uid: &str,
+        occurrence: Option<&str>,
+        scope: Scope,
+        tell: bool,
+        actor: Actor,
+    ) -> Result<Told> {
         let sender = if tell {
             Some(self.organiser_account(uid)?)
         } else {
             None
         };
-        let (before, edited) = self.delete_edited(uid, occurrence, scope, Actor::User)?;
+        let (before, edited) = self.delete_edited(uid, occurrence, scope, actor)?;
         match sender {
-            Some(account) => self.tell_attendees(account, uid, &before, &edited),
+            Some(account) => self.tell_attendees(account, uid, &before, &edited, actor),
             None => Ok(Told::default()),
         }
     }

@@ -62,7 +62,7 @@ impl Orbit {
 
     /// The account that organises event `uid` and sends its changes, or why there is none
     /// (checked before anything changes).
-    pub(super) fn organiser_account(&self, uid: &str) -> Result<Account> {
+    pub(crate) fn organiser_account(&self, uid: &str) -> Result<Account> {
         let (_, _, _, object) = self.calendar_object(uid)?;
         let organiser = orbit_cal::organizer(&object, uid);
         if organiser.is_empty() {
@@ -93,6 +93,7 @@ impl Orbit {
         uid: &str,
         before: &CalendarObject,
         edited: &Edited,
+        actor: Actor,
     ) -> Result<Told> {
         let me = account.email.trim().to_ascii_lowercase();
         let stamp = self.clock.now();
@@ -159,7 +160,7 @@ impl Orbit {
                 self.record(
                     tx,
                     &Record {
-                        actor: Actor::User,
+                        actor,
                         action: "calendar.attendees_told",
                         target: format!("event:{uid}"),
                         summary: format!(
