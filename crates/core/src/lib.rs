@@ -127,6 +127,10 @@ pub struct Orbit {
     parsed: calendar::ParsedItems,
     /// One look for tasks in new mail and chat at a time (see `task_scan`).
     task_scan: tokio::sync::Mutex<()>,
+    /// One calendar sync at a time: the app's timer, the kick after a local change and the
+    /// user's button would otherwise push the same queued change twice and race on the
+    /// collection's sync token.
+    calendar_sync: tokio::sync::Mutex<()>,
 }
 
 impl Orbit {
@@ -162,6 +166,7 @@ impl Orbit {
             search: std::sync::Mutex::new(None),
             parsed: calendar::ParsedItems::default(),
             task_scan: tokio::sync::Mutex::new(()),
+            calendar_sync: tokio::sync::Mutex::new(()),
         };
         orbit.profile_id = orbit.ensure_profile_id()?;
         Ok(orbit)

@@ -246,6 +246,9 @@ impl Orbit {
 
     /// Syncs every calendar of an account with its CalDAV server.
     pub async fn calendar_sync(&self, id: AccountId) -> Result<CalendarSyncReport> {
+        // A sync asked for while another runs waits for it, then looks again (it may bring
+        // what the other's listing was too early for).
+        let _one_at_a_time = self.calendar_sync.lock().await;
         let server = self.dav_server(id)?;
         let started = std::time::Instant::now();
         // The home set found last time, kept with the server URL it was found on.
@@ -493,6 +496,7 @@ impl Orbit {
                 object: Some(object),
                 split: None,
             },
+            None,
             actor,
             action,
             summary,
