@@ -1127,6 +1127,8 @@ fn the_assistant_tells_the_people_invited_only_through_a_confirmed_proposal_that
         .with_env("ANTHROPIC_BASE_URL", &server.url())
         .with_env("ANTHROPIC_API_KEY", "sk-ant-test-key")
         .with_env("TZ", "UTC");
+    // The assistant's mail waits out the undo window; none here, to see it sent.
+    assert!(p.run(&["mail", "undo-send", "0"], None)?.ok);
     let db = rusqlite::Connection::open(p.database())?;
     db.execute(
         "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/work/', 'Work' FROM accounts LIMIT 1",
@@ -1217,6 +1219,79 @@ fn the_assistant_tells_the_people_invited_only_through_a_confirmed_proposal_that
             .iter()
             .any(|a| a["action"] == "calendar.attendees_told" && a["actor"] == "agent"),
         "{log}"
+    );
+
+    // A cancellation proposed to tell the chair; someone else is invited before the user
+    // confirms: it does not run, as the user never saw that person named.
+    server.push([
+        stream(
+            "",
+            &[(
+                "t3",
+                "cancel_event",
+                json!({"uid": "board@x", "tell_attendees": true}),
+            )],
+        ),
+        stream("I proposed cancelling the board meeting.", &[]),
+    ]);
+    let (_, outcome) = ask(&p, &["Cancel the board meeting and tell the chair"])?;
+    let proposal = &outcome["proposals"][0];
+    assert!(
+        proposal["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("and send the cancellation to chair@example.com"),
+        "{proposal}"
+    );
+    let file = dir.path().join("board-more.ics");
+    std::fs::write(
+        &file,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:board@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Meeting board@x\r\nDTSTART:20261203T160000Z\r\nDTEND:20261203T170000Z\r\nORGANIZER:mailto:alice@example.com\r\nATTENDEE:mailto:alice@example.com\r\nATTENDEE:mailto:chair@example.com\r\nATTENDEE:mailto:dora@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )?;
+    assert!(
+        p.run(
+            &["calendar", "edit", "board@x", &file.to_string_lossy()],
+            None
+        )?
+        .ok
+    );
+    let run = p.run(
+        &[
+            "--json",
+            "proposals",
+            "confirm",
+            &proposal["id"].to_string(),
+        ],
+        None,
+    )?;
+    assert!(!run.ok || run.json()?["status"] != "done", "{}", run.stdout);
+    assert!(
+        format!("{}{}", run.stdout, run.stderr).contains("changed since"),
+        "{} {}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        outbox()?.as_array().unwrap().len(),
+        1,
+        "nothing more was queued"
+    );
+    let still = p.run(
+        &[
+            "--json",
+            "calendar",
+            "events",
+            "--from",
+            "2026-12-03",
+            "--to",
+            "2026-12-04",
+        ],
+        None,
+    )?;
+    assert!(
+        still.stdout.contains("board@x"),
+        "the meeting stays: {}",
+        still.stdout
     );
     Ok(())
 }

@@ -977,6 +977,109 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
     let left = rt.block_on(phone.list(&calendar))?;
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].href.contains("offsite"), "{left:?}");
+
+    // A weekly meeting with a room (a resource without a mail address, left out).
+    let weekly = format!("weekly-{pid}@phone");
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Phone//EN\r\nBEGIN:VEVENT\r\nUID:{weekly}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Weekly review\r\nDTSTART:20261207T090000Z\r\nDTEND:20261207T093000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nORGANIZER:mailto:alice@example.com\r\nATTENDEE:mailto:alice@example.com\r\nATTENDEE:mailto:carol@example.net\r\nATTENDEE;CUTYPE=ROOM:urn:uuid:room-4\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    let Written::Done(_) = rt.block_on(phone.create(&format!("{calendar}{weekly}.ics"), &ics))?
+    else {
+        return Err("create".into());
+    };
+    sync(&p)?;
+    let sent = |p: &Profile| -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let queued = p.run(&["--json", "outbox", "list"], None)?.json()?;
+        let ids: Vec<String> = queued
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["state"] == "queued")
+            .map(|m| m["message_id"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert!(p.run(&["outbox", "send"], None)?.ok);
+        ids.iter()
+            .map(|id| {
+                orbit_tests::smtp_received(id)
+                    // Unfolded, and quoted-printable's soft line breaks joined.
+                    .map(|raw| {
+                        String::from_utf8_lossy(&raw)
+                            .replace("=\r\n", "")
+                            .replace("\r\n ", "")
+                    })
+                    .ok_or_else(|| format!("{id} was not sent").into())
+            })
+            .collect()
+    };
+    // One occurrence deleted: its own CANCEL, with its RECURRENCE-ID, to the person only.
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "remove",
+            &weekly,
+            "--occurrence",
+            "20261214T090000Z",
+            "--scope",
+            "one",
+            "--tell",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        run.json()?["sent_to"],
+        serde_json::json!(["carol@example.net"])
+    );
+    let mails = sent(&p)?;
+    assert_eq!(mails.len(), 1);
+    for expected in [
+        "METHOD:CANCEL",
+        "RECURRENCE-ID:20261214T090000Z",
+        "STATUS:CANCELLED",
+        "Subject: Cancelled: Weekly review (2026-12-14)",
+    ] {
+        assert!(mails[0].contains(expected), "{expected} in {}", mails[0]);
+    }
+    assert!(!mails[0].contains("RRULE"), "{}", mails[0]);
+    // This and the following ones moved: the series as it now ends, and the new one.
+    let run = p.run(
+        &[
+            "--json",
+            "calendar",
+            "move",
+            &weekly,
+            "--occurrence",
+            "20261221T090000Z",
+            "--scope",
+            "following",
+            "--start",
+            "2026-12-21T10:00:00Z",
+            "--end",
+            "2026-12-21T10:30:00Z",
+            "--tell",
+        ],
+        None,
+    )?;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.json()?["messages"], 2);
+    let mails = sent(&p)?;
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails.iter().all(|m| m.contains("METHOD:REQUEST")),
+        "{mails:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("UNTIL=") && m.contains("now ends before 2026-12-21")),
+        "the old series ends: {mails:?}"
+    );
+    assert!(
+        mails.iter().any(|m| m.contains("DTSTART:20261221T100000Z")
+            && m.contains("it now starts 2026-12-21 10:00 UTC")),
+        "the new one starts later: {mails:?}"
+    );
     Ok(())
 }
 

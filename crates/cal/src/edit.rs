@@ -87,7 +87,7 @@ fn err(message: impl Into<String>) -> CalError {
 }
 
 /// Reads a RECURRENCE-ID as the app passes it back (`YYYYMMDD`, `YYYYMMDDTHHMMSS[Z]`).
-fn rid_naive(rid: &str) -> Result<NaiveDateTime, CalError> {
+pub(crate) fn rid_naive(rid: &str) -> Result<NaiveDateTime, CalError> {
     let bare = rid.trim_end_matches('Z');
     NaiveDateTime::parse_from_str(bare, "%Y%m%dT%H%M%S")
         .or_else(|_| {

@@ -397,6 +397,85 @@ pub fn organizer_update(
     Ok(text)
 }
 
+/// The CANCEL of one occurrence (`rid`, as the app names it: `YYYYMMDD[THHMMSS[Z]]`) of
+/// the recurring event `uid` (RFC 5546 §3.2.5): one VEVENT with its RECURRENCE-ID, the
+/// organiser, the people invited, the event's SEQUENCE raised and STATUS:CANCELLED.
+pub fn organizer_cancel_occurrence(
+    object: &CalendarObject,
+    uid: &str,
+    rid: &str,
+    stamp: chrono::DateTime<chrono::Utc>,
+) -> Result<String, CalError> {
+    let at = crate::edit::rid_naive(rid)?;
+    let mut ical = object.ical.clone();
+    crate::edit::bump_sequence(&mut ical, uid);
+    set_method(&mut ical, Some(ICalendarMethod::Cancel));
+    let parts: Vec<usize> = ical
+        .components
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.component_type == ICalendarComponentType::VEvent && c.uid() == Some(uid))
+        .map(|(i, _)| i)
+        .collect();
+    let master = parts
+        .iter()
+        .copied()
+        .find(|i| {
+            ical.components
+                .get(*i)
+                .is_some_and(|c| !c.is_recurrence_override())
+        })
+        .ok_or_else(|| err(format!("There is no recurring event {uid}")))?;
+    let comp = ical
+        .components
+        .get_mut(master)
+        .ok_or_else(|| err(format!("There is no recurring event {uid}")))?;
+    comp.entries.retain(|e| {
+        matches!(
+            e.name,
+            ICalendarProperty::Uid
+                | ICalendarProperty::Sequence
+                | ICalendarProperty::Dtstart
+                | ICalendarProperty::Summary
+                | ICalendarProperty::Location
+                | ICalendarProperty::Organizer
+                | ICalendarProperty::Attendee
+        )
+    });
+    let start = comp
+        .entries
+        .iter_mut()
+        .find(|e| e.name == ICalendarProperty::Dtstart)
+        .ok_or_else(|| err("The event has no start"))?;
+    for value in &mut start.values {
+        if let ICalendarValue::PartialDateTime(dt) = value {
+            let all_day = dt.hour.is_none();
+            crate::expand::set_naive(dt, at);
+            if all_day {
+                (dt.hour, dt.minute, dt.second) = (None, None, None);
+            }
+        }
+    }
+    let mut recurrence_id = start.clone();
+    recurrence_id.name = ICalendarProperty::RecurrenceId;
+    comp.entries.push(recurrence_id);
+    comp.entries.push(dtstamp(stamp));
+    comp.entries.push(ICalendarEntry {
+        name: ICalendarProperty::Status,
+        params: Vec::new(),
+        values: vec![ICalendarValue::Status(ICalendarStatus::Cancelled)],
+    });
+    comp.component_ids.clear();
+    // Only this one part goes: the series' other parts (overrides) are left out.
+    if let Some(root) = ical.components.first_mut() {
+        root.component_ids
+            .retain(|id| usize::try_from(*id).map_or(true, |i| i == master || !parts.contains(&i)));
+    }
+    let text = ical.to_string();
+    parse(&text)?;
+    Ok(text)
+}
+
 /// Records an attendee's answer (from their REPLY) in the calendar's copy of the event.
 pub fn record_reply(stored: &CalendarObject, reply: &Invitation) -> Result<String, CalError> {
     let mut ical = stored.ical.clone();
@@ -513,5 +592,39 @@ mod tests {
         assert!(!cancel.contains("VALARM"));
 
         assert!(organizer_update(&stored, "nope", Update::Request, stamp()).is_err());
+    }
+
+    #[test]
+    fn one_cancelled_occurrence_goes_alone_with_its_recurrence_id() {
+        let weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:w@x\r\nSEQUENCE:4\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Weekly\r\nDTSTART;TZID=Europe/Berlin:20261207T093000\r\nDTEND;TZID=Europe/Berlin:20261207T100000\r\nRRULE:FREQ=WEEKLY;COUNT=5\r\nORGANIZER:mailto:me@example.com\r\nATTENDEE:mailto:me@example.com\r\nATTENDEE:mailto:ana@example.org\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:w@x\r\nSEQUENCE:4\r\nDTSTAMP:20261101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261221T093000\r\nSUMMARY:Weekly (later)\r\nDTSTART;TZID=Europe/Berlin:20261221T110000\r\nDTEND;TZID=Europe/Berlin:20261221T113000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let object = parse(weekly).unwrap();
+        let text = organizer_cancel_occurrence(&object, "w@x", "20261214T093000", stamp()).unwrap();
+        let (inv, back) = read_invitation(&text).unwrap();
+        assert_eq!(inv.method, "CANCEL");
+        assert_eq!(inv.sequence, 5);
+        assert_eq!(
+            inv.recurrence_id.as_deref(),
+            Some("20261214T093000"),
+            "{text}"
+        );
+        assert_eq!(inv.attendees.len(), 2);
+        assert_eq!(
+            back.events.len(),
+            1,
+            "only the cancelled occurrence: {text}"
+        );
+        assert!(
+            text.contains("RECURRENCE-ID;TZID=Europe/Berlin:20261214T093000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DTSTART;TZID=Europe/Berlin:20261214T093000"),
+            "{text}"
+        );
+        assert!(text.contains("STATUS:CANCELLED"));
+        for gone in ["RRULE", "VALARM", "Weekly (later)", "DTEND"] {
+            assert!(!text.contains(gone), "{gone} in {text}");
+        }
+        assert!(organizer_cancel_occurrence(&object, "w@x", "someday", stamp()).is_err());
     }
 }

@@ -576,12 +576,19 @@ fn should_tell(orbit: &Orbit, uid: &str, tell: bool, what: &str) -> anyhow::Resu
     if !invited.organiser || invited.people.is_empty() {
         return Ok(false);
     }
+    if !invited.can_send {
+        return Ok(false);
+    }
     use std::io::Write as _;
-    print!("Send the {what} to {}? [y/N] ", invited.people.join(", "));
-    std::io::stdout().flush()?;
+    // The question goes to stderr: stdout stays the command's output (--json).
+    eprint!("Send the {what} to {}? [y/N] ", invited.people.join(", "));
+    std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn told_words(told: &orbit_core::calendar::Told) -> String {

@@ -93,7 +93,7 @@ async fn confirm_if_invited(
         return Ok(false);
     }
     let people = invited.people.join(", ");
-    if invited.organiser {
+    if invited.organiser && invited.can_send {
         let text = format!(
             "You organise this event. Also invited: {people}.\n\nOrbit can send them the {change} by mail."
         );
@@ -112,9 +112,15 @@ async fn confirm_if_invited(
             _ => Err(cancelled()),
         };
     }
-    let text = format!(
-        "Other people are invited to this event: {people}.\n\nYou do not organise it, so Orbit changes only your calendar; it does not write to them."
-    );
+    let text = if invited.organiser {
+        format!(
+            "Other people are invited to this event: {people}.\n\nYour account has no outgoing mail server, so Orbit changes only your calendar; it does not write to them."
+        )
+    } else {
+        format!(
+            "Other people are invited to this event: {people}.\n\nYou do not organise it, so Orbit changes only your calendar; it does not write to them."
+        )
+    };
     if ask(app, &format!("Orbit: {what}?"), text, what, "Cancel").await {
         Ok(false)
     } else {

@@ -1469,13 +1469,8 @@ Without a length, a timed event lasts an hour.",
                     .ok_or_else(|| Error::invalid("The proposal names no event"))?;
                 let occurrence = input.get("occurrence").and_then(Value::as_str);
                 let scope = tools::scope_input(input)?;
-                let told = self.calendar_delete_as(
-                    uid,
-                    occurrence,
-                    scope,
-                    tools::tell_input(input),
-                    Actor::Agent,
-                )?;
+                let tell = self.tell_when_confirmed(uid, input)?;
+                let told = self.calendar_delete_as(uid, occurrence, scope, tell, Actor::Agent)?;
                 Ok(format!(
                     "Cancelled event {uid}{}",
                     tools::told_words(&told, "cancellation")

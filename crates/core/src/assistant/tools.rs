@@ -319,13 +319,12 @@ pub(crate) fn moment_input(input: &Value, key: &str, tz: chrono_tz::Tz) -> Resul
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-/// The scope of a calendar change from a tool input (default: one occurrence).
 /// Whether a calendar change's input asks to tell the people invited.
 pub(crate) fn tell_input(input: &Value) -> bool {
     input.get("tell_attendees").and_then(Value::as_bool) == Some(true)
 }
 
-/// "; the update went to the outbox for a, b" when something was queued.
+/// "; the update to a, b is in the outbox" when something was queued.
 pub(crate) fn told_words(told: &crate::calendar::Told, what: &str) -> String {
     if told.messages == 0 {
         String::new()
@@ -337,6 +336,7 @@ pub(crate) fn told_words(told: &crate::calendar::Told, what: &str) -> String {
     }
 }
 
+/// The scope of a calendar change from a tool input (default: one occurrence).
 pub(crate) fn scope_input(input: &Value) -> Result<orbit_cal::Scope> {
     input
         .get("scope")
@@ -800,19 +800,49 @@ impl Orbit {
         })
     }
 
-    /// " and send the update to a, b" when the input asks to tell the people invited — checked
-    /// now (the user must organise the event), so a proposal never promises what cannot run.
-    fn telling(&self, uid: &str, input: &Value, what: &str) -> Result<String> {
+    /// " and send the update to a, b" when the input asks to tell the people invited, with
+    /// those people — checked now (the user must organise the event, someone else must be
+    /// invited), so a proposal never promises what cannot run. The people are kept in the
+    /// proposal: it runs only if they are still the ones invited.
+    fn telling(&self, uid: &str, input: &Value, what: &str) -> Result<(String, Vec<String>)> {
         if !tell_input(input) {
-            return Ok(String::new());
+            return Ok((String::new(), Vec::new()));
         }
         self.organiser_account(uid)?;
         let people = self.calendar_invited(uid)?.people;
-        Ok(if people.is_empty() {
-            String::new()
-        } else {
-            format!(" and send the {what} to {}", people.join(", "))
-        })
+        if people.is_empty() {
+            return Err(Error::invalid(
+                "Nobody else is invited to this event: there is nobody to tell",
+            ));
+        }
+        Ok((
+            format!(" and send the {what} to {}", people.join(", ")),
+            people,
+        ))
+    }
+
+    /// For a proposal that tells the people invited: the undo delay its mail waits (as the
+    /// assistant's other mail does), once the people the user saw named are checked to be
+    /// still the ones invited; `None` when it tells nobody.
+    pub(crate) fn tell_when_confirmed(
+        &self,
+        uid: &str,
+        input: &Value,
+    ) -> Result<Option<std::time::Duration>> {
+        if !tell_input(input) {
+            return Ok(None);
+        }
+        let named = strings(input, "tell_people");
+        let now = self.calendar_invited(uid)?.people;
+        if named != now {
+            return Err(Error::invalid(format!(
+                "The people invited changed since this was proposed (now {}); nothing was changed",
+                now.join(", ")
+            )));
+        }
+        Ok(Some(std::time::Duration::from_secs(
+            self.mail_prefs()?.undo_send_secs,
+        )))
     }
 
     /// Runs a `move_event` input; says what it did.
@@ -825,6 +855,7 @@ impl Orbit {
             moment_input(input, "end", tz)?,
         );
         let scope = scope_input(input)?;
+        let tell = self.tell_when_confirmed(&uid, input)?;
         let told = self.calendar_move_as(
             &uid,
             occurrence,
@@ -832,7 +863,7 @@ impl Orbit {
             &start,
             &end,
             tz,
-            tell_input(input),
+            tell,
             Actor::Agent,
         )?;
         Ok(format!(
@@ -1109,6 +1140,8 @@ impl Orbit {
             ctx.known = Some(known);
         }
         let known = ctx.known.clone().unwrap_or_default();
+        // What is kept of the input: as given, plus what the user was shown it would do.
+        let mut stored = input.clone();
         let summary = match name {
             "send_email" => {
                 let to = strings(input, "to");
@@ -1195,12 +1228,18 @@ impl Orbit {
                 moment_input(input, "start", user_zone())?;
                 moment_input(input, "end", user_zone())?;
                 scope_input(input)?;
-                warnings.push("Other people are invited to this event".into());
-                format!(
-                    "Move “{title}” to {}{}",
-                    text(input, "start")?,
-                    self.telling(&uid, input, "update")?
-                )
+                if object
+                    .events
+                    .iter()
+                    .any(|e| e.uid == uid && e.attendees > 0)
+                {
+                    warnings.push("Other people are invited to this event".into());
+                }
+                let (words, people) = self.telling(&uid, input, "update")?;
+                if let (false, Some(map)) = (people.is_empty(), stored.as_object_mut()) {
+                    map.insert("tell_people".into(), json!(people));
+                }
+                format!("Move “{title}” to {}{words}", text(input, "start")?)
             }
             "cancel_event" => {
                 let uid = text(input, "uid")?;
@@ -1211,14 +1250,17 @@ impl Orbit {
                     .map_or(String::new(), |e| e.summary.clone());
                 let scope = scope_input(input)?;
                 let occurrence = input.get("occurrence").and_then(Value::as_str);
+                let (words, people) = self.telling(&uid, input, "cancellation")?;
+                if let (false, Some(map)) = (people.is_empty(), stored.as_object_mut()) {
+                    map.insert("tell_people".into(), json!(people));
+                }
                 format!(
-                    "Cancel “{title}”{}{}",
+                    "Cancel “{title}”{}{words}",
                     match (occurrence, scope) {
                         (None, _) | (Some(_), orbit_cal::Scope::All) => String::new(),
                         (Some(o), orbit_cal::Scope::One) => format!(" on {o}"),
                         (Some(o), orbit_cal::Scope::Following) => format!(" from {o} on"),
-                    },
-                    self.telling(&uid, input, "cancellation")?
+                    }
                 )
             }
             "create_event" => {
@@ -1250,7 +1292,7 @@ impl Orbit {
             ));
         }
         let now = self.now_stamp();
-        let input_json = input.to_string();
+        let input_json = stored.to_string();
         let warnings_json = json!(warnings).to_string();
         let session = ctx.session_id;
         let (id, activity) = self.store.write(|tx| -> Result<(i64, i64)> {
@@ -1270,7 +1312,7 @@ impl Orbit {
                     action: "assistant.proposed",
                     target: format!("proposal:{id}"),
                     summary: format!("Proposed: {summary}"),
-                    details: json!({ "tool": name, "input": input, "warnings": warnings, "session": session }),
+                    details: json!({ "tool": name, "input": stored, "warnings": warnings, "session": session }),
                 },
             )?;
             Ok((id, activity))

@@ -10,9 +10,10 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::CalendarImport;
-use super::tell::{Invited, Told};
+use super::tell::{Change, Invited, Telling, Told};
 use crate::activity::{Actor, Record};
 use crate::{Error, Event, Orbit, Result};
+use std::time::Duration;
 
 /// An event before it is saved (what the user sees to confirm).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,6 +255,7 @@ impl Orbit {
         tz: chrono_tz::Tz,
         tell: bool,
     ) -> Result<Told> {
+        let tell = tell.then_some(Duration::ZERO);
         self.calendar_move_as(uid, occurrence, scope, start, end, tz, tell, Actor::User)
     }
 
@@ -267,33 +269,13 @@ impl Orbit {
         start: &str,
         end: &str,
         tz: chrono_tz::Tz,
-        tell: bool,
+        tell: Option<Duration>,
         actor: Actor,
     ) -> Result<Told> {
-        let sender = if tell {
-            Some(self.organiser_account(uid)?)
-        } else {
-            None
+        let sender = match tell {
+            Some(_) => Some(self.organiser_account(uid)?),
+            None => None,
         };
-        let (before, edited) = self.move_edited(uid, occurrence, scope, start, end, tz, actor)?;
-        match sender {
-            Some(account) => self.tell_attendees(account, uid, &before, &edited, actor),
-            None => Ok(Told::default()),
-        }
-    }
-
-    /// The move, committed; returns the event as it was and what the edit made of it.
-    #[allow(clippy::too_many_arguments)]
-    fn move_edited(
-        &self,
-        uid: &str,
-        occurrence: Option<&str>,
-        scope: Scope,
-        start: &str,
-        end: &str,
-        tz: chrono_tz::Tz,
-        actor: Actor,
-    ) -> Result<(CalendarObject, Edited)> {
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::move_event(
             &object,
@@ -305,6 +287,17 @@ impl Orbit {
             tz,
         )
         .map_err(invalid)?;
+        let telling = match (&sender, tell) {
+            (Some(account), Some(delay)) => Some(self.plan_tell(
+                account,
+                uid,
+                &object,
+                &edited,
+                &Change::Moved { occurrence, start },
+                delay,
+            )?),
+            _ => None,
+        };
         let title = object
             .events
             .first()
@@ -315,12 +308,13 @@ impl Orbit {
             &etag,
             uid,
             &edited,
+            telling.as_ref(),
             actor,
             "calendar.event_moved",
             format!("Moved “{title}”{}", scope_words(occurrence, scope)),
             serde_json::json!({ "uid": uid, "occurrence": occurrence, "start": start, "end": end }),
         )?;
-        Ok((object, edited))
+        Ok(telling.map(|t| t.told).unwrap_or_default())
     }
 
     /// Deletes an event, one occurrence, this and the following ones, or all. With `tell`, as
@@ -333,6 +327,7 @@ impl Orbit {
         scope: Scope,
         tell: bool,
     ) -> Result<Told> {
+        let tell = tell.then_some(Duration::ZERO);
         self.calendar_delete_as(uid, occurrence, scope, tell, Actor::User)
     }
 
@@ -342,41 +337,26 @@ impl Orbit {
         uid: &str,
         occurrence: Option<&str>,
         scope: Scope,
-        tell: bool,
+        tell: Option<Duration>,
         actor: Actor,
     ) -> Result<Told> {
-        let sender = if tell {
-            Some(self.organiser_account(uid)?)
-        } else {
-            None
+        let sender = match tell {
+            Some(_) => Some(self.organiser_account(uid)?),
+            None => None,
         };
-        let (before, edited) = self.delete_edited(uid, occurrence, scope, actor)?;
-        match sender {
-            Some(account) => self.tell_attendees(account, uid, &before, &edited, actor),
-            None => Ok(Told::default()),
-        }
-    }
-
-    pub(crate) fn calendar_delete_by(
-        &self,
-        uid: &str,
-        occurrence: Option<&str>,
-        scope: Scope,
-        actor: Actor,
-    ) -> Result<()> {
-        self.delete_edited(uid, occurrence, scope, actor)
-            .map(|_| ())
-    }
-
-    fn delete_edited(
-        &self,
-        uid: &str,
-        occurrence: Option<&str>,
-        scope: Scope,
-        actor: Actor,
-    ) -> Result<(CalendarObject, Edited)> {
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::delete_event(&object, uid, occurrence, scope).map_err(invalid)?;
+        let telling = match (&sender, tell) {
+            (Some(account), Some(delay)) => Some(self.plan_tell(
+                account,
+                uid,
+                &object,
+                &edited,
+                &Change::Deleted { occurrence, scope },
+                delay,
+            )?),
+            _ => None,
+        };
         let title = object
             .events
             .first()
@@ -387,12 +367,24 @@ impl Orbit {
             &etag,
             uid,
             &edited,
+            telling.as_ref(),
             actor,
             "calendar.event_removed",
             format!("Deleted “{title}”{}", scope_words(occurrence, scope)),
             serde_json::json!({ "uid": uid, "occurrence": occurrence }),
         )?;
-        Ok((object, edited))
+        Ok(telling.map(|t| t.told).unwrap_or_default())
+    }
+
+    pub(crate) fn calendar_delete_by(
+        &self,
+        uid: &str,
+        occurrence: Option<&str>,
+        scope: Scope,
+        actor: Actor,
+    ) -> Result<()> {
+        self.calendar_delete_as(uid, occurrence, scope, None, actor)
+            .map(|_| ())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -403,15 +395,16 @@ impl Orbit {
         etag: &str,
         uid: &str,
         edited: &Edited,
+        telling: Option<&Telling>,
         actor: Actor,
         action: &'static str,
         summary: String,
         details: serde_json::Value,
     ) -> Result<()> {
         let now = self.now_stamp();
-        let activity = self.store.write(|tx| -> Result<i64> {
+        let activities = self.store.write(|tx| -> Result<Vec<i64>> {
             store_edit(tx, calendar_id, href, etag, uid, edited, &now)?;
-            self.record(
+            let mut ids = vec![self.record(
                 tx,
                 &Record {
                     actor,
@@ -420,11 +413,20 @@ impl Orbit {
                     summary,
                     details,
                 },
-            )
+            )?];
+            if let Some(telling) = telling {
+                ids.extend(self.queue_telling(tx, telling, actor)?);
+            }
+            Ok(ids)
         })?;
-        self.emit(Event::ActivityAdded { id: activity });
+        for id in activities {
+            self.emit(Event::ActivityAdded { id });
+        }
         self.emit(Event::CalendarChanged);
         self.emit(Event::CalendarQueued);
+        if telling.is_some_and(|t| t.told.messages > 0) {
+            self.emit(Event::OutboxChanged);
+        }
         Ok(())
     }
 
@@ -433,7 +435,12 @@ impl Orbit {
     pub fn calendar_invited(&self, uid: &str) -> Result<Invited> {
         let (_, _, _, object) = self.calendar_object(uid)?;
         let organiser = orbit_cal::organizer(&object, uid);
-        let mine = !organiser.is_empty() && self.account_with_address(&organiser)?.is_some();
+        let account = if organiser.is_empty() {
+            None
+        } else {
+            self.account_with_address(&organiser)?
+        };
+        let mine = account.is_some();
         let people = orbit_cal::invitees(&object, uid)
             .into_iter()
             .filter(|a| !mine || *a != organiser)
@@ -441,6 +448,7 @@ impl Orbit {
         Ok(Invited {
             people,
             organiser: mine,
+            can_send: account.is_some_and(|a| a.smtp.is_some()),
         })
     }
 

@@ -3,22 +3,24 @@
 //! (CANCEL), queued in the outbox from the organiser's own mail account. Front doors ask for
 //! this only after the user said yes to it.
 
-use orbit_cal::{CalendarObject, Edited, EventTime, Update};
+use orbit_cal::{CalendarObject, Edited, Scope, Update};
 use serde::Serialize;
 
 use crate::accounts::Account;
 use crate::activity::{Actor, Record};
-use crate::mail::Compose;
-use crate::{Error, Event, Orbit, Result};
+use crate::mail::{Compose, Outgoing};
+use crate::{Error, Orbit, Result};
 
 /// Who is invited to an event.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Invited {
     /// The people invited (addresses), the user left out when they organise it.
     pub people: Vec<String>,
-    /// The user organises the event (one of their accounts is its ORGANIZER): a change can be
-    /// sent to the people invited.
+    /// The user organises the event (one of their accounts is its ORGANIZER).
     pub organiser: bool,
+    /// And that account can send mail (it has an outgoing server): a change can be sent to
+    /// the people invited.
+    pub can_send: bool,
 }
 
 /// What was sent about a change.
@@ -28,23 +30,6 @@ pub struct Told {
     pub sent_to: Vec<String>,
     /// How many messages were queued (a split series sends two).
     pub messages: usize,
-}
-
-/// "2026-12-01 15:00 (Europe/Paris)", "2026-12-01", "2026-12-01 14:00 UTC".
-fn when(time: Option<&EventTime>) -> String {
-    match time {
-        Some(EventTime::Date { date }) => date.clone(),
-        Some(EventTime::DateTime { local, tzid, utc }) => {
-            let shown = local.replacen('T', " ", 1);
-            let shown = shown.get(..16).unwrap_or(&shown).to_owned();
-            match (tzid, utc) {
-                (Some(zone), _) => format!("{shown} ({zone})"),
-                (None, true) => format!("{shown} UTC"),
-                (None, false) => shown,
-            }
-        }
-        None => String::new(),
-    }
 }
 
 impl Orbit {
@@ -84,62 +69,117 @@ impl Orbit {
         Ok(account)
     }
 
-    /// Queues what the people invited to `uid` are told after `edited` changed `before`: a
-    /// REQUEST of each event left (a split series is a second event), or a CANCEL when nothing
-    /// is left.
-    pub(super) fn tell_attendees(
+    /// Builds what the people invited to `uid` are told after `edited` changed `before` (a
+    /// REQUEST of each event left — a split series is a second one —, a CANCEL when nothing
+    /// is left, or the CANCEL of the one occurrence deleted), nothing written yet: the caller
+    /// queues it in the change's own transaction, so a message that cannot be built (an
+    /// unusable address, say) leaves the calendar as it was.
+    pub(super) fn plan_tell(
         &self,
-        account: Account,
+        account: &Account,
         uid: &str,
         before: &CalendarObject,
         edited: &Edited,
-        actor: Actor,
-    ) -> Result<Told> {
+        change: &Change<'_>,
+        delay: std::time::Duration,
+    ) -> Result<Telling> {
         let me = account.email.trim().to_ascii_lowercase();
         let stamp = self.clock.now();
-        let mut out: Vec<(Update, &str, &CalendarObject)> = vec![match &edited.object {
-            Some(object) => (Update::Request, uid, object),
-            None => (Update::Cancel, uid, before),
-        }];
-        if let Some((new_uid, object)) = &edited.split {
-            out.push((Update::Request, new_uid.as_str(), object));
-        }
         let from = if account.name.trim().is_empty() {
             me.clone()
         } else {
             account.name.trim().to_owned()
         };
-        let mut told = Told::default();
-        for (update, uid, object) in out {
+        let title = |object: &CalendarObject, uid: &str| {
+            object
+                .events
+                .iter()
+                .find(|e| e.uid == uid && !e.is_override)
+                .or_else(|| object.events.iter().find(|e| e.uid == uid))
+                .map_or(String::new(), |e| e.summary.clone())
+        };
+        let summary = title(before, uid);
+        let invalid = |e: orbit_cal::CalError| Error::invalid(e.message);
+        // (iCalendar text, method, subject, text, whose people)
+        let mut out: Vec<(String, Update, String, String, &CalendarObject, &str)> = Vec::new();
+        match (change, &edited.object) {
+            (
+                Change::Deleted {
+                    occurrence: Some(rid),
+                    scope: Scope::One,
+                },
+                _,
+            ) => out.push((
+                orbit_cal::organizer_cancel_occurrence(before, uid, rid, stamp).map_err(invalid)?,
+                Update::Cancel,
+                format!("Cancelled: {summary} ({})", day_of(rid)),
+                format!("{from} has cancelled “{summary}” on {}.", day_of(rid)),
+                before,
+                uid,
+            )),
+            (_, None) => out.push((
+                orbit_cal::organizer_update(before, uid, Update::Cancel, stamp).map_err(invalid)?,
+                Update::Cancel,
+                format!("Cancelled: {summary}"),
+                format!("{from} has cancelled “{summary}”."),
+                before,
+                uid,
+            )),
+            (_, Some(object)) => {
+                let text = match change {
+                    Change::Moved {
+                        start,
+                        occurrence: Some(rid),
+                    } if edited.split.is_some() => format!(
+                        "{from} has moved “{summary}” from {} on: this series now ends before {}, and a new one starts {}.",
+                        day_of(rid),
+                        day_of(rid),
+                        at(start)
+                    ),
+                    Change::Moved { start, .. } => {
+                        format!("{from} has moved “{summary}”: it now starts {}.", at(start))
+                    }
+                    Change::Deleted { occurrence, .. } => format!(
+                        "{from} has cancelled “{summary}” from {} on; the earlier ones stay.",
+                        occurrence.map_or_else(String::new, day_of)
+                    ),
+                };
+                out.push((
+                    orbit_cal::organizer_update(object, uid, Update::Request, stamp)
+                        .map_err(invalid)?,
+                    Update::Request,
+                    format!("Updated invitation: {summary}"),
+                    text,
+                    object,
+                    uid,
+                ));
+            }
+        }
+        if let Some((new_uid, object)) = &edited.split {
+            let starts = match change {
+                Change::Moved { start, .. } => format!(": it now starts {}", at(start)),
+                Change::Deleted { .. } => String::new(),
+            };
+            out.push((
+                orbit_cal::organizer_update(object, new_uid, Update::Request, stamp)
+                    .map_err(invalid)?,
+                Update::Request,
+                format!("Updated invitation: {}", title(object, new_uid)),
+                format!("{from} has moved “{summary}” from here on{starts}."),
+                object,
+                new_uid.as_str(),
+            ));
+        }
+        let mut telling = Telling::default();
+        for (ics, update, subject, text, object, uid) in out {
             let people: Vec<String> = orbit_cal::invitees(object, uid)
                 .into_iter()
-                .filter(|a| *a != me)
+                .filter(|a| *a != me && mail_address(a))
                 .collect();
             if people.is_empty() {
                 continue;
             }
-            let ics = orbit_cal::organizer_update(object, uid, update, stamp)
-                .map_err(|e| Error::invalid(e.message))?;
-            let event = object
-                .events
-                .iter()
-                .find(|e| e.uid == uid && !e.is_override)
-                .or_else(|| object.events.iter().find(|e| e.uid == uid));
-            let summary = event.map_or(String::new(), |e| e.summary.clone());
-            let (subject, text) = match update {
-                Update::Request => (
-                    format!("Updated invitation: {summary}"),
-                    format!(
-                        "{from} has changed “{summary}”. It now starts {}.",
-                        when(event.and_then(|e| e.start.as_ref()))
-                    ),
-                ),
-                Update::Cancel => (
-                    format!("Cancelled: {summary}"),
-                    format!("{from} has cancelled “{summary}”."),
-                ),
-            };
-            self.mail_queue(
+            telling.outgoing.push(self.build_outgoing(
                 &Compose {
                     account_id: account.id.0,
                     to: people.clone(),
@@ -148,35 +188,97 @@ impl Orbit {
                     calendar: Some((update.method().into(), ics)),
                     ..Compose::default()
                 },
-                std::time::Duration::ZERO,
-            )?;
-            told.messages += 1;
-            told.sent_to.extend(people);
+                delay,
+                None,
+            )?);
+            telling.told.messages += 1;
+            telling.told.sent_to.extend(people);
         }
-        told.sent_to.sort();
-        told.sent_to.dedup();
-        if told.messages > 0 {
-            let activity = self.store.write(|tx| {
-                self.record(
-                    tx,
-                    &Record {
-                        actor,
-                        action: "calendar.attendees_told",
-                        target: format!("event:{uid}"),
-                        summary: format!(
-                            "Queued the change of “{}” to {}",
-                            before.events.first().map_or("", |e| e.summary.as_str()),
-                            told.sent_to.join(", ")
-                        ),
-                        details: serde_json::json!({
-                            "uid": uid, "sent_to": told.sent_to, "messages": told.messages,
-                        }),
-                    },
-                )
-            })?;
-            self.emit(Event::ActivityAdded { id: activity });
+        telling.told.sent_to.sort();
+        telling.told.sent_to.dedup();
+        telling.summary = format!(
+            "Queued the change of “{summary}” to {}",
+            telling.told.sent_to.join(", ")
+        );
+        telling.uid = uid.to_owned();
+        Ok(telling)
+    }
+
+    /// Queues a planned telling inside `tx` (the change's transaction): every message, and the
+    /// entry that says who was told. Returns the activity ids to announce.
+    pub(super) fn queue_telling(
+        &self,
+        tx: &rusqlite::Connection,
+        telling: &Telling,
+        actor: Actor,
+    ) -> Result<Vec<i64>> {
+        let mut activities = Vec::new();
+        for outgoing in &telling.outgoing {
+            activities.push(self.insert_outgoing(tx, outgoing, None, actor)?.1);
         }
-        Ok(told)
+        if telling.told.messages > 0 {
+            activities.push(self.record(
+                tx,
+                &Record {
+                    actor,
+                    action: "calendar.attendees_told",
+                    target: format!("event:{}", telling.uid),
+                    summary: telling.summary.clone(),
+                    details: serde_json::json!({
+                        "uid": telling.uid, "sent_to": telling.told.sent_to,
+                        "messages": telling.told.messages,
+                    }),
+                },
+            )?);
+        }
+        Ok(activities)
+    }
+}
+
+/// What changed, for the words of the message that tells of it.
+pub(crate) enum Change<'a> {
+    /// Moved (one occurrence, or from it on, or all) to start at `start` (RFC 3339 or a date).
+    Moved {
+        occurrence: Option<&'a str>,
+        start: &'a str,
+    },
+    /// Deleted: one occurrence, it and the following ones, or all.
+    Deleted {
+        occurrence: Option<&'a str>,
+        scope: Scope,
+    },
+}
+
+/// Messages built to tell the people invited of a change, not queued yet.
+#[derive(Debug, Default)]
+pub(crate) struct Telling {
+    outgoing: Vec<Outgoing>,
+    /// What they tell.
+    pub told: Told,
+    summary: String,
+    uid: String,
+}
+
+/// An address mail can go to (an ATTENDEE may be a `urn:uuid:` or a bare name).
+fn mail_address(a: &str) -> bool {
+    a.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') || domain == "localhost"
+    }) && !a.contains([':', ' ', '<', '>', ','])
+}
+
+/// "2026-12-11 13:00 UTC" for an RFC 3339 time, the day itself for a date.
+fn at(start: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(start).map_or_else(
+        |_| start.to_owned(),
+        |t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// "2026-12-14" for an occurrence id (`YYYYMMDD[THHMMSS[Z]]`).
+fn day_of(rid: &str) -> String {
+    match (rid.get(..4), rid.get(4..6), rid.get(6..8)) {
+        (Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
+        _ => rid.to_owned(),
     }
 }
 
@@ -186,28 +288,23 @@ mod tests {
 
     #[test]
     fn times_read_as_people_write_them() {
-        assert_eq!(
-            when(Some(&EventTime::DateTime {
-                local: "2026-12-01T15:00:00".into(),
-                tzid: Some("Europe/Paris".into()),
-                utc: false,
-            })),
-            "2026-12-01 15:00 (Europe/Paris)"
-        );
-        assert_eq!(
-            when(Some(&EventTime::DateTime {
-                local: "2026-12-01T14:00:00".into(),
-                tzid: None,
-                utc: true,
-            })),
-            "2026-12-01 14:00 UTC"
-        );
-        assert_eq!(
-            when(Some(&EventTime::Date {
-                date: "2026-12-01".into()
-            })),
-            "2026-12-01"
-        );
-        assert_eq!(when(None), "");
+        assert_eq!(at("2026-12-11T14:00:00+01:00"), "2026-12-11 13:00 UTC");
+        assert_eq!(at("2026-12-11"), "2026-12-11");
+        assert_eq!(day_of("20261214T093000"), "2026-12-14");
+    }
+
+    #[test]
+    fn only_mail_addresses_are_written_to() {
+        assert!(mail_address("carol@example.net"));
+        assert!(mail_address("root@localhost"));
+        for not in [
+            "urn:uuid:1234",
+            "Carol",
+            "@example.net",
+            "a b@example.net",
+            "x@y",
+        ] {
+            assert!(!mail_address(not), "{not}");
+        }
     }
 }

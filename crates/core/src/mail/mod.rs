@@ -14,6 +14,7 @@ mod sync;
 pub use changes::{FlushReport, MailFlag};
 pub use drafts::{Draft, DraftAttachment, DraftInput};
 pub use import::{ImportReport, LOCAL_EMAIL};
+pub(crate) use outbox::Outgoing;
 pub use outbox::{Compose, ComposeFile, OutboxItem, OutboxReport, TakenBack};
 pub use prefs::{DEFAULT_UNDO_SECS, MAX_UNDO_SECS, MailPrefs};
 pub use sync::{SyncOptions, SyncReport};

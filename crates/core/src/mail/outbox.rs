@@ -44,6 +44,18 @@ pub struct Compose {
     pub calendar: Option<(String, String)>,
 }
 
+/// A message built for the outbox, not yet in it (see [`Orbit::build_outgoing`]).
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    account_id: i64,
+    subject: String,
+    message_id: String,
+    recipients_json: String,
+    built: orbit_smtp::compose::Built,
+    send_after: i64,
+    delay: Duration,
+}
+
 /// What taking a message back out of the outbox did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TakenBack {
@@ -164,6 +176,28 @@ impl Orbit {
         message_id: Option<&str>,
         sent_draft: Option<i64>,
     ) -> Result<OutboxItem> {
+        let built = self.build_outgoing(compose, delay, message_id)?;
+        let (row, activity) = self.store.write(|tx| -> Result<_> {
+            let (outbox_id, activity) =
+                self.insert_outgoing(tx, &built, sent_draft, Actor::User)?;
+            let row = ob::get(tx, outbox_id)?
+                .ok_or_else(|| Error::internal("The queued message vanished"))?;
+            Ok((row, activity))
+        })?;
+        self.emit(Event::ActivityAdded { id: activity });
+        self.emit(Event::OutboxChanged);
+        Ok(item(row))
+    }
+
+    /// An outgoing message built and checked (account, addresses, MIME), nothing written yet:
+    /// [`Orbit::insert_outgoing`] puts it in the outbox inside the caller's transaction, so a
+    /// change and the mail that tells of it land together.
+    pub(crate) fn build_outgoing(
+        &self,
+        compose: &Compose,
+        delay: Duration,
+        message_id: Option<&str>,
+    ) -> Result<Outgoing> {
         let id = AccountId(compose.account_id);
         let account = self.account_row(id)?;
         if account.fields.smtp.is_none() {
@@ -236,51 +270,66 @@ impl Orbit {
         let send_after = self.now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         let recipients = serde_json::to_string(&built.recipients)
             .map_err(|e| Error::internal(format!("Cannot encode recipients: {e}")))?;
+        Ok(Outgoing {
+            account_id: compose.account_id,
+            subject: compose.subject.clone(),
+            message_id,
+            recipients_json: recipients,
+            built,
+            send_after,
+            delay,
+        })
+    }
+
+    /// Puts a built message in the outbox (deleting draft `sent_draft`) inside `tx`, with its
+    /// activity entry by `actor`; returns (outbox id, activity id). The caller emits
+    /// `OutboxChanged` and `ActivityAdded` after committing.
+    pub(crate) fn insert_outgoing(
+        &self,
+        tx: &rusqlite::Connection,
+        outgoing: &Outgoing,
+        sent_draft: Option<i64>,
+        actor: Actor,
+    ) -> Result<(i64, i64)> {
         let now = self.now_stamp();
-        let (row, activity) = self.store.write(|tx| -> Result<_> {
-            let outbox_id = ob::insert(
-                tx,
-                &ob::NewOutgoing {
-                    account_id: compose.account_id,
-                    message_id: &message_id,
-                    subject: &compose.subject,
-                    mail_from: &built.mail_from,
-                    recipients: &recipients,
-                    raw: &built.raw,
-                    send_after,
-                    now: &now,
-                },
-            )?;
-            if let Some(draft) = sent_draft {
-                orbit_store::drafts::delete(tx, draft)?;
-                orbit_store::drafts::add_removal(tx, compose.account_id, &message_id)?;
-            }
-            let activity = self.record(
-                tx,
-                &Record {
-                    actor: Actor::User,
-                    action: "mail.queued",
-                    target: format!("outbox:{outbox_id}"),
-                    summary: format!(
-                        "Queued “{}” to {}",
-                        compose.subject,
-                        built.recipients.join(", ")
-                    ),
-                    details: serde_json::json!({
-                        "message_id": message_id,
-                        "recipients": built.recipients,
-                        "undo_ms": delay.as_millis(),
-                        "bytes": built.raw.len(),
-                    }),
-                },
-            )?;
-            let row = ob::get(tx, outbox_id)?
-                .ok_or_else(|| Error::internal("The queued message vanished"))?;
-            Ok((row, activity))
-        })?;
-        self.emit(Event::ActivityAdded { id: activity });
-        self.emit(Event::OutboxChanged);
-        Ok(item(row))
+        let built = &outgoing.built;
+        let outbox_id = ob::insert(
+            tx,
+            &ob::NewOutgoing {
+                account_id: outgoing.account_id,
+                message_id: &outgoing.message_id,
+                subject: &outgoing.subject,
+                mail_from: &built.mail_from,
+                recipients: &outgoing.recipients_json,
+                raw: &built.raw,
+                send_after: outgoing.send_after,
+                now: &now,
+            },
+        )?;
+        if let Some(draft) = sent_draft {
+            orbit_store::drafts::delete(tx, draft)?;
+            orbit_store::drafts::add_removal(tx, outgoing.account_id, &outgoing.message_id)?;
+        }
+        let activity = self.record(
+            tx,
+            &Record {
+                actor,
+                action: "mail.queued",
+                target: format!("outbox:{outbox_id}"),
+                summary: format!(
+                    "Queued “{}” to {}",
+                    outgoing.subject,
+                    built.recipients.join(", ")
+                ),
+                details: serde_json::json!({
+                    "message_id": outgoing.message_id,
+                    "recipients": built.recipients,
+                    "undo_ms": outgoing.delay.as_millis(),
+                    "bytes": built.raw.len(),
+                }),
+            },
+        )?;
+        Ok((outbox_id, activity))
     }
 
     /// Everything in the outbox, newest first.
