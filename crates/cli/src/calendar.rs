@@ -376,7 +376,7 @@ pub(crate) fn calendar(
                         .as_deref()
                         .map(|o| format!(" ({o}, {scope})"))
                         .unwrap_or_default(),
-                    told_words(&told)
+                    told.words("change")
                 );
             }
         }
@@ -403,7 +403,7 @@ pub(crate) fn calendar(
             if json {
                 print_json(&told)?;
             } else {
-                println!("Moved {uid}{}.", told_words(&told));
+                println!("Moved {uid}{}.", told.words("change"));
             }
         }
         CalendarCommand::Export { calendar, output } => {
@@ -589,15 +589,4 @@ fn should_tell(orbit: &Orbit, uid: &str, tell: bool, what: &str) -> anyhow::Resu
         line.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
     ))
-}
-
-fn told_words(told: &orbit_core::calendar::Told) -> String {
-    if told.messages == 0 {
-        String::new()
-    } else {
-        format!(
-            "; the change to {} is in the outbox",
-            told.sent_to.join(", ")
-        )
-    }
 }

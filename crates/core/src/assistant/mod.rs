@@ -1473,7 +1473,7 @@ Without a length, a timed event lasts an hour.",
                 let told = self.calendar_delete_as(uid, occurrence, scope, tell, Actor::Agent)?;
                 Ok(format!(
                     "Cancelled event {uid}{}",
-                    tools::told_words(&told, "cancellation")
+                    told.words("cancellation")
                 ))
             }
             "create_event" => {

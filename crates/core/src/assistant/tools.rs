@@ -324,18 +324,6 @@ pub(crate) fn tell_input(input: &Value) -> bool {
     input.get("tell_attendees").and_then(Value::as_bool) == Some(true)
 }
 
-/// "; the update to a, b is in the outbox" when something was queued.
-pub(crate) fn told_words(told: &crate::calendar::Told, what: &str) -> String {
-    if told.messages == 0 {
-        String::new()
-    } else {
-        format!(
-            "; the {what} to {} is in the outbox",
-            told.sent_to.join(", ")
-        )
-    }
-}
-
 /// The scope of a calendar change from a tool input (default: one occurrence).
 pub(crate) fn scope_input(input: &Value) -> Result<orbit_cal::Scope> {
     input
@@ -869,7 +857,7 @@ impl Orbit {
         Ok(format!(
             "Moved event {uid} to {}{}",
             text(input, "start")?,
-            told_words(&told, "update")
+            told.words("update")
         ))
     }
 

@@ -272,10 +272,7 @@ impl Orbit {
         tell: Option<Duration>,
         actor: Actor,
     ) -> Result<Told> {
-        let sender = match tell {
-            Some(_) => Some(self.organiser_account(uid)?),
-            None => None,
-        };
+        let sender = tell.map(|_| self.organiser_account(uid)).transpose()?;
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::move_event(
             &object,
@@ -340,10 +337,7 @@ impl Orbit {
         tell: Option<Duration>,
         actor: Actor,
     ) -> Result<Told> {
-        let sender = match tell {
-            Some(_) => Some(self.organiser_account(uid)?),
-            None => None,
-        };
+        let sender = tell.map(|_| self.organiser_account(uid)).transpose()?;
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::delete_event(&object, uid, occurrence, scope).map_err(invalid)?;
         let telling = match (&sender, tell) {

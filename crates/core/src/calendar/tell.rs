@@ -32,6 +32,20 @@ pub struct Told {
     pub messages: usize,
 }
 
+impl Told {
+    /// "; the {what} to a, b is in the outbox", or "" when nothing was queued.
+    pub fn words(&self, what: &str) -> String {
+        if self.messages == 0 {
+            String::new()
+        } else {
+            format!(
+                "; the {what} to {} is in the outbox",
+                self.sent_to.join(", ")
+            )
+        }
+    }
+}
+
 impl Orbit {
     /// The user's account with this address, one that can send mail first.
     pub(crate) fn account_with_address(&self, address: &str) -> Result<Option<Account>> {
