@@ -635,38 +635,7 @@ fn an_invitation_by_mail_is_answered_into_the_calendar_and_the_reply_goes_only_w
     let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let name = format!("Invited {pid}");
     let calendar = rt.block_on(phone.create_calendar(&format!("invited-{pid}"), &name))?;
-    let p = Profile::new(&s)?;
-    let (imap, smtp) = (s.imap_port.to_string(), s.smtp_port.to_string());
-    let run = p.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Bob",
-            "--email",
-            "bob@example.com",
-            "--username",
-            user,
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &imap,
-            "--imap-security",
-            "none",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp,
-            "--smtp-security",
-            "none",
-            "--caldav-url",
-            &s.caldav_url,
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
+    let p = orbit_tests::calendar_mail_profile(&s, "Bob", "bob@example.com", user, password)?;
     assert!(p.run(&["sync"], None)?.ok);
     sync(&p)?;
     let cal = calendar_id(&p, &name)?;
@@ -835,37 +804,7 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
             return Err("create".into());
         };
     }
-    let p = Profile::new(&s)?;
-    let (imap, smtp) = (s.imap_port.to_string(), s.smtp_port.to_string());
-    let run = p.run(
-        &[
-            "account",
-            "add",
-            "--name",
-            "Alice",
-            "--email",
-            "alice@example.com",
-            "--username",
-            user,
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &imap,
-            "--imap-security",
-            "none",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp,
-            "--smtp-security",
-            "none",
-            "--caldav-url",
-            &s.caldav_url,
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
-    assert!(run.ok, "{}", run.stderr);
+    let p = orbit_tests::calendar_mail_profile(&s, "Alice", "alice@example.com", user, password)?;
     sync(&p)?;
     let outbox = |p: &Profile| -> Result<Value, Box<dyn std::error::Error>> {
         Ok(p.run(&["--json", "outbox", "list"], None)?.json()?)

@@ -434,40 +434,79 @@ pub fn sending_profile(
     smtp_port: u16,
 ) -> Result<(Profile, String), Box<dyn std::error::Error>> {
     let profile = Profile::new(s)?;
+    let id = add_account(
+        &profile,
+        s,
+        ("Alice Example", "alice@example.com", "alice", &s.password),
+        smtp_port,
+        false,
+    )?;
+    Ok((profile, id))
+}
+
+/// A profile with one account (`name`, `email`, login `user` / `password`) that reads, sends
+/// and keeps calendars on the test servers: IMAP, SMTP and CalDAV.
+pub fn calendar_mail_profile(
+    s: &Servers,
+    name: &str,
+    email: &str,
+    user: &str,
+    password: &str,
+) -> Result<Profile, Box<dyn std::error::Error>> {
+    let profile = Profile::new(s)?;
+    add_account(
+        &profile,
+        s,
+        (name, email, user, password),
+        s.smtp_port,
+        true,
+    )?;
+    Ok(profile)
+}
+
+/// Adds an account (name, address, login, password) on the test servers to `profile`: IMAP
+/// and SMTP plain on loopback (SMTP on `smtp_port`), and CalDAV when `caldav`. Returns its id.
+fn add_account(
+    profile: &Profile,
+    s: &Servers,
+    (name, email, user, password): (&str, &str, &str, &str),
+    smtp_port: u16,
+    caldav: bool,
+) -> Result<String, Box<dyn std::error::Error>> {
     let imap = s.imap_port.to_string();
     let smtp = smtp_port.to_string();
-    let run = profile.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Alice Example",
-            "--email",
-            "alice@example.com",
-            "--username",
-            "alice",
-            "--imap-host",
-            "127.0.0.1",
-            "--imap-port",
-            &imap,
-            "--imap-security",
-            "none",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp,
-            "--smtp-security",
-            "none",
-            "--password-stdin",
-        ],
-        Some(&s.password),
-    )?;
+    let mut args = vec![
+        "--json",
+        "account",
+        "add",
+        "--name",
+        name,
+        "--email",
+        email,
+        "--username",
+        user,
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        &imap,
+        "--imap-security",
+        "none",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &smtp,
+        "--smtp-security",
+        "none",
+        "--password-stdin",
+    ];
+    if caldav {
+        args.extend(["--caldav-url", s.caldav_url.as_str()]);
+    }
+    let run = profile.run(&args, Some(password))?;
     if !run.ok {
         return Err(format!("account add failed: {}", run.stderr).into());
     }
-    let id = run.json()?["id"].to_string();
-    Ok((profile, id))
+    Ok(run.json()?["id"].to_string())
 }
 
 /// The message the SMTP test server received with this Message-ID (its Maildir under

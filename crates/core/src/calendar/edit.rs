@@ -284,17 +284,10 @@ impl Orbit {
             tz,
         )
         .map_err(invalid)?;
-        let telling = match (&sender, tell) {
-            (Some(account), Some(delay)) => Some(self.plan_tell(
-                account,
-                uid,
-                &object,
-                &edited,
-                &Change::Moved { occurrence, start },
-                delay,
-            )?),
-            _ => None,
-        };
+        let change = Change::Moved { occurrence, start };
+        let telling = (sender.as_ref().zip(tell))
+            .map(|(account, delay)| self.plan_tell(account, uid, &object, &edited, &change, delay))
+            .transpose()?;
         let title = object
             .events
             .first()
@@ -340,17 +333,10 @@ impl Orbit {
         let sender = tell.map(|_| self.organiser_account(uid)).transpose()?;
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::delete_event(&object, uid, occurrence, scope).map_err(invalid)?;
-        let telling = match (&sender, tell) {
-            (Some(account), Some(delay)) => Some(self.plan_tell(
-                account,
-                uid,
-                &object,
-                &edited,
-                &Change::Deleted { occurrence, scope },
-                delay,
-            )?),
-            _ => None,
-        };
+        let change = Change::Deleted { occurrence, scope };
+        let telling = (sender.as_ref().zip(tell))
+            .map(|(account, delay)| self.plan_tell(account, uid, &object, &edited, &change, delay))
+            .transpose()?;
         let title = object
             .events
             .first()
