@@ -965,10 +965,9 @@ fn calendar_tools_read_events_and_create_one_at_once_but_propose_invitations() -
     Ok(())
 }
 
-#[test]
-fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() -> TestResult {
-    let server = ScriptedModel::start()?;
-    let p = profile(&server)?.with_env("TZ", "UTC");
+/// A "Work" calendar on the profile's first account holding `events` (name, iCalendar text),
+/// imported as the user would.
+fn work_calendar(p: &Profile, events: &[(&str, String)]) -> Result<(), Box<dyn std::error::Error>> {
     let db = rusqlite::Connection::open(p.database())?;
     db.execute(
         "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/work/', 'Work' FROM accounts LIMIT 1",
@@ -976,16 +975,7 @@ fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() 
     )?;
     let calendar: i64 = db.query_row("SELECT id FROM calendars", [], |r| r.get(0))?;
     let dir = tempfile::tempdir()?;
-    for (name, text) in [
-        (
-            "review",
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:review@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Budget review\r\nDTSTART:20261203T100000Z\r\nDTEND:20261203T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        ),
-        (
-            "board",
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:board@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Board meeting\r\nDTSTART:20261203T130000Z\r\nDTEND:20261203T140000Z\r\nORGANIZER:mailto:me@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:chair@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        ),
-    ] {
+    for (name, text) in events {
         let file = dir.path().join(format!("{name}.ics"));
         std::fs::write(&file, text)?;
         let run = p.run(
@@ -1000,6 +990,26 @@ fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() 
         )?;
         assert!(run.ok, "{}", run.stderr);
     }
+    Ok(())
+}
+
+#[test]
+fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() -> TestResult {
+    let server = ScriptedModel::start()?;
+    let p = profile(&server)?.with_env("TZ", "UTC");
+    work_calendar(
+        &p,
+        &[
+        (
+            "review",
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:review@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Budget review\r\nDTSTART:20261203T100000Z\r\nDTEND:20261203T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_owned(),
+        ),
+        (
+            "board",
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:board@x\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Board meeting\r\nDTSTART:20261203T130000Z\r\nDTEND:20261203T140000Z\r\nORGANIZER:mailto:me@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:chair@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_owned(),
+        ),
+        ],
+    )?;
     server.push([
         stream(
             "",
@@ -1129,36 +1139,25 @@ fn the_assistant_tells_the_people_invited_only_through_a_confirmed_proposal_that
         .with_env("TZ", "UTC");
     // The assistant's mail waits out the undo window; none here, to see it sent.
     assert!(p.run(&["mail", "undo-send", "0"], None)?.ok);
-    let db = rusqlite::Connection::open(p.database())?;
-    db.execute(
-        "INSERT INTO calendars (account_id, href, name) SELECT id, '/local/work/', 'Work' FROM accounts LIMIT 1",
-        [],
-    )?;
-    let calendar: i64 = db.query_row("SELECT id FROM calendars", [], |r| r.get(0))?;
-    let dir = tempfile::tempdir()?;
-    for (uid, organiser, guest) in [
-        ("board@x", "alice@example.com", "chair@example.com"),
-        ("offsite@x", "ana@example.org", "alice@example.com"),
-    ] {
-        let file = dir.path().join(format!("{uid}.ics"));
-        std::fs::write(
-            &file,
-            format!(
-                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Meeting {uid}\r\nDTSTART:20261203T130000Z\r\nDTEND:20261203T140000Z\r\nORGANIZER:mailto:{organiser}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{organiser}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{guest}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    let meeting = |uid: &str, organiser: &str, guest: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Meeting {uid}\r\nDTSTART:20261203T130000Z\r\nDTEND:20261203T140000Z\r\nORGANIZER:mailto:{organiser}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{organiser}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{guest}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    work_calendar(
+        &p,
+        &[
+            (
+                "board",
+                meeting("board@x", "alice@example.com", "chair@example.com"),
             ),
-        )?;
-        let run = p.run(
-            &[
-                "calendar",
-                "import",
-                &file.to_string_lossy(),
-                "--calendar",
-                &calendar.to_string(),
-            ],
-            None,
-        )?;
-        assert!(run.ok, "{}", run.stderr);
-    }
+            (
+                "offsite",
+                meeting("offsite@x", "ana@example.org", "alice@example.com"),
+            ),
+        ],
+    )?;
+    let dir = tempfile::tempdir()?;
     server.push([
         stream(
             "",
