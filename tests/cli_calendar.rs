@@ -858,6 +858,18 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
         !raw.contains("VALARM"),
         "the organiser's alarm stays home: {raw}"
     );
+    assert!(!raw.contains("SCHEDULE-AGENT"), "{raw}");
+    // Both moves reach the server as one change (no conflict with itself, no copy), and the
+    // server's copy tells a server that schedules for organisers not to send it again.
+    let pushed = sync(&p)?;
+    assert_eq!(pushed["conflicts"], 0, "{pushed}");
+    assert_eq!(rt.block_on(phone.list(&calendar))?.len(), 2);
+    let href = format!("{calendar}{mine}.ics");
+    let fetched = rt.block_on(phone.fetch(&calendar, std::slice::from_ref(&href)))?;
+    let (_, text) = fetched[0].content.as_ref().map_err(|e| e.to_string())?;
+    let text = text.replace("\r\n ", "");
+    assert_eq!(text.matches("SCHEDULE-AGENT=CLIENT").count(), 2, "{text}");
+    assert!(text.contains("DTSTART:20261211T130000Z"), "{text}");
 
     // Someone else organises this one: --tell is refused and nothing changes.
     let run = moving(

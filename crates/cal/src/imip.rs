@@ -6,7 +6,8 @@ use calcard::common::IanaString;
 use calcard::icalendar::{
     ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarMethod,
     ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
-    ICalendarParticipationStatus, ICalendarProperty, ICalendarStatus, ICalendarValue,
+    ICalendarParticipationStatus, ICalendarProperty, ICalendarScheduleAgentValue, ICalendarStatus,
+    ICalendarValue,
 };
 use serde::Serialize;
 
@@ -378,6 +379,7 @@ pub fn organizer_update(
             e.name != ICalendarProperty::Dtstamp
                 && (update == Update::Request || e.name != ICalendarProperty::Status)
         });
+        drop_schedule_agent(comp);
         comp.entries.push(dtstamp(stamp));
         if update == Update::Cancel {
             comp.entries.push(ICalendarEntry {
@@ -395,6 +397,39 @@ pub fn organizer_update(
     // Read back: what goes out must be valid calendar data.
     parse(&text)?;
     Ok(text)
+}
+
+/// The calendar's copy of event `uid` once its organiser sends the changes by mail: every
+/// attendee but the organiser marked SCHEDULE-AGENT=CLIENT (RFC 6638 §7.1), so a server that
+/// schedules for organisers does not send its own copy of the same change.
+pub fn scheduled_by_client(object: &CalendarObject, uid: &str) -> Result<CalendarObject, CalError> {
+    let organiser = organizer(object, uid);
+    let mut ical = object.ical.clone();
+    for comp in ical.components.iter_mut().filter(|c| c.uid() == Some(uid)) {
+        for entry in comp
+            .entries
+            .iter_mut()
+            .filter(|e| e.name == ICalendarProperty::Attendee && address(e) != organiser)
+        {
+            entry
+                .params
+                .retain(|p| p.name != ICalendarParameterName::ScheduleAgent);
+            entry.params.push(ICalendarParameter {
+                name: ICalendarParameterName::ScheduleAgent,
+                value: ICalendarParameterValue::ScheduleAgent(ICalendarScheduleAgentValue::Client),
+            });
+        }
+    }
+    parse(&ical.to_string())
+}
+
+/// iTIP messages carry no SCHEDULE-AGENT (it is a note to the organiser's own server).
+fn drop_schedule_agent(comp: &mut ICalendarComponent) {
+    for entry in &mut comp.entries {
+        entry
+            .params
+            .retain(|p| p.name != ICalendarParameterName::ScheduleAgent);
+    }
 }
 
 /// The CANCEL of one occurrence (`rid`, as the app names it: `YYYYMMDD[THHMMSS[Z]]`) of
@@ -459,6 +494,7 @@ pub fn organizer_cancel_occurrence(
     let mut recurrence_id = start.clone();
     recurrence_id.name = ICalendarProperty::RecurrenceId;
     comp.entries.push(recurrence_id);
+    drop_schedule_agent(comp);
     comp.entries.push(dtstamp(stamp));
     comp.entries.push(ICalendarEntry {
         name: ICalendarProperty::Status,
@@ -592,6 +628,20 @@ mod tests {
         assert!(!cancel.contains("VALARM"));
 
         assert!(organizer_update(&stored, "nope", Update::Request, stamp()).is_err());
+
+        // Once the organiser sends changes by mail, the server is told not to send its own.
+        let marked = scheduled_by_client(&stored, "plan-42@example.com").unwrap();
+        let text = marked.to_ics();
+        assert_eq!(text.matches("SCHEDULE-AGENT=CLIENT").count(), 2, "{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with("ATTENDEE")
+                && l.contains("ana@example.com")
+                && !l.contains("SCHEDULE-AGENT")),
+            "not the organiser: {text}"
+        );
+        let update =
+            organizer_update(&marked, "plan-42@example.com", Update::Request, stamp()).unwrap();
+        assert!(!update.contains("SCHEDULE-AGENT"), "{update}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::CalendarImport;
-use super::tell::{Change, Invited, Telling, Told};
+use super::tell::{Change, Invited, Telling, Told, scheduled_by_client};
 use crate::activity::{Actor, Record};
 use crate::{Error, Event, Orbit, Result};
 use std::time::Duration;
@@ -92,16 +92,24 @@ fn store_edit(
                 },
                 now,
             )?;
-            // Not yet on the server: the pending creation carries the new text.
+            // A change not pushed yet carries the new text instead: a creation stays a
+            // creation, and an update keeps the server version it was made against (two
+            // edits before a sync are one PUT, not a second one the server would refuse as
+            // changed elsewhere).
             let pending = db::changes(tx, calendar_id)?;
-            if let Some(create) = pending
+            match pending
                 .iter()
-                .find(|c| c.href == href && c.kind == "create")
+                .find(|c| c.href == href && (c.kind == "create" || c.kind == "update"))
             {
-                db::change_done(tx, create.id)?;
-                db::queue_change(tx, calendar_id, href, "create", &ics, "", now)?;
-            } else {
-                db::queue_change(tx, calendar_id, href, "update", &ics, etag, now)?;
+                Some(create) if create.kind == "create" => {
+                    db::change_done(tx, create.id)?;
+                    db::queue_change(tx, calendar_id, href, "create", &ics, "", now)?;
+                }
+                Some(update) => {
+                    db::change_done(tx, update.id)?;
+                    db::queue_change(tx, calendar_id, href, "update", &ics, &update.etag, now)?;
+                }
+                None => db::queue_change(tx, calendar_id, href, "update", &ics, etag, now)?,
             }
         }
         None => remove_item(tx, calendar_id, href, etag, now)?,
@@ -288,6 +296,11 @@ impl Orbit {
         let telling = (sender.as_ref().zip(tell))
             .map(|(account, delay)| self.plan_tell(account, uid, &object, &edited, &change, delay))
             .transpose()?;
+        let edited = if telling.is_some() {
+            scheduled_by_client(uid, edited)?
+        } else {
+            edited
+        };
         let title = object
             .events
             .first()
@@ -337,6 +350,11 @@ impl Orbit {
         let telling = (sender.as_ref().zip(tell))
             .map(|(account, delay)| self.plan_tell(account, uid, &object, &edited, &change, delay))
             .transpose()?;
+        let edited = if telling.is_some() {
+            scheduled_by_client(uid, edited)?
+        } else {
+            edited
+        };
         let title = object
             .events
             .first()

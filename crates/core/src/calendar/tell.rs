@@ -249,6 +249,22 @@ impl Orbit {
     }
 }
 
+/// The edit as stored when its people are told by mail: the attendees marked
+/// SCHEDULE-AGENT=CLIENT, so a server that schedules for organisers (RFC 6638) does not send
+/// them a second copy of the change.
+pub(super) fn scheduled_by_client(uid: &str, edited: Edited) -> Result<Edited> {
+    let mark = |object: CalendarObject, uid: &str| {
+        orbit_cal::scheduled_by_client(&object, uid).map_err(|e| Error::invalid(e.message))
+    };
+    Ok(Edited {
+        object: edited.object.map(|o| mark(o, uid)).transpose()?,
+        split: edited
+            .split
+            .map(|(new_uid, o)| mark(o, &new_uid).map(|o| (new_uid, o)))
+            .transpose()?,
+    })
+}
+
 /// What changed, for the words of the message that tells of it.
 pub(crate) enum Change<'a> {
     /// Moved (one occurrence, or from it on, or all) to start at `start` (RFC 3339 or a date).
