@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::CalendarImport;
-use super::tell::{Change, Invited, Telling, Told, scheduled_by_client};
+use super::tell::{Change, Invited, Telling, Told};
 use crate::activity::{Actor, Record};
 use crate::{Error, Event, Orbit, Result};
 use std::time::Duration;
@@ -280,7 +280,6 @@ impl Orbit {
         tell: Option<Duration>,
         actor: Actor,
     ) -> Result<Told> {
-        let sender = tell.map(|_| self.organiser_account(uid)).transpose()?;
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::move_event(
             &object,
@@ -292,15 +291,13 @@ impl Orbit {
             tz,
         )
         .map_err(invalid)?;
-        let change = Change::Moved { occurrence, start };
-        let telling = (sender.as_ref().zip(tell))
-            .map(|(account, delay)| self.plan_tell(account, uid, &object, &edited, &change, delay))
-            .transpose()?;
-        let edited = if telling.is_some() {
-            scheduled_by_client(uid, edited)?
-        } else {
-            edited
-        };
+        let (telling, edited) = self.prepare_telling(
+            tell,
+            uid,
+            &object,
+            edited,
+            &Change::Moved { occurrence, start },
+        )?;
         let title = object
             .events
             .first()
@@ -343,18 +340,15 @@ impl Orbit {
         tell: Option<Duration>,
         actor: Actor,
     ) -> Result<Told> {
-        let sender = tell.map(|_| self.organiser_account(uid)).transpose()?;
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::delete_event(&object, uid, occurrence, scope).map_err(invalid)?;
-        let change = Change::Deleted { occurrence, scope };
-        let telling = (sender.as_ref().zip(tell))
-            .map(|(account, delay)| self.plan_tell(account, uid, &object, &edited, &change, delay))
-            .transpose()?;
-        let edited = if telling.is_some() {
-            scheduled_by_client(uid, edited)?
-        } else {
-            edited
-        };
+        let (telling, edited) = self.prepare_telling(
+            tell,
+            uid,
+            &object,
+            edited,
+            &Change::Deleted { occurrence, scope },
+        )?;
         let title = object
             .events
             .first()

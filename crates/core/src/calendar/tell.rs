@@ -83,12 +83,32 @@ impl Orbit {
         Ok(account)
     }
 
+    /// With `tell` (the user said so; the delay the mail waits): checks the user organises
+    /// event `uid`, plans the messages that tell of `change`, and marks the edit as stored
+    /// then (see [`scheduled_by_client`]). Without: nothing, and the edit as it is. Nothing is
+    /// written either way.
+    pub(super) fn prepare_telling(
+        &self,
+        tell: Option<std::time::Duration>,
+        uid: &str,
+        before: &CalendarObject,
+        edited: Edited,
+        change: &Change<'_>,
+    ) -> Result<(Option<Telling>, Edited)> {
+        let Some(delay) = tell else {
+            return Ok((None, edited));
+        };
+        let account = self.organiser_account(uid)?;
+        let telling = self.plan_tell(&account, uid, before, &edited, change, delay)?;
+        Ok((Some(telling), scheduled_by_client(uid, edited)?))
+    }
+
     /// Builds what the people invited to `uid` are told after `edited` changed `before` (a
     /// REQUEST of each event left — a split series is a second one —, a CANCEL when nothing
     /// is left, or the CANCEL of the one occurrence deleted), nothing written yet: the caller
     /// queues it in the change's own transaction, so a message that cannot be built (an
     /// unusable address, say) leaves the calendar as it was.
-    pub(super) fn plan_tell(
+    fn plan_tell(
         &self,
         account: &Account,
         uid: &str,
@@ -252,7 +272,7 @@ impl Orbit {
 /// The edit as stored when its people are told by mail: the attendees marked
 /// SCHEDULE-AGENT=CLIENT, so a server that schedules for organisers (RFC 6638) does not send
 /// them a second copy of the change.
-pub(super) fn scheduled_by_client(uid: &str, edited: Edited) -> Result<Edited> {
+fn scheduled_by_client(uid: &str, edited: Edited) -> Result<Edited> {
     let mark = |object: CalendarObject, uid: &str| {
         orbit_cal::scheduled_by_client(&object, uid).map_err(|e| Error::invalid(e.message))
     };
