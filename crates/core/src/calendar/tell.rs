@@ -134,8 +134,7 @@ impl Orbit {
         };
         let summary = title(before, uid);
         let invalid = |e: orbit_cal::CalError| Error::invalid(e.message);
-        // (iCalendar text, method, subject, text, whose people)
-        let mut out: Vec<(String, Update, String, String, &CalendarObject, &str)> = Vec::new();
+        let mut out: Vec<Message<'_>> = Vec::new();
         match (change, &edited.object) {
             (
                 Change::Deleted {
@@ -143,22 +142,24 @@ impl Orbit {
                     scope: Scope::One,
                 },
                 _,
-            ) => out.push((
-                orbit_cal::organizer_cancel_occurrence(before, uid, rid, stamp).map_err(invalid)?,
-                Update::Cancel,
-                format!("Cancelled: {summary} ({})", day_of(rid)),
-                format!("{from} has cancelled “{summary}” on {}.", day_of(rid)),
-                before,
+            ) => out.push(Message {
+                ics: orbit_cal::organizer_cancel_occurrence(before, uid, rid, stamp)
+                    .map_err(invalid)?,
+                update: Update::Cancel,
+                subject: format!("Cancelled: {summary} ({})", day_of(rid)),
+                text: format!("{from} has cancelled “{summary}” on {}.", day_of(rid)),
+                object: before,
                 uid,
-            )),
-            (_, None) => out.push((
-                orbit_cal::organizer_update(before, uid, Update::Cancel, stamp).map_err(invalid)?,
-                Update::Cancel,
-                format!("Cancelled: {summary}"),
-                format!("{from} has cancelled “{summary}”."),
-                before,
+            }),
+            (_, None) => out.push(Message {
+                ics: orbit_cal::organizer_update(before, uid, Update::Cancel, stamp)
+                    .map_err(invalid)?,
+                update: Update::Cancel,
+                subject: format!("Cancelled: {summary}"),
+                text: format!("{from} has cancelled “{summary}”."),
+                object: before,
                 uid,
-            )),
+            }),
             (_, Some(object)) => {
                 let text = match change {
                     Change::Moved {
@@ -178,15 +179,15 @@ impl Orbit {
                         occurrence.map_or_else(String::new, day_of)
                     ),
                 };
-                out.push((
-                    orbit_cal::organizer_update(object, uid, Update::Request, stamp)
+                out.push(Message {
+                    ics: orbit_cal::organizer_update(object, uid, Update::Request, stamp)
                         .map_err(invalid)?,
-                    Update::Request,
-                    format!("Updated invitation: {summary}"),
+                    update: Update::Request,
+                    subject: format!("Updated invitation: {summary}"),
                     text,
                     object,
                     uid,
-                ));
+                });
             }
         }
         if let Some((new_uid, object)) = &edited.split {
@@ -194,18 +195,26 @@ impl Orbit {
                 Change::Moved { start, .. } => format!(": it now starts {}", at(start)),
                 Change::Deleted { .. } => String::new(),
             };
-            out.push((
-                orbit_cal::organizer_update(object, new_uid, Update::Request, stamp)
+            out.push(Message {
+                ics: orbit_cal::organizer_update(object, new_uid, Update::Request, stamp)
                     .map_err(invalid)?,
-                Update::Request,
-                format!("Updated invitation: {}", title(object, new_uid)),
-                format!("{from} has moved “{summary}” from here on{starts}."),
+                update: Update::Request,
+                subject: format!("Updated invitation: {}", title(object, new_uid)),
+                text: format!("{from} has moved “{summary}” from here on{starts}."),
                 object,
-                new_uid.as_str(),
-            ));
+                uid: new_uid.as_str(),
+            });
         }
         let mut telling = Telling::default();
-        for (ics, update, subject, text, object, uid) in out {
+        for Message {
+            ics,
+            update,
+            subject,
+            text,
+            object,
+            uid,
+        } in out
+        {
             let people: Vec<String> = orbit_cal::invitees(object, uid)
                 .into_iter()
                 .filter(|a| *a != me && mail_address(a))
@@ -297,6 +306,17 @@ pub(crate) enum Change<'a> {
         occurrence: Option<&'a str>,
         scope: Scope,
     },
+}
+
+/// One iTIP message to send: its iCalendar text and method, the mail's subject and text, and
+/// the event whose people it goes to.
+struct Message<'a> {
+    ics: String,
+    update: Update,
+    subject: String,
+    text: String,
+    object: &'a CalendarObject,
+    uid: &'a str,
 }
 
 /// Messages built to tell the people invited of a change, not queued yet.
