@@ -157,6 +157,18 @@ fn unparsed(raw: &[u8]) -> ParsedMessage {
     }
 }
 
+/// The header fields Orbit reads, each parsed as its kind; every other field (Received,
+/// DKIM-Signature, List-*, …: often most of a header block) is kept raw, unparsed.
+static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .with_address_headers()
+        .with_message_ids()
+        .header_date(HeaderName::Date)
+        .header_text(HeaderName::Subject)
+        .default_header_raw()
+});
+
 fn parse_message(full: &[u8], mode: Mode) -> ParsedMessage {
     if full.iter().all(u8::is_ascii_whitespace) {
         let mut parsed = unparsed(full);
@@ -169,7 +181,7 @@ fn parse_message(full: &[u8], mode: Mode) -> ParsedMessage {
         defects.push("blank or mbox \"From \" lines before the headers; skipped".to_string());
     }
     let raw = full.get(skip..).unwrap_or(full);
-    let parser = MessageParser::default();
+    let parser = &*PARSER;
     let parsed = match mode {
         Mode::Full => parser.parse(raw),
         Mode::HeadersOnly => parser.parse_headers(raw),
