@@ -283,13 +283,7 @@ pub fn put_location(
     date: i64,
     flags: &Flags,
 ) -> Result<i64, StoreError> {
-    let keywords = serde_json::to_string(&flags.keywords).unwrap_or_else(|_| "[]".into());
     if uid > 0 {
-        conn.prepare_cached(
-            "DELETE FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0",
-        )
-        .and_then(|mut s| s.execute(params![folder_id, uid]))
-        .map_err(err("Cannot place a message"))?;
         // A local move placed it here without a UID; the server's copy replaces that. Found by
         // message: left to itself SQLite picks the (folder_id, seen) index and scans the folder.
         conn.prepare_cached(
@@ -297,6 +291,28 @@ pub fn put_location(
              WHERE message = ?2 AND folder_id = ?1 AND uid = 0",
         )
         .and_then(|mut s| s.execute(params![folder_id, message]))
+        .map_err(err("Cannot place a message"))?;
+    }
+    place_new_message(conn, message, folder_id, uid, modseq, date, flags)
+}
+
+/// [`put_location`] for a message stored in this same transaction, which has no location
+/// yet (so no local, UID-less one to replace).
+pub fn place_new_message(
+    conn: &Connection,
+    message: i64,
+    folder_id: i64,
+    uid: u32,
+    modseq: u64,
+    date: i64,
+    flags: &Flags,
+) -> Result<i64, StoreError> {
+    let keywords = serde_json::to_string(&flags.keywords).unwrap_or_else(|_| "[]".into());
+    if uid > 0 {
+        conn.prepare_cached(
+            "DELETE FROM message_locations WHERE folder_id = ?1 AND uid = ?2 AND uid > 0",
+        )
+        .and_then(|mut s| s.execute(params![folder_id, uid]))
         .map_err(err("Cannot place a message"))?;
     }
     conn.prepare_cached(
@@ -614,28 +630,23 @@ pub fn insert_attachment(
     Ok(())
 }
 
-/// The conversations that know any of `refs`.
-pub fn threads_for_refs(
+/// The conversation each of `refs` is known in (in the order of `refs`; `None` for one no
+/// conversation knows yet).
+pub fn ref_threads(
     conn: &Connection,
     account_id: i64,
     refs: &[String],
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<Option<i64>>, StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT thread_id FROM thread_refs WHERE account_id = ?1 AND ref = ?2")
         .map_err(err("Cannot thread a message"))?;
-    let mut found: Vec<i64> = Vec::new();
-    for r in refs {
-        if let Some(id) = stmt
-            .query_row(params![account_id, r], |row| row.get::<_, i64>(0))
-            .optional()
-            .map_err(err("Cannot thread a message"))?
-            && !found.contains(&id)
-        {
-            found.push(id);
-        }
-    }
-    found.sort_unstable();
-    Ok(found)
+    refs.iter()
+        .map(|r| {
+            stmt.query_row(params![account_id, r], |row| row.get::<_, i64>(0))
+                .optional()
+                .map_err(err("Cannot thread a message"))
+        })
+        .collect()
 }
 
 /// A conversation's subject-fallback facts.
@@ -698,10 +709,16 @@ pub fn create_thread(
     conn: &Connection,
     account_id: i64,
     subject_key: &str,
+    participants: &[String],
+    last_date: i64,
 ) -> Result<i64, StoreError> {
-    conn.prepare_cached("INSERT INTO threads (account_id, subject_key) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(params![account_id, subject_key]))
-        .map_err(err("Cannot create a conversation"))?;
+    let participants = serde_json::to_string(participants).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "INSERT INTO threads (account_id, subject_key, participants, last_date)
+         VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![account_id, subject_key, participants, last_date]))
+    .map_err(err("Cannot create a conversation"))?;
     Ok(conn.last_insert_rowid())
 }
 

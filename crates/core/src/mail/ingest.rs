@@ -200,46 +200,68 @@ fn thread_for(
 ) -> Result<i64> {
     let mut refs = orbit_mail::reference_chain(parsed);
     refs.push(key.to_owned());
-    let known = db::threads_for_refs(conn, account_id, &refs)?;
+    let found = db::ref_threads(conn, account_id, &refs)?;
+    let mut known: Vec<i64> = found.iter().flatten().copied().collect();
+    known.sort_unstable();
+    known.dedup();
+    // Only ids no conversation knows yet are added: after a merge, all the others are in
+    // the kept conversation already.
+    let unknown: Vec<String> = refs
+        .iter()
+        .zip(&found)
+        .filter(|(_, thread)| thread.is_none())
+        .map(|(r, _)| r.clone())
+        .collect();
     let subject_key = orbit_mail::normalize_subject(&parsed.subject);
-    let thread = if let Some(keep) = known.first().copied() {
-        db::merge_threads(conn, keep, &known)?;
-        keep
-    } else {
-        let sender = parsed.from.as_ref().map(|a| a.email.to_lowercase());
-        let candidate =
-            if orbit_mail::is_reply_or_forward(&parsed.subject) && !subject_key.is_empty() {
-                db::threads_by_subject(conn, account_id, &subject_key)?
-                    .into_iter()
-                    .find(|t| {
-                        subject_fallback_allowed(
-                            &parsed.subject,
-                            sender.as_deref(),
-                            Some(date),
-                            &t.participants,
-                            Some(t.last_date),
-                        )
-                    })
-                    .map(|t| t.id)
-            } else {
-                None
-            };
-        match candidate {
-            Some(id) => id,
-            None => db::create_thread(conn, account_id, &subject_key)?,
+    // What the conversations merged into the kept one knew (their people, their newest
+    // date) is folded into it below.
+    let mut merged: Vec<db::ThreadFacts> = Vec::new();
+    let existing = if let Some(keep) = known.first().copied() {
+        for other in known.iter().skip(1) {
+            merged.extend(db::thread_facts(conn, *other)?);
         }
+        db::merge_threads(conn, keep, &known)?;
+        Some(keep)
+    } else if orbit_mail::is_reply_or_forward(&parsed.subject) && !subject_key.is_empty() {
+        let sender = parsed.from.as_ref().map(|a| a.email.to_lowercase());
+        db::threads_by_subject(conn, account_id, &subject_key)?
+            .into_iter()
+            .find(|t| {
+                subject_fallback_allowed(
+                    &parsed.subject,
+                    sender.as_deref(),
+                    Some(date),
+                    &t.participants,
+                    Some(t.last_date),
+                )
+            })
+            .map(|t| t.id)
+    } else {
+        None
     };
-    db::add_refs(conn, account_id, thread, &refs)?;
+    let Some(thread) = existing else {
+        // A new conversation, created with what it knows.
+        let mut people = participants(parsed);
+        people.truncate(200);
+        let thread = db::create_thread(conn, account_id, &subject_key, &people, date)?;
+        db::add_refs(conn, account_id, thread, &unknown)?;
+        return Ok(thread);
+    };
+    db::add_refs(conn, account_id, thread, &unknown)?;
     let facts = db::thread_facts(conn, thread)?;
     let mut people = facts
         .as_ref()
         .map(|f| f.participants.clone())
         .unwrap_or_default();
     people.extend(participants(parsed));
+    let mut last = facts.map_or(date, |f| f.last_date.max(date));
+    for other in merged {
+        people.extend(other.participants);
+        last = last.max(other.last_date);
+    }
     people.sort();
     people.dedup();
     people.truncate(200);
-    let last = facts.map_or(date, |f| f.last_date.max(date));
     db::update_thread(conn, thread, &people, last)?;
     Ok(thread)
 }
@@ -361,7 +383,7 @@ pub(crate) fn store(
             blob,
         )?;
     }
-    db::put_location(
+    db::place_new_message(
         conn,
         message,
         incoming.folder_id,
@@ -371,4 +393,164 @@ pub(crate) fn store(
         &incoming.flags,
     )?;
     Ok(Stored::New(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{EnvOverrides, Keyring, OpenOptions, Orbit, SystemClock};
+
+    fn open(dir: &std::path::Path) -> Orbit {
+        Orbit::open(OpenOptions {
+            data_dir: dir.to_path_buf(),
+            keyring: Keyring::in_memory("test").unwrap(),
+            clock: Arc::new(SystemClock),
+            env: EnvOverrides::default(),
+            net_timeout: Duration::from_secs(1),
+            busy_timeout: Duration::from_secs(1),
+        })
+        .unwrap()
+    }
+
+    /// Stores one message (UID `uid`) in a fresh folder of the local account; returns its
+    /// conversation.
+    fn put(orbit: &Orbit, uid: u32, raw: &str) -> i64 {
+        let account = orbit.local_account().unwrap();
+        orbit
+            .store
+            .write(|tx| -> Result<i64> {
+                let folder = db::upsert_folder(tx, account, "INBOX", "/", "inbox", true)?;
+                let blobs = orbit.blobs();
+                let mut batch = blobs.batch();
+                let raw = raw.replace('\n', "\r\n");
+                let prepared =
+                    Prepared::unwritten(raw.as_bytes(), orbit_mail::parse(raw.as_bytes()));
+                let stored = store(
+                    tx,
+                    &mut batch,
+                    &Incoming {
+                        account_id: account,
+                        folder_id: folder,
+                        uid,
+                        modseq: 0,
+                        flags: Flags::default(),
+                        internal_date: None,
+                        raw: raw.as_bytes(),
+                        prepared: &prepared,
+                    },
+                    "2026-11-27T00:00:00Z",
+                )?;
+                batch.sync().unwrap();
+                let Stored::New(id) = stored else {
+                    panic!("stored twice")
+                };
+                Ok(tx
+                    .query_row("SELECT thread_id FROM messages WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })
+                    .unwrap())
+            })
+            .unwrap()
+    }
+
+    fn facts(orbit: &Orbit, thread: i64) -> db::ThreadFacts {
+        orbit
+            .store
+            .read(|c| db::thread_facts(c, thread))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn refs_of(orbit: &Orbit, thread: i64) -> Vec<String> {
+        orbit
+            .store
+            .read(|c| -> Result<Vec<String>> {
+                let mut s = c
+                    .prepare("SELECT ref FROM thread_refs WHERE thread_id = ?1 ORDER BY ref")
+                    .unwrap();
+                let rows = s.query_map([thread], |r| r.get(0)).unwrap();
+                Ok(rows.collect::<rusqlite::Result<_>>().unwrap())
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_message_linking_two_conversations_merges_them_and_each_id_is_known_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        // The start of a conversation, and a reply to a message we never saw (a broken chain).
+        let first = put(
+            &orbit,
+            1,
+            "Message-ID: <a@x>\nFrom: Ann <ann@x.org>\nTo: bob@x.org\nSubject: Plans\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nhi\n",
+        );
+        let orphan = put(
+            &orbit,
+            2,
+            "Message-ID: <c@x>\nIn-Reply-To: <b@x>\nReferences: <b@x>\nFrom: Cy <cy@x.org>\nTo: ann@x.org\nSubject: Re: Plans\nDate: Wed, 4 Nov 2026 10:00:00 +0000\n\nyes\n",
+        );
+        assert_ne!(first, orphan, "nothing links them yet");
+        // A new conversation is created knowing its people and date.
+        let new = facts(&orbit, first);
+        assert_eq!(new.participants, ["ann@x.org", "bob@x.org"]);
+        assert_eq!(new.last_date, 1_793_613_600);
+        // Cy's reply is not Ann's conversation yet (it names none of its messages); the
+        // message it answers, when it arrives, links the two.
+        let missing = put(
+            &orbit,
+            3,
+            "Message-ID: <b@x>\nIn-Reply-To: <a@x>\nReferences: <a@x>\nFrom: Bob <bob@x.org>\nTo: ann@x.org, cy@x.org\nSubject: Re: Plans\nDate: Tue, 3 Nov 2026 10:00:00 +0000\n\nok\n",
+        );
+        assert_eq!(
+            missing,
+            first.min(orphan),
+            "merged into the older conversation"
+        );
+        let threads: Vec<i64> = orbit
+            .store
+            .read(|c| -> Result<Vec<i64>> {
+                let mut s = c
+                    .prepare("SELECT DISTINCT thread_id FROM messages")
+                    .unwrap();
+                let rows = s.query_map([], |r| r.get(0)).unwrap();
+                Ok(rows.collect::<rusqlite::Result<_>>().unwrap())
+            })
+            .unwrap();
+        assert_eq!(threads, [missing], "one conversation");
+        assert_eq!(refs_of(&orbit, missing), ["a@x", "b@x", "c@x"]);
+        let merged = facts(&orbit, missing);
+        assert_eq!(merged.participants, ["ann@x.org", "bob@x.org", "cy@x.org"]);
+        assert_eq!(merged.last_date, 1_793_786_400, "the newest date (Cy's)");
+    }
+
+    #[test]
+    fn an_unrelated_reply_with_the_same_subject_starts_its_own_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let ann = put(
+            &orbit,
+            1,
+            "Message-ID: <h1@x>\nFrom: ann@x.org\nTo: bob@x.org\nSubject: Re: hello\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nhi\n",
+        );
+        let stranger = put(
+            &orbit,
+            2,
+            "Message-ID: <h2@y>\nFrom: zed@y.org\nTo: yan@y.org\nSubject: Re: hello\nDate: Mon, 2 Nov 2026 11:00:00 +0000\n\nhi\n",
+        );
+        assert_ne!(ann, stranger);
+        let bob = put(
+            &orbit,
+            3,
+            "Message-ID: <h3@x>\nFrom: bob@x.org\nTo: ann@x.org\nSubject: Re: hello\nDate: Mon, 2 Nov 2026 12:00:00 +0000\n\nhello back\n",
+        );
+        assert_eq!(
+            bob, ann,
+            "the same people, close in time: the subject fallback joins it"
+        );
+        assert_eq!(refs_of(&orbit, ann), ["h1@x", "h3@x"]);
+        assert_eq!(refs_of(&orbit, stranger), ["h2@y"]);
+    }
 }
