@@ -26,7 +26,8 @@ pub use error::{StoreError, StoreErrorKind};
 pub use migrate::{LATEST_VERSION, Migration, migrations};
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -36,6 +37,17 @@ pub const DATABASE_FILE: &str = "orbit.sqlite3";
 
 /// How many idle reader connections are kept open.
 const READER_POOL: usize = 4;
+
+/// WAL pages after which a commit checkpoints on the writer's own thread: SQLite's default
+/// (about 4 MiB), used when the background checkpointer could not start.
+const AUTOCHECKPOINT: u32 = 1000;
+
+/// The same with the background checkpointer running: only a bound (32 MiB) should it fall
+/// behind, as the checkpointer copies the WAL into the database shortly after each commit.
+const FALLBACK_AUTOCHECKPOINT: u32 = 8000;
+
+/// How long the checkpointer lets commits gather before copying them.
+const CHECKPOINT_DELAY: Duration = Duration::from_millis(20);
 
 /// Options for [`Store::open`].
 #[derive(Debug, Clone)]
@@ -63,6 +75,100 @@ pub struct Store {
     options: StoreOptions,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Copies the WAL into the database off the writer's thread; `None` if it could not
+    /// start (then commits checkpoint themselves, as SQLite does by default).
+    checkpointer: Option<Checkpointer>,
+}
+
+/// A thread with its own connection that checkpoints (PASSIVE: never waiting for readers
+/// or the writer) after commits, so a commit does not pay for copying pages into the
+/// database and syncing it. A big sync commits a batch every few milliseconds; the copy
+/// and the fsync then run beside it instead of in its path.
+#[derive(Debug)]
+struct Checkpointer {
+    signal: Arc<(Mutex<Wake>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug, Default)]
+struct Wake {
+    /// Something was committed since the last checkpoint.
+    committed: bool,
+    /// The store is closing.
+    stop: bool,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| StoreError::from_sqlite(e, "Cannot open the checkpointer's connection"))?;
+        let signal = Arc::new((Mutex::new(Wake::default()), Condvar::new()));
+        let wake = Arc::clone(&signal);
+        let thread = std::thread::Builder::new()
+            .name("orbit-checkpoint".into())
+            .spawn(move || checkpoint_loop(&conn, &wake))
+            .map_err(|e| StoreError::internal(format!("Cannot start the checkpointer: {e}")))?;
+        Ok(Self {
+            signal,
+            thread: Some(thread),
+        })
+    }
+
+    fn committed(&self) {
+        let (lock, wake) = &*self.signal;
+        if let Ok(mut state) = lock.lock() {
+            state.committed = true;
+            wake.notify_one();
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.signal;
+        if let Ok(mut state) = lock.lock() {
+            state.stop = true;
+            wake.notify_one();
+        }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the checkpointer thread panicked");
+        }
+    }
+}
+
+fn checkpoint_loop(conn: &Connection, signal: &(Mutex<Wake>, Condvar)) {
+    let (lock, wake) = signal;
+    loop {
+        {
+            let Ok(mut state) = lock.lock() else { return };
+            while !state.committed && !state.stop {
+                state = match wake.wait(state) {
+                    Ok(state) => state,
+                    Err(_) => return,
+                };
+            }
+            if state.stop {
+                return;
+            }
+        }
+        // Let the commits of a burst gather, then copy them in one go.
+        std::thread::sleep(CHECKPOINT_DELAY);
+        if let Ok(mut state) = lock.lock() {
+            state.committed = false;
+        }
+        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+            // Busy (another process checkpoints) or a disk error: the next commit tries
+            // again, and the writer's own bound still holds.
+            tracing::debug!(error = %e, "background checkpoint");
+        }
+    }
 }
 
 impl Store {
@@ -92,11 +198,23 @@ impl Store {
         configure_writer(&writer)?;
         check_vec(&writer)?;
         migrate::run(&mut writer)?;
+        let checkpointer = match Checkpointer::start(path) {
+            Ok(checkpointer) => {
+                set_autocheckpoint(&writer, FALLBACK_AUTOCHECKPOINT)?;
+                Some(checkpointer)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "commits will checkpoint themselves");
+                set_autocheckpoint(&writer, AUTOCHECKPOINT)?;
+                None
+            }
+        };
         Ok(Self {
             path: path.to_owned(),
             options,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            checkpointer,
         })
     }
 
@@ -120,6 +238,10 @@ impl Store {
         let value = f(&tx)?;
         tx.commit()
             .map_err(|e| StoreError::from_sqlite(e, "Cannot commit a write"))?;
+        drop(conn);
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.committed();
+        }
         Ok(value)
     }
 
@@ -183,6 +305,11 @@ fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     )
     .map_err(|e| StoreError::from_sqlite(e, "Cannot configure the database"))?;
     Ok(())
+}
+
+fn set_autocheckpoint(conn: &Connection, pages: u32) -> Result<(), StoreError> {
+    conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {pages};"))
+        .map_err(|e| StoreError::from_sqlite(e, "Cannot configure checkpoints"))
 }
 
 /// The sqlite-vec version answered by `vec_version()`, proving the extension is loaded.

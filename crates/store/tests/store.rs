@@ -348,6 +348,41 @@ fn readers_run_while_a_write_is_open() -> TestResult {
 }
 
 #[test]
+fn commits_are_copied_into_the_database_by_the_background_checkpointer() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    let store = Store::open(&path, quick())?;
+    let before = std::fs::metadata(&path)?.len();
+    // About 2 MiB in 10 commits: some 500 pages, under any checkpoint bound of the writer's
+    // (SQLite's default is 1,000), so only the background checkpointer copies them into
+    // the database file.
+    let blob = vec![7u8; 200 * 1024];
+    for i in 0..10 {
+        store.write(|tx| -> Result<(), StoreError> {
+            tx.execute_batch("CREATE TABLE IF NOT EXISTS scratch (n INTEGER, data BLOB)")
+                .map_err(|e| StoreError::from_sqlite(e, "create"))?;
+            tx.execute(
+                "INSERT INTO scratch (n, data) VALUES (?1, ?2)",
+                rusqlite::params![i, blob],
+            )
+            .map_err(|e| StoreError::from_sqlite(e, "insert"))?;
+            Ok(())
+        })?;
+    }
+    let wanted = before + 2 * 1024 * 1024;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::metadata(&path)?.len() < wanted {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {} bytes (the WAL holds everything)",
+            std::fs::metadata(&path)?.len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+#[test]
 fn a_failed_write_rolls_back_everything_in_it() -> TestResult {
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
