@@ -301,7 +301,10 @@ fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
-         PRAGMA synchronous = NORMAL;",
+         PRAGMA synchronous = NORMAL;
+         -- 16 MiB of pages (SQLite's default is 2 MiB): a big mailbox's indexes on
+         -- Message-IDs are written at random places, and each page missed is read again.
+         PRAGMA cache_size = -16384;",
     )
     .map_err(|e| StoreError::from_sqlite(e, "Cannot configure the database"))?;
     Ok(())

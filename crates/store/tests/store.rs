@@ -169,7 +169,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "task_suggestions_message_idx",
                 "task_suggestions_status_idx",
                 "thread_refs_thread_idx",
-                "threads_account_subject_idx"
+                "threads_account_subject_date_idx"
             ]
         );
         for table in ["folders", "messages", "message_locations", "threads", "attachments"] {
@@ -555,9 +555,12 @@ fn hot_mail_queries_use_their_indexes() -> TestResult {
             ("SELECT id FROM messages WHERE account_id = ?1 AND message_id = ?2", "messages_account_message_id_idx"),
             ("DELETE FROM message_locations INDEXED BY message_locations_message_idx WHERE message = ?2 AND folder_id = ?1 AND uid = 0", "message_locations_message_idx"),
             ("SELECT thread_id FROM thread_refs WHERE account_id = ?1 AND ref = ?2", "PRIMARY KEY"),
+            ("SELECT id, participants, last_date FROM threads WHERE account_id = ?1 AND subject_key = ?2 ORDER BY last_date DESC LIMIT 20", "threads_account_subject_date_idx"),
         ] {
             let found = plan(sql)?;
             assert!(found.contains(index), "{sql}\n  uses {found}\n  expected {index}");
+            // Read in index order: no sort of every matching row before the LIMIT.
+            assert!(!found.contains("TEMP B-TREE"), "{sql}\n  sorts: {found}");
         }
         Ok(())
     })?;
