@@ -259,9 +259,10 @@ struct SyncArgs {
     /// Only fetch mail from the last N days (for huge mailboxes).
     #[arg(long, value_name = "N")]
     window_days: Option<u32>,
-    /// Messages per round trip and per transaction.
-    #[arg(long, default_value_t = 200)]
-    batch: usize,
+    /// Messages per round trip and per transaction [default: 200 at first, then sized to
+    /// about 8 MiB of mail, at most 1000].
+    #[arg(long, value_name = "N")]
+    batch: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -693,9 +694,17 @@ fn sync(orbit: &Orbit, args: SyncArgs, json: bool) -> anyhow::Result<ExitCode> {
             "No account has an IMAP server to sync: add one with `orbit account add`"
         ));
     }
-    let options = SyncOptions {
-        batch_size: args.batch.max(1),
-        window_days: args.window_days,
+    let options = match args.batch {
+        // A fixed size (at most: batches of big mail are still smaller).
+        Some(batch) => SyncOptions {
+            batch_size: batch.max(1),
+            max_batch_size: batch.max(1),
+            window_days: args.window_days,
+        },
+        None => SyncOptions {
+            window_days: args.window_days,
+            ..SyncOptions::default()
+        },
     };
     let runtime = runtime()?;
     let print = move |report: &SyncReport| {

@@ -20,8 +20,14 @@ use crate::{Error, Event, Orbit, Result};
 /// How to sync.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
-    /// Messages fetched per round trip and stored per transaction.
+    /// Messages in the first round trip and transaction of a folder: small, so the newest
+    /// mail is readable soon.
     pub batch_size: usize,
+    /// The most messages in a later one. Later batches are sized from the bytes the
+    /// previous one brought, to about [`BATCH_BYTES`], within 1..=`max_batch_size`: big
+    /// batches when mail is small (fewer commits, each rewriting fewer index pages per
+    /// message), small ones when it is big (bounded memory).
+    pub max_batch_size: usize,
     /// Only mail newer than this many days is fetched (for huge mailboxes).
     pub window_days: Option<u32>,
 }
@@ -30,9 +36,20 @@ impl Default for SyncOptions {
     fn default() -> Self {
         Self {
             batch_size: 200,
+            max_batch_size: 1000,
             window_days: None,
         }
     }
+}
+
+/// About how many bytes of mail a batch after the first fetches (see
+/// [`SyncOptions::max_batch_size`]).
+pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// The size of the batch after one of `count` messages that came to `bytes`.
+fn next_batch_size(count: usize, bytes: usize, max: usize) -> usize {
+    let average = (bytes / count.max(1)).max(1);
+    (BATCH_BYTES / average).clamp(1, max.max(1))
 }
 
 /// What a sync did.
@@ -312,7 +329,7 @@ impl Orbit {
                     folder,
                     &fresh,
                     ext,
-                    options.batch_size,
+                    options,
                     cursor,
                     plan::after_new_batch,
                 )
@@ -350,7 +367,7 @@ impl Orbit {
                     folder,
                     &older,
                     ext,
-                    options.batch_size,
+                    options,
                     cursor,
                     plan::after_backfill_batch,
                 )
@@ -512,6 +529,8 @@ impl Orbit {
         known.retain(|(summary, _)| !gone.contains(&summary.uid));
         let mut items = fetched.items;
         items.retain(|m| !gone.contains(&m.uid));
+        let count = items.len();
+        let bytes = items.iter().map(|m| m.raw.len()).sum();
         // Parsed and written to a pack on blocking threads while the next batch is fetched
         // and the one before is committed.
         let store = Arc::clone(&self.store);
@@ -525,13 +544,16 @@ impl Orbit {
         Ok(Fetched {
             known,
             parsing,
+            count,
+            bytes,
             next,
             now: self.now_stamp(),
         })
     }
 
-    /// Fetches and stores `uids` in batches, each with its cursor (`next_cursor` of the
-    /// batch) in one transaction, in order. A writer thread parses and stores each batch
+    /// Fetches and stores `uids` in batches (sized as [`SyncOptions`] says), each with its
+    /// cursor (`next_cursor` of the batch) in one transaction, in order. A writer thread
+    /// parses and stores each batch
     /// while the next one is fetched; when a fetch fails, the batches before it are still
     /// stored. Returns (new messages, new locations) and the cursor after the last batch.
     #[allow(clippy::too_many_arguments)]
@@ -541,7 +563,7 @@ impl Orbit {
         folder: &FolderRow,
         uids: &[u32],
         ext: &Extensions,
-        batch_size: usize,
+        options: &SyncOptions,
         mut cursor: Cursor,
         next_cursor: impl Fn(&Cursor, &[u32]) -> Cursor,
     ) -> Result<((usize, usize), Cursor)> {
@@ -567,13 +589,23 @@ impl Orbit {
             .store
             .read(|c| db::account_has_messages(c, folder.account_id))?;
         let mut failed = None;
-        for batch in uids.chunks(batch_size.max(1)) {
+        let mut size = options.batch_size.max(1);
+        let mut rest = uids;
+        while !rest.is_empty() {
+            let (batch, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
             let next = next_cursor(&cursor, batch);
             match self
                 .fetch_batch(session, folder, batch, ext, next.clone(), nothing_known)
                 .await
             {
                 Ok(fetched) => {
+                    // Only new messages are downloaded whole; a batch of known ones says
+                    // nothing about sizes.
+                    if fetched.count > 0 {
+                        size =
+                            next_batch_size(fetched.count, fetched.bytes, options.max_batch_size);
+                    }
                     if to_writer.send(fetched).await.is_err() {
                         // The writer stopped on an error, which it returns below.
                         break;
@@ -603,6 +635,9 @@ struct Fetched {
     known: Vec<(HeaderSummary, i64)>,
     /// The new messages, parsed and their bytes written (see `ingest::prepare`).
     parsing: tokio::task::JoinHandle<(Vec<mailbox::FetchedMessage>, Result<Vec<Prepared>>)>,
+    /// How many messages were downloaded, and their bytes.
+    count: usize,
+    bytes: usize,
     /// The folder's cursor once this batch is stored.
     next: Cursor,
     /// When it was fetched (RFC 3339).
@@ -623,6 +658,7 @@ fn store_fetched(
         parsing,
         next,
         now,
+        ..
     } = fetched;
     let (items, prepared) = runtime
         .block_on(parsing)
@@ -910,6 +946,21 @@ mod tests {
             .read(|c| db::folder(c, folder_id))
             .unwrap()
             .unwrap()
+    }
+
+    #[test]
+    fn later_batches_are_sized_to_the_mail_they_bring() {
+        // Small mail: as many as allowed (fewer commits).
+        assert_eq!(next_batch_size(200, 200 * 4_000, 1000), 1000);
+        assert_eq!(next_batch_size(200, 200 * 14_000, 1000), 599);
+        // Big mail: about 8 MiB per batch.
+        assert_eq!(next_batch_size(200, 200 * 1024 * 1024, 1000), 8);
+        // Huge mail: one at a time.
+        assert_eq!(next_batch_size(3, 3 * 100 * 1024 * 1024, 1000), 1);
+        // A fixed size is a ceiling.
+        assert_eq!(next_batch_size(10, 10 * 500, 10), 10);
+        // Nothing downloaded (never asked): no division by zero.
+        assert_eq!(next_batch_size(0, 0, 1000), 1000);
     }
 
     #[test]
