@@ -74,6 +74,21 @@ pub struct OpenOptions {
 }
 
 impl OpenOptions {
+    /// For unit tests: a profile in `data_dir` with an in-memory keyring, `clock`, no
+    /// environment overrides and one-second timeouts.
+    #[cfg(test)]
+    pub(crate) fn for_test(data_dir: &std::path::Path, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            data_dir: data_dir.to_path_buf(),
+            #[allow(clippy::unwrap_used)]
+            keyring: Keyring::in_memory("test").unwrap(),
+            clock,
+            env: EnvOverrides::default(),
+            net_timeout: Duration::from_secs(1),
+            busy_timeout: Duration::from_secs(1),
+        }
+    }
+
     /// The options a front door uses: the OS keyring namespaced for this build, the system
     /// clock, the process environment.
     pub fn from_env(data_dir: PathBuf) -> Self {

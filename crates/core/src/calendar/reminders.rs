@@ -97,10 +97,9 @@ impl Orbit {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Duration as StdDuration;
 
     use super::*;
-    use crate::{EnvOverrides, FixedClock, Keyring, OpenOptions};
+    use crate::{FixedClock, OpenOptions};
 
     fn event(uid: &str, start: &str, trigger: &str) -> String {
         format!(
@@ -115,15 +114,7 @@ mod tests {
             .unwrap()
             .to_utc();
         let clock = Arc::new(FixedClock::new(start));
-        let orbit = Orbit::open(OpenOptions {
-            data_dir: dir.path().to_path_buf(),
-            keyring: Keyring::in_memory("test").unwrap(),
-            clock: clock.clone(),
-            env: EnvOverrides::default(),
-            net_timeout: StdDuration::from_secs(1),
-            busy_timeout: StdDuration::from_secs(1),
-        })
-        .unwrap();
+        let orbit = Orbit::open(OpenOptions::for_test(dir.path(), clock.clone())).unwrap();
         let account = orbit.local_account().unwrap();
         let calendar = orbit
             .store

@@ -398,21 +398,12 @@ pub(crate) fn store(
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Duration;
 
     use super::*;
-    use crate::{EnvOverrides, Keyring, OpenOptions, Orbit, SystemClock};
+    use crate::{OpenOptions, Orbit, SystemClock};
 
     fn open(dir: &std::path::Path) -> Orbit {
-        Orbit::open(OpenOptions {
-            data_dir: dir.to_path_buf(),
-            keyring: Keyring::in_memory("test").unwrap(),
-            clock: Arc::new(SystemClock),
-            env: EnvOverrides::default(),
-            net_timeout: Duration::from_secs(1),
-            busy_timeout: Duration::from_secs(1),
-        })
-        .unwrap()
+        Orbit::open(OpenOptions::for_test(dir, Arc::new(SystemClock))).unwrap()
     }
 
     /// Stores one message (UID `uid`) in a fresh folder of the local account; returns its

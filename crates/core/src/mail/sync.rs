@@ -24,7 +24,7 @@ pub struct SyncOptions {
     /// mail is readable soon.
     pub batch_size: usize,
     /// The most messages in a later one. Later batches are sized from the bytes the
-    /// previous one brought, to about [`BATCH_BYTES`], within 1..=`max_batch_size`: big
+    /// previous one brought, to about 8 MiB, within 1..=`max_batch_size`: big
     /// batches when mail is small (fewer commits, each rewriting fewer index pages per
     /// message), small ones when it is big (bounded memory).
     pub max_batch_size: usize,
@@ -44,7 +44,7 @@ impl Default for SyncOptions {
 
 /// About how many bytes of mail a batch after the first fetches (see
 /// [`SyncOptions::max_batch_size`]).
-pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
 /// The size of the batch after one of `count` messages that came to `bytes`.
 fn next_batch_size(count: usize, bytes: usize, max: usize) -> usize {
@@ -879,18 +879,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::{EnvOverrides, Keyring, OpenOptions, SystemClock};
+    use crate::{OpenOptions, SystemClock};
 
     fn open(dir: &std::path::Path) -> Orbit {
-        Orbit::open(OpenOptions {
-            data_dir: dir.to_path_buf(),
-            keyring: Keyring::in_memory("test").unwrap(),
-            clock: Arc::new(SystemClock),
-            env: EnvOverrides::default(),
-            net_timeout: Duration::from_secs(1),
-            busy_timeout: Duration::from_secs(1),
-        })
-        .unwrap()
+        Orbit::open(OpenOptions::for_test(dir, Arc::new(SystemClock))).unwrap()
     }
 
     /// A folder with messages at UIDs 1..=3 and a cursor at HIGHESTMODSEQ 10.
