@@ -174,10 +174,13 @@ pub fn upsert_item(
     now: &str,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO calendar_items (calendar_id, href, etag, uid, ics, parse_error, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO calendar_items (calendar_id, href, etag, uid, ics, parse_error, updated_at,
+             revision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+             (SELECT ifnull(max(revision), 0) + 1 FROM calendar_items))
          ON CONFLICT (calendar_id, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid,
-             ics = excluded.ics, parse_error = excluded.parse_error, updated_at = excluded.updated_at",
+             ics = excluded.ics, parse_error = excluded.parse_error, updated_at = excluded.updated_at,
+             revision = excluded.revision",
         params![calendar_id, item.href, item.etag, item.uid, item.ics, item.parse_error, now],
     )
     .map_err(err("Cannot save a calendar item"))?;
@@ -293,7 +296,9 @@ pub fn set_item_etag(
     etag: &str,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE calendar_items SET etag = ?3 WHERE calendar_id = ?1 AND href = ?2",
+        "UPDATE calendar_items SET etag = ?3,
+             revision = (SELECT ifnull(max(revision), 0) + 1 FROM calendar_items)
+         WHERE calendar_id = ?1 AND href = ?2",
         params![calendar_id, href, etag],
     )
     .map_err(err("Cannot save a calendar item"))?;
@@ -319,7 +324,7 @@ pub fn item_by_uid(
 pub fn item_versions(conn: &Connection) -> Result<Vec<(i64, i64, String)>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT i.id, i.calendar_id, i.updated_at || '|' || i.etag || '|' || octet_length(i.ics)
+            "SELECT i.id, i.calendar_id, i.revision || '|' || i.etag || '|' || octet_length(i.ics)
              FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
              WHERE i.parse_error = '' AND c.present = 1",
         )
@@ -373,10 +378,11 @@ pub fn reminder_shown(
 }
 
 /// A fingerprint of every readable item in the present calendars: it changes whenever an item
-/// is added, changed or removed, or a calendar comes or goes (items are stamped when written).
+/// is added, changed or removed, or a calendar comes or goes (every write of an item takes the
+/// next revision).
 pub fn items_fingerprint(conn: &Connection) -> Result<String, StoreError> {
     conn.prepare_cached(
-        "SELECT count(*) || '|' || ifnull(max(i.updated_at), '') || '|' || ifnull(max(i.id), 0)
+        "SELECT count(*) || '|' || ifnull(max(i.revision), 0) || '|' || ifnull(max(i.id), 0)
              || '|' || (SELECT ifnull(group_concat(id), '') FROM calendars WHERE present = 1)
          FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
          WHERE i.parse_error = '' AND c.present = 1",

@@ -612,7 +612,54 @@ fn clip(text: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::{FixedClock, OpenOptions};
+
+    #[test]
+    fn an_accepted_suggestion_keeps_the_date_read_against_its_message() {
+        let dir = tempfile::tempdir().unwrap();
+        // Tuesday 1 December: "by Friday" read today would be 4 December, but Wednesday's
+        // mail meant Friday 27 November.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        let orbit = Orbit::open(OpenOptions::for_test(
+            dir.path(),
+            Arc::new(FixedClock::new(now)),
+        ))
+        .unwrap();
+        let eml = dir.path().join("ask.eml");
+        std::fs::write(
+            &eml,
+            "From: Maya Okafor <maya@example.com>\r\nTo: sam@example.com\r\nSubject: Q4 numbers\r\nMessage-ID: <ask-1@example.com>\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\n\r\nHi Sam,\r\n\r\nCould you send me the Q4 figures by Friday? Thanks!\r\n",
+        )
+        .unwrap();
+        orbit.mail_import(&eml, Some("Inbox")).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(orbit.task_scan(ScanMode::Rules)).unwrap();
+        let found = orbit.task_suggestions().unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].due.as_deref(), Some("2026-11-27"));
+        let list = orbit.task_list_create("Work").unwrap();
+        let task = orbit.task_suggestion_accept(found[0].id, list.id).unwrap();
+        assert_eq!(task.due.as_deref(), Some("2026-11-27"), "{task:?}");
+        // Created and changed within one second, the text the same length: still seen.
+        let moved = orbit
+            .task_update(
+                &task.uid,
+                &TaskPatch {
+                    due: Some(Some("2026-11-20".into())),
+                    ..TaskPatch::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(moved.due.as_deref(), Some("2026-11-20"));
+    }
 
     #[test]
     fn the_user_s_own_words_in_chat_become_tasks() {
