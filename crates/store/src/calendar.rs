@@ -174,13 +174,10 @@ pub fn upsert_item(
     now: &str,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO calendar_items (calendar_id, href, etag, uid, ics, parse_error, updated_at,
-             revision)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-             (SELECT ifnull(max(revision), 0) + 1 FROM calendar_items))
+        "INSERT INTO calendar_items (calendar_id, href, etag, uid, ics, parse_error, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (calendar_id, href) DO UPDATE SET etag = excluded.etag, uid = excluded.uid,
-             ics = excluded.ics, parse_error = excluded.parse_error, updated_at = excluded.updated_at,
-             revision = excluded.revision",
+             ics = excluded.ics, parse_error = excluded.parse_error, updated_at = excluded.updated_at",
         params![calendar_id, item.href, item.etag, item.uid, item.ics, item.parse_error, now],
     )
     .map_err(err("Cannot save a calendar item"))?;
@@ -296,9 +293,7 @@ pub fn set_item_etag(
     etag: &str,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE calendar_items SET etag = ?3,
-             revision = (SELECT ifnull(max(revision), 0) + 1 FROM calendar_items)
-         WHERE calendar_id = ?1 AND href = ?2",
+        "UPDATE calendar_items SET etag = ?3 WHERE calendar_id = ?1 AND href = ?2",
         params![calendar_id, href, etag],
     )
     .map_err(err("Cannot save a calendar item"))?;
@@ -319,12 +314,12 @@ pub fn item_by_uid(
     .map_err(err("Cannot read a calendar item"))
 }
 
-/// `(item id, calendar_id, version)` of every readable item in the present calendars; the
-/// version changes whenever the item does (for caches of parsed items).
-pub fn item_versions(conn: &Connection) -> Result<Vec<(i64, i64, String)>, StoreError> {
+/// `(item id, calendar_id, revision)` of every readable item in the present calendars; the
+/// revision changes whenever the item does (for caches of parsed items; migration 0016).
+pub fn item_versions(conn: &Connection) -> Result<Vec<(i64, i64, i64)>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT i.id, i.calendar_id, i.revision || '|' || i.etag || '|' || octet_length(i.ics)
+            "SELECT i.id, i.calendar_id, i.revision
              FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
              WHERE i.parse_error = '' AND c.present = 1",
         )
@@ -378,14 +373,11 @@ pub fn reminder_shown(
 }
 
 /// A fingerprint of every readable item in the present calendars: it changes whenever an item
-/// is added, changed or removed, or a calendar comes or goes (every write of an item takes the
-/// next revision).
+/// is added, changed or removed (its calendar's revision counts every write), or a calendar
+/// comes or goes.
 pub fn items_fingerprint(conn: &Connection) -> Result<String, StoreError> {
     conn.prepare_cached(
-        "SELECT count(*) || '|' || ifnull(max(i.revision), 0) || '|' || ifnull(max(i.id), 0)
-             || '|' || (SELECT ifnull(group_concat(id), '') FROM calendars WHERE present = 1)
-         FROM calendar_items i JOIN calendars c ON c.id = i.calendar_id
-         WHERE i.parse_error = '' AND c.present = 1",
+        "SELECT ifnull(group_concat(id || ':' || revision), '') FROM calendars WHERE present = 1",
     )
     .and_then(|mut s| s.query_row([], |r| r.get(0)))
     .map_err(err("Cannot read calendar items"))

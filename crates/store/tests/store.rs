@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use orbit_store::{
     AccountWrite, ActivityFilter, Endpoint, LATEST_VERSION, NewActivity, Store, StoreError,
-    StoreErrorKind, StoreOptions, accounts, activities, settings,
+    StoreErrorKind, StoreOptions, accounts, activities, calendar, settings,
 };
 use rusqlite::Connection;
 
@@ -92,6 +92,9 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
             triggers,
             [
                 "attachments_search_insert",
+                "calendar_items_revision_delete",
+                "calendar_items_revision_insert",
+                "calendar_items_revision_update",
                 "locations_search_delete",
                 "locations_search_insert",
                 "locations_search_update",
@@ -101,7 +104,7 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
                 "messages_search_delete",
                 "messages_search_update"
             ],
-            "every change a search document depends on marks it"
+            "every change a search document depends on marks it; every calendar item write counts"
         );
         for (name, sql) in &tables {
             assert!(sql.contains(") STRICT"), "{name} is STRICT");
@@ -379,6 +382,57 @@ fn commits_are_copied_into_the_database_by_the_background_checkpointer() -> Test
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    Ok(())
+}
+
+/// Caches of parsed calendar items trust `items_fingerprint` and `item_versions`: every write
+/// must change them, however close in time and whatever the text's length, and a new item
+/// that takes a removed one's row id must not look like it.
+#[test]
+fn every_calendar_item_write_changes_its_version_and_the_fingerprint() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    let account = store.write(|tx| accounts::insert(tx, &sample("cal@example.com"), "t0"))?;
+    let cal = store.write(|tx| calendar::upsert_calendar(tx, account, "/c/", "C", ""))?;
+    let put = |href: &str, uid: &str, ics: &str| {
+        store.write(|tx| {
+            calendar::upsert_item(
+                tx,
+                cal,
+                &calendar::NewItem {
+                    href,
+                    etag: "",
+                    uid,
+                    ics,
+                    parse_error: "",
+                },
+                "t1",
+            )
+        })
+    };
+    type Seen = (String, Vec<(i64, i64, i64)>);
+    let seen = || -> Result<Seen, StoreError> {
+        Ok((
+            store.read(calendar::items_fingerprint)?,
+            store.read(calendar::item_versions)?,
+        ))
+    };
+    put("/c/a.ics", "a", "DUE:20261204")?;
+    put("/c/b.ics", "b", "DUE:20261205")?;
+    let first = seen()?;
+    // The same second, the same length.
+    put("/c/b.ics", "b", "DUE:20261127")?;
+    let edited = seen()?;
+    assert_ne!(edited.0, first.0, "fingerprint after an edit");
+    assert_ne!(edited.1, first.1, "versions after an edit");
+    // The newest item removed and another added in its row.
+    put("/c/c.ics", "c", "DUE:20261128")?;
+    let added = seen()?;
+    store.write(|tx| calendar::delete_item(tx, cal, "/c/c.ics"))?;
+    put("/c/d.ics", "d", "DUE:20261129")?;
+    let replaced = seen()?;
+    assert_ne!(replaced.0, added.0, "fingerprint after remove and add");
+    assert_ne!(replaced.1, added.1, "versions after remove and add");
     Ok(())
 }
 

@@ -43,7 +43,7 @@ impl std::fmt::Debug for ParsedItems {
 #[derive(Default)]
 pub(crate) struct ParsedItems {
     #[allow(clippy::type_complexity)]
-    items: std::sync::Mutex<HashMap<i64, (String, Arc<orbit_cal::CalendarObject>)>>,
+    items: std::sync::Mutex<HashMap<i64, (i64, Arc<orbit_cal::CalendarObject>)>>,
     /// The last answer and the store's fingerprint when it was made.
     #[allow(clippy::type_complexity)]
     last: std::sync::Mutex<Option<(String, Vec<(i64, Arc<orbit_cal::CalendarObject>)>)>>,
