@@ -213,32 +213,33 @@ fn thread_for(
         .map(|(r, _)| r.clone())
         .collect();
     let subject_key = orbit_mail::normalize_subject(&parsed.subject);
-    // What the conversations merged into the kept one knew (their people, their newest
-    // date) is folded into it below.
-    let mut merged: Vec<db::ThreadFacts> = Vec::new();
-    let existing = if let Some(keep) = known.first().copied() {
-        for other in known.iter().skip(1) {
-            merged.extend(db::thread_facts(conn, *other)?);
-        }
-        db::merge_threads(conn, keep, &known)?;
-        Some(keep)
-    } else if orbit_mail::is_reply_or_forward(&parsed.subject) && !subject_key.is_empty() {
-        let sender = parsed.from.as_ref().map(|a| a.email.to_lowercase());
-        db::threads_by_subject(conn, account_id, &subject_key)?
-            .into_iter()
-            .find(|t| {
-                subject_fallback_allowed(
-                    &parsed.subject,
-                    sender.as_deref(),
-                    Some(date),
-                    &t.participants,
-                    Some(t.last_date),
-                )
-            })
-            .map(|t| t.id)
-    } else {
-        None
-    };
+    // The conversation it joins, and what every conversation now in it knew (people, newest
+    // date): those its references name, merged into the oldest; else a same-subject one.
+    let (existing, joined): (Option<i64>, Vec<db::ThreadFacts>) =
+        if let Some(keep) = known.first().copied() {
+            let mut facts = Vec::with_capacity(known.len());
+            for id in &known {
+                facts.extend(db::thread_facts(conn, *id)?);
+            }
+            db::merge_threads(conn, keep, &known)?;
+            (Some(keep), facts)
+        } else if orbit_mail::is_reply_or_forward(&parsed.subject) && !subject_key.is_empty() {
+            let sender = parsed.from.as_ref().map(|a| a.email.to_lowercase());
+            let found = db::threads_by_subject(conn, account_id, &subject_key)?
+                .into_iter()
+                .find(|t| {
+                    subject_fallback_allowed(
+                        &parsed.subject,
+                        sender.as_deref(),
+                        Some(date),
+                        &t.participants,
+                        Some(t.last_date),
+                    )
+                });
+            (found.as_ref().map(|t| t.id), found.into_iter().collect())
+        } else {
+            (None, Vec::new())
+        };
     let Some(thread) = existing else {
         // A new conversation, created with what it knows.
         let mut people = participants(parsed);
@@ -248,16 +249,11 @@ fn thread_for(
         return Ok(thread);
     };
     db::add_refs(conn, account_id, thread, &unknown)?;
-    let facts = db::thread_facts(conn, thread)?;
-    let mut people = facts
-        .as_ref()
-        .map(|f| f.participants.clone())
-        .unwrap_or_default();
-    people.extend(participants(parsed));
-    let mut last = facts.map_or(date, |f| f.last_date.max(date));
-    for other in merged {
-        people.extend(other.participants);
-        last = last.max(other.last_date);
+    let mut people = participants(parsed);
+    let mut last = date;
+    for facts in joined {
+        people.extend(facts.participants);
+        last = last.max(facts.last_date);
     }
     people.sort();
     people.dedup();
