@@ -44,6 +44,11 @@ fn inbox(p: &Profile) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
     Ok(run.json()?.as_array().cloned().unwrap_or_default())
 }
 
+/// `orbit --json proposals confirm|reject ID`.
+fn decide(p: &Profile, verb: &str, id: &Value) -> Result<orbit_tests::Run, std::io::Error> {
+    p.run(&["--json", "proposals", verb, &id.to_string()], None)
+}
+
 fn id_of(list: &[Value], subject: &str) -> Result<i64, String> {
     list.iter()
         .find(|m| m["subject"].as_str().is_some_and(|s| s.contains(subject)))
@@ -1094,25 +1099,9 @@ fn calendar_tools_find_free_time_move_at_once_and_propose_what_touches_others() 
         "{log}"
     );
     // The user confirms the cancellation only.
-    let run = p.run(
-        &[
-            "--json",
-            "proposals",
-            "confirm",
-            &proposals[1]["id"].to_string(),
-        ],
-        None,
-    )?;
+    let run = decide(&p, "confirm", &proposals[1]["id"])?;
     assert!(run.ok, "{}", run.stderr);
-    let run = p.run(
-        &[
-            "--json",
-            "proposals",
-            "reject",
-            &proposals[0]["id"].to_string(),
-        ],
-        None,
-    )?;
+    let run = decide(&p, "reject", &proposals[0]["id"])?;
     assert!(run.ok, "{}", run.stderr);
     assert_eq!(
         events(&p)?,
@@ -1190,15 +1179,7 @@ fn the_assistant_tells_the_people_invited_only_through_a_confirmed_proposal_that
         "nothing before the user says yes"
     );
 
-    let run = p.run(
-        &[
-            "--json",
-            "proposals",
-            "confirm",
-            &proposals[0]["id"].to_string(),
-        ],
-        None,
-    )?;
+    let run = decide(&p, "confirm", &proposals[0]["id"])?;
     assert!(run.ok, "{}", run.stderr);
     let queued = outbox()?;
     assert_eq!(queued.as_array().unwrap().len(), 1, "{queued}");
@@ -1254,15 +1235,7 @@ fn the_assistant_tells_the_people_invited_only_through_a_confirmed_proposal_that
         )?
         .ok
     );
-    let run = p.run(
-        &[
-            "--json",
-            "proposals",
-            "confirm",
-            &proposal["id"].to_string(),
-        ],
-        None,
-    )?;
+    let run = decide(&p, "confirm", &proposal["id"])?;
     assert!(!run.ok || run.json()?["status"] != "done", "{}", run.stdout);
     assert!(
         format!("{}{}", run.stdout, run.stderr).contains("changed since"),
@@ -1498,15 +1471,7 @@ fn task_tools_create_and_complete_at_once_undoably_and_a_day_plan_waits_for_the_
         0,
         "nothing in the calendar yet"
     );
-    let run = p.run(
-        &[
-            "--json",
-            "proposals",
-            "confirm",
-            &proposals[0]["id"].to_string(),
-        ],
-        None,
-    )?;
+    let run = decide(&p, "confirm", &proposals[0]["id"])?;
     assert!(run.ok, "{}", run.stderr);
     let events = p
         .run(
