@@ -323,7 +323,7 @@ const SUMMARY_COLUMNS: &str = "m.id, m.message_id, m.thread_id, l.folder_id, l.u
      m.from_name, m.from_email, l.date, m.snippet, m.has_attachments, l.seen, l.flagged, \
      l.answered, l.draft, l.keywords";
 const MESSAGE_COLUMNS: &str = "id, account_id, message_id, thread_id, subject, from_name, \
-     from_email, recipients, date, body_text, body_html, has_attachments, raw_blob";
+     from_email, recipients, date, body_text, has_html, has_attachments, raw_blob";
 
 fn main() -> Res<()> {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it

@@ -10,7 +10,13 @@ pub(crate) const SNIPPET_CHARS: usize = 160;
 /// Builds the snippet of `text`. Falls back to the whole text (collapsed) when every line
 /// is quoted, so a bare forward still gets a preview.
 pub(crate) fn make_snippet(text: &str) -> String {
-    let own = own_words(text);
+    snippet_reading(text, SNIPPET_CHARS)
+}
+
+/// [`make_snippet`], reading lines until what it kept is longer than `enough` bytes and
+/// already makes a whole snippet.
+fn snippet_reading(text: &str, enough: usize) -> String {
+    let own = own_words(text, enough);
     let source = if own.is_empty() {
         collapse(text, SNIPPET_CHARS + 1)
     } else {
@@ -20,14 +26,15 @@ pub(crate) fn make_snippet(text: &str) -> String {
 }
 
 /// The text without quoted material, collapsed to single spaces.
-fn own_words(text: &str) -> String {
+fn own_words(text: &str, enough: usize) -> String {
     let mut lines = text.lines().map(str::trim).peekable();
     let mut kept = String::new();
     while let Some(line) = lines.next() {
         let next = lines.peek().copied().unwrap_or_default();
-        // Enough for a snippet: the rest of a long message is not read.
-        if kept.len() > 8 * SNIPPET_CHARS
-            && collapse(&kept, SNIPPET_CHARS + 1).chars().count() > SNIPPET_CHARS
+        // Enough for a snippet: the rest of a long message is not read. (Lines are only
+        // ever added after what is kept, so once its start collapses to more than a snippet,
+        // more lines cannot change the result; `collapse` stops after that many characters.)
+        if kept.len() > enough && collapse(&kept, SNIPPET_CHARS + 1).chars().count() > SNIPPET_CHARS
         {
             break;
         }
@@ -188,6 +195,44 @@ mod tests {
         assert!(!snippet.contains("wor…"), "cut at a word boundary");
         let long_word = "ü".repeat(400);
         assert_eq!(make_snippet(&long_word).chars().count(), SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn stopping_once_a_snippet_is_whole_gives_what_reading_everything_gives() {
+        // Lines of every kind the reader tells apart, in pseudo-random orders and lengths.
+        let kinds = [
+            "Hello there, this is a line of the message",
+            "   ",
+            "> a quoted line",
+            "--",
+            "-----Original Message-----",
+            "On Mon, 1 Jan 2024 at 10:00, Joe <joe@example.com>",
+            "wrote:",
+            "Joe wrote:",
+            "\u{200b}\u{200c}",
+            "tab\tseparated\t\twords",
+            "ünïcödé wörds ✓ and more",
+            "x",
+            "",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let lines = seed % 40;
+            for i in 0..lines {
+                let pick = (seed.rotate_left(u32::try_from(i * 5 % 64).unwrap()) % 13) as usize;
+                text.push_str(kinds[pick]);
+                text.push('\n');
+            }
+            assert_eq!(
+                make_snippet(&text),
+                snippet_reading(&text, usize::MAX),
+                "for {text:?}"
+            );
+        }
     }
 
     #[test]

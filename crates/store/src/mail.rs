@@ -465,8 +465,8 @@ pub struct NewMessage<'a> {
     pub snippet: &'a str,
     /// Plain text.
     pub body_text: &'a str,
-    /// Raw HTML.
-    pub body_html: &'a str,
+    /// It has an HTML body (read from the raw message when shown).
+    pub has_html: bool,
     /// Has non-inline attachments.
     pub has_attachments: bool,
     /// Raw size.
@@ -491,7 +491,7 @@ pub struct NewMessage<'a> {
 pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, StoreError> {
     conn.prepare_cached(
         "INSERT INTO messages (account_id, message_id, thread_id, subject, from_name, from_email,
-             recipients, date, snippet, body_text, body_html, has_attachments, size, raw_blob,
+             recipients, date, snippet, body_text, has_html, has_attachments, size, raw_blob,
              raw_pack, raw_offset, in_reply_to, refs, defects, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
              ?19, ?20)",
@@ -508,7 +508,7 @@ pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, Stor
             m.date,
             m.snippet,
             m.body_text,
-            m.body_html,
+            m.has_html,
             m.has_attachments,
             m.size,
             m.raw_blob,
@@ -901,8 +901,8 @@ pub struct MessageRow {
     pub date: i64,
     /// Plain text.
     pub body_text: String,
-    /// Raw HTML.
-    pub body_html: String,
+    /// It has an HTML body (in the raw message).
+    pub has_html: bool,
     /// Has attachments.
     pub has_attachments: bool,
     /// Raw blob key ('' when packed).
@@ -927,7 +927,7 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
         recipients: row.get(7)?,
         date: row.get(8)?,
         body_text: row.get(9)?,
-        body_html: row.get(10)?,
+        has_html: row.get(10)?,
         has_attachments: row.get(11)?,
         raw_blob: row.get(12)?,
         raw_pack: row.get(13)?,
@@ -937,7 +937,7 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
 }
 
 const MESSAGE_COLUMNS: &str = "id, account_id, message_id, thread_id, subject, from_name, \
-     from_email, recipients, date, body_text, body_html, has_attachments, raw_blob, raw_pack, \
+     from_email, recipients, date, body_text, has_html, has_attachments, raw_blob, raw_pack, \
      raw_offset, size";
 
 /// One message.

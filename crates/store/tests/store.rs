@@ -246,6 +246,49 @@ fn task_suggestions_keep_their_rows_when_chat_joins_them() -> TestResult {
 }
 
 #[test]
+fn html_bodies_leave_the_database_and_are_remembered_as_present() -> TestResult {
+    // A database at version 16 holding HTML bodies: after 0017 only whether there is one
+    // stays (the HTML is read from the raw message when shown), and the rest of the row is kept.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("orbit.sqlite3");
+    {
+        let conn = Connection::open(&path)?;
+        for m in orbit_store::migrations().iter().filter(|m| m.version <= 16) {
+            conn.execute_batch(m.sql)?;
+            conn.pragma_update(None, "user_version", m.version)?;
+        }
+        conn.pragma_update(None, "foreign_keys", false)?;
+        conn.execute_batch(
+            "INSERT INTO messages (id, account_id, message_id, thread_id, subject, body_text, body_html, created_at)
+                 VALUES (1, 1, 'a@x', 1, 'Rich', 'hi', '<p>hi</p>', 't'),
+                        (2, 1, 'b@x', 1, 'Plain', 'plain', '', 't'),
+                        (3, 1, 'c@x', 1, 'Blank', 'blank', '  ', 't');",
+        )?;
+    }
+    drop(Store::open(&path, quick())?);
+    let conn = Connection::open(&path)?;
+    let names = columns(&conn, "messages")?;
+    assert!(
+        !names.contains_key("body_html"),
+        "the HTML is no longer stored"
+    );
+    let mut stmt =
+        conn.prepare("SELECT id, subject, body_text, has_html FROM messages ORDER BY id")?;
+    let rows: Vec<(i64, String, String, bool)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    assert_eq!(
+        rows,
+        vec![
+            (1, "Rich".into(), "hi".into(), true),
+            (2, "Plain".into(), "plain".into(), false),
+            (3, "Blank".into(), "blank".into(), false),
+        ]
+    );
+    Ok(())
+}
+
+#[test]
 fn a_database_from_a_newer_orbit_is_refused_and_left_untouched() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("orbit.sqlite3");

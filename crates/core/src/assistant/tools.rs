@@ -581,7 +581,7 @@ impl Orbit {
                 let html = self
                     .store
                     .read(|c| orbit_store::mail::message(c, m.id))?
-                    .map(|row| row.body_html)
+                    .and_then(|row| self.html_of(&row))
                     .unwrap_or_default();
                 let hidden = orbit_mail::hidden_text(&html);
                 if !hidden.is_empty() {

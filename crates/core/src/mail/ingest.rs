@@ -332,7 +332,7 @@ pub(crate) fn store(
             date,
             snippet: &parsed.snippet,
             body_text: &parsed.text,
-            body_html: parsed.html.as_deref().unwrap_or(""),
+            has_html: parsed.html.as_deref().is_some_and(|h| !h.trim().is_empty()),
             has_attachments: parsed.attachments.iter().any(|a| !a.inline),
             size: i64::try_from(incoming.raw.len()).unwrap_or(i64::MAX),
             raw_blob: "",
@@ -449,6 +449,40 @@ mod tests {
             .read(|c| db::thread_facts(c, thread))
             .unwrap()
             .unwrap()
+    }
+
+    #[test]
+    fn an_html_body_is_read_from_the_raw_message_and_its_loss_leaves_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let thread = put(
+            &orbit,
+            1,
+            "Message-ID: <h@x>\nFrom: Ann <ann@x.org>\nTo: bob@x.org\nSubject: Rich\nDate: Mon, 2 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain words\n--b\nContent-Type: text/html\n\n<p><b>bold words</b></p>\n--b--\n",
+        );
+        let id: i64 = orbit
+            .store
+            .read(|c| {
+                c.query_row(
+                    "SELECT id FROM messages WHERE thread_id = ?1",
+                    [thread],
+                    |r| r.get(0),
+                )
+                .map_err(|e| orbit_store::StoreError::from_sqlite(e, "id"))
+            })
+            .unwrap();
+        assert!(orbit.mail_show(id).unwrap().has_html);
+        let shown = orbit.mail_render(id, false).unwrap();
+        assert!(shown.from_html, "{}", shown.html);
+        assert!(shown.html.contains("<b>bold words</b>"), "{}", shown.html);
+
+        // The raw copy is lost (a damaged disk): the stored text is shown, not an error.
+        for pack in std::fs::read_dir(dir.path().join("blobs").join("packs")).unwrap() {
+            std::fs::write(pack.unwrap().path(), b"").unwrap();
+        }
+        let shown = orbit.mail_render(id, false).unwrap();
+        assert!(!shown.from_html);
+        assert!(shown.html.contains("plain words"), "{}", shown.html);
     }
 
     fn refs_of(orbit: &Orbit, thread: i64) -> Vec<String> {

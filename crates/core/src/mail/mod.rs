@@ -304,7 +304,7 @@ impl Orbit {
                 recipients: serde_json::from_str(&row.recipients).unwrap_or_default(),
                 date: date(row.date),
                 text: row.body_text,
-                has_html: !row.body_html.is_empty(),
+                has_html: row.has_html,
                 attachments,
                 folders,
             })
@@ -354,6 +354,29 @@ impl Orbit {
             .store
             .read(|c| db::message(c, id))?
             .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
+        self.raw_of(&row)
+    }
+
+    /// The HTML body of a message that has one, parsed again from its raw copy (the store
+    /// keeps only the text). `None` when there is none, or when the raw copy cannot be read:
+    /// then the reader gets the stored text and the failure is logged.
+    pub(crate) fn html_of(&self, row: &db::MessageRow) -> Option<String> {
+        if !row.has_html {
+            return None;
+        }
+        match self.raw_of(row) {
+            Ok(raw) => orbit_mail::parse(&raw)
+                .html
+                .filter(|html| !html.trim().is_empty()),
+            Err(e) => {
+                tracing::warn!(message = row.id, error = %e, "HTML body unreadable; showing the text");
+                None
+            }
+        }
+    }
+
+    fn raw_of(&self, row: &db::MessageRow) -> Result<Vec<u8>> {
+        let id = row.id;
         let blobs = self.blobs();
         let read = if row.raw_pack.is_empty() {
             blobs.get(&row.raw_blob)
@@ -398,10 +421,13 @@ impl Orbit {
             || self
                 .mail_remote_senders()?
                 .contains(&row.from_email.to_lowercase());
-        if !allowed || row.body_html.trim().is_empty() {
+        if !allowed || !row.has_html {
             return self.mail_render(id, dark);
         }
-        let urls: Vec<String> = orbit_mail::sanitize::remote_urls(&row.body_html)
+        let Some(html) = self.html_of(&row) else {
+            return self.mail_render(id, dark);
+        };
+        let urls: Vec<String> = orbit_mail::sanitize::remote_urls(&html)
             .into_iter()
             .take(40)
             .collect();
@@ -454,7 +480,7 @@ impl Orbit {
                 .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
             Ok((row, db::attachments(c, id)?))
         })?;
-        if row.body_html.trim().is_empty() {
+        let Some(html) = self.html_of(&row) else {
             let body = orbit_mail::sanitize::text_to_html(&row.body_text);
             return Ok(RenderedMessage {
                 id,
@@ -465,7 +491,7 @@ impl Orbit {
                 remote_allowed,
                 sender: row.from_email,
             });
-        }
+        };
         let mut cids = std::collections::HashMap::new();
         let mut inlined = 0usize;
         for (ordinal, _, mime_type, content_id, _, size, _) in attachments {
@@ -488,7 +514,7 @@ impl Orbit {
             }
         }
         let safe = orbit_mail::sanitize::sanitize_with(
-            &row.body_html,
+            &html,
             &orbit_mail::sanitize::Resources {
                 cids,
                 remote: remote.clone(),
