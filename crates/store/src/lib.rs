@@ -304,7 +304,10 @@ fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
          PRAGMA synchronous = NORMAL;
          -- 16 MiB of pages (SQLite's default is 2 MiB): a big mailbox's indexes on
          -- Message-IDs are written at random places, and each page missed is read again.
-         PRAGMA cache_size = -16384;",
+         PRAGMA cache_size = -16384;
+         -- Statement journals (an insert that fires triggers keeps one, to undo just that
+         -- statement) and temporary sorts stay in memory instead of temporary files.
+         PRAGMA temp_store = MEMORY;",
     )
     .map_err(|e| StoreError::from_sqlite(e, "Cannot configure the database"))?;
     Ok(())

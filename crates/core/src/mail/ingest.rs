@@ -37,9 +37,22 @@ pub(crate) struct Prepared {
     /// Where its raw bytes were written; `None` when the message was already stored (or
     /// not written yet: [`store`] writes it then).
     pub raw_at: Option<Packed>,
-    /// Per attachment (in order): its SHA-256, and where it was written when this batch was
-    /// the first to carry it.
-    pub attachments: Vec<(String, Option<Packed>)>,
+    /// Per attachment (in order): its SHA-256, where it was written when this batch was the
+    /// first to carry it, and its size.
+    pub attachments: Vec<PreparedAttachment>,
+    /// The raw message's size in bytes (kept when the bytes are released).
+    pub size: usize,
+}
+
+/// An attachment of a [`Prepared`] message.
+#[derive(Debug)]
+pub(crate) struct PreparedAttachment {
+    /// SHA-256 of its decoded bytes.
+    pub key: String,
+    /// Where this batch wrote it, if it was the first to carry it.
+    pub at: Option<Packed>,
+    /// Decoded size in bytes.
+    pub size: usize,
 }
 
 impl Prepared {
@@ -50,10 +63,29 @@ impl Prepared {
             attachments: parsed
                 .attachments
                 .iter()
-                .map(|a| (BlobStore::key(&a.data), None))
+                .map(|a| PreparedAttachment {
+                    key: BlobStore::key(&a.data),
+                    at: None,
+                    size: a.data.len(),
+                })
                 .collect(),
             parsed,
             raw_at: None,
+            size: raw.len(),
+        }
+    }
+
+    /// Frees the bytes [`prepare`] already wrote to its pack — the raw message (`raw`, its
+    /// copy) and new attachments — so a batch waiting for the writer holds only what the
+    /// writer reads. What was not written is kept: [`store`] may still need to write it.
+    pub(crate) fn release_written(&mut self, raw: &mut Vec<u8>) {
+        if self.raw_at.is_some() {
+            *raw = Vec::new();
+        }
+        for (attachment, prepared) in self.parsed.attachments.iter_mut().zip(&self.attachments) {
+            if prepared.at.is_some() {
+                attachment.data = Vec::new();
+            }
         }
     }
 }
@@ -81,8 +113,8 @@ pub(crate) fn prepare(
         for p in &prepared {
             messages.push(db::message_by_message_id(c, account_id, &p.key)?.is_some());
             let mut known = Vec::with_capacity(p.attachments.len());
-            for (key, _) in &p.attachments {
-                known.push(db::packed_blob(c, key)?.is_some());
+            for attachment in &p.attachments {
+                known.push(db::packed_blob(c, &attachment.key)?.is_some());
             }
             blobs.push(known);
         }
@@ -101,13 +133,13 @@ pub(crate) fn prepare(
             continue;
         }
         p.raw_at = Some(batch.put_packed(raw).map_err(blob_error)?);
-        for ((key, at), (attachment, known)) in p
+        for (prepared, (attachment, known)) in p
             .attachments
             .iter_mut()
             .zip(p.parsed.attachments.iter().zip(known_blobs))
         {
-            if !known && written.insert(key.clone()) {
-                *at = Some(batch.put_packed(&attachment.data).map_err(blob_error)?);
+            if !known && written.insert(prepared.key.clone()) {
+                prepared.at = Some(batch.put_packed(&attachment.data).map_err(blob_error)?);
             }
         }
     }
@@ -334,7 +366,7 @@ pub(crate) fn store(
             body_text: &parsed.text,
             has_html: parsed.html.as_deref().is_some_and(|h| !h.trim().is_empty()),
             has_attachments: parsed.attachments.iter().any(|a| !a.inline),
-            size: i64::try_from(incoming.raw.len()).unwrap_or(i64::MAX),
+            size: i64::try_from(prepared.size).unwrap_or(i64::MAX),
             raw_blob: "",
             raw_pack: &raw.pack,
             raw_offset: i64::try_from(raw.offset).unwrap_or(i64::MAX),
@@ -344,14 +376,16 @@ pub(crate) fn store(
             created_at: now,
         },
     )?;
-    for (ordinal, (attachment, (blob, written))) in parsed
+    for (ordinal, (attachment, prepared)) in parsed
         .attachments
         .iter()
         .zip(&prepared.attachments)
         .enumerate()
     {
+        let blob = &prepared.key;
+        let size = i64::try_from(prepared.size).unwrap_or(i64::MAX);
         // Content-addressed: the same file in many messages is stored once.
-        let at = match written {
+        let at = match &prepared.at {
             Some(at) => Some(at.clone()),
             None if db::packed_blob(conn, blob)?.is_none() => {
                 Some(blobs.put_packed(&attachment.data).map_err(blob_error)?)
@@ -364,7 +398,7 @@ pub(crate) fn store(
                 blob,
                 &at.pack,
                 i64::try_from(at.offset).unwrap_or(i64::MAX),
-                i64::try_from(attachment.data.len()).unwrap_or(i64::MAX),
+                size,
             )?;
         }
         db::insert_attachment(
@@ -375,7 +409,7 @@ pub(crate) fn store(
             &attachment.mime_type,
             attachment.content_id.as_deref().unwrap_or(""),
             attachment.inline,
-            i64::try_from(attachment.data.len()).unwrap_or(i64::MAX),
+            size,
             blob,
         )?;
     }
@@ -483,6 +517,55 @@ mod tests {
         let shown = orbit.mail_render(id, false).unwrap();
         assert!(!shown.from_html);
         assert!(shown.html.contains("plain words"), "{}", shown.html);
+    }
+
+    #[test]
+    fn bytes_released_after_prepare_are_stored_whole_with_their_sizes() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let account = orbit.local_account().unwrap();
+        let raw = "Message-ID: <att@x>\r\nFrom: Ann <ann@x.org>\r\nTo: bob@x.org\r\nSubject: Figures\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: text/csv; name=figures.csv\r\nContent-Disposition: attachment; filename=figures.csv\r\nContent-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b--\r\n";
+        let mut prepared =
+            prepare(&orbit.store, &orbit.blobs(), account, &[raw.as_bytes()]).unwrap();
+        let mut copy = raw.as_bytes().to_vec();
+        let p = prepared.first_mut().unwrap();
+        p.release_written(&mut copy);
+        assert!(copy.is_empty(), "the raw copy is freed once written");
+        assert!(p.parsed.attachments.iter().all(|a| a.data.is_empty()));
+        let id = orbit
+            .store
+            .write(|tx| -> Result<i64> {
+                let folder = db::upsert_folder(tx, account, "INBOX", "/", "inbox", true)?;
+                let blobs = orbit.blobs();
+                let mut batch = blobs.batch();
+                let stored = store(
+                    tx,
+                    &mut batch,
+                    &Incoming {
+                        account_id: account,
+                        folder_id: folder,
+                        uid: 1,
+                        modseq: 0,
+                        flags: Flags::default(),
+                        internal_date: None,
+                        raw: &copy,
+                        prepared: p,
+                    },
+                    "2026-11-27T00:00:00Z",
+                )?;
+                batch.sync().unwrap();
+                let Stored::New(id) = stored else {
+                    panic!("stored twice")
+                };
+                Ok(id)
+            })
+            .unwrap();
+        assert_eq!(orbit.mail_raw(id).unwrap(), raw.as_bytes());
+        let shown = orbit.mail_show(id).unwrap();
+        assert_eq!(shown.attachments.len(), 1);
+        let (view, bytes) = orbit.mail_attachment(id, 0).unwrap();
+        assert_eq!(bytes, b"a,b\n1,2\n");
+        assert_eq!((view.size, view.filename.as_str()), (8, "figures.csv"));
     }
 
     fn refs_of(orbit: &Orbit, thread: i64) -> Vec<String> {
