@@ -15,6 +15,12 @@ const MAX_PAGES = 40;
 
 export type FetchPage = (offset: number, limit: number) => Promise<MessageSummary[]>;
 
+/** A local flag edit: its value, and once the Rust side has it, the last request asked before. */
+interface PendingFlag {
+  on: boolean;
+  settledAfter: number | null;
+}
+
 interface Snapshot {
   rows: Map<number, MessageSummary>;
   total: number;
@@ -32,8 +38,12 @@ export class MessageWindow {
   readonly #onError: (raw: unknown) => void;
   #rows = new Map<number, MessageSummary>();
   #inflight = new Set<number>();
-  /** Flag edits not yet confirmed, re-applied over pages fetched meanwhile. */
-  #pendingFlags = new Map<number, Map<string, boolean>>();
+  /** Flag edits re-applied over pages asked for before the Rust side had them. */
+  #pendingFlags = new Map<number, Map<string, PendingFlag>>();
+  /** Numbers every page request, so an answer is known to be older or newer than an edit. */
+  #requests = 0;
+  /** Requests not answered yet. */
+  #asking = new Set<number>();
   /** Bumped by every local edit and reset: answers to older requests are dropped. */
   #epoch = 0;
   #lastRange: [number, number] = [0, -1];
@@ -96,13 +106,13 @@ export class MessageWindow {
     const [first, last] = this.#lastRange;
     const pages = pagesOf(Math.max(0, first), Math.min(Math.max(last, first), Math.max(0, total - 1)), PAGE_SIZE);
     try {
-      const results = await Promise.all(pages.map((p) => this.#fetch(p * PAGE_SIZE, PAGE_SIZE)));
+      const results = await Promise.all(pages.map((p) => this.#ask(p * PAGE_SIZE)));
       if (epoch !== this.#epoch) return;
       const rows = new Map<number, MessageSummary>();
       let newTotal = Math.max(0, total);
       pages.forEach((page, i) => {
-        const result = results[i] ?? [];
-        result.forEach((row, k) => rows.set(page * PAGE_SIZE + k, this.#withPending(row)));
+        const [asked, result] = results[i] ?? [0, []];
+        result.forEach((row, k) => rows.set(page * PAGE_SIZE + k, this.#withPending(row, asked)));
         if (result.length < PAGE_SIZE && page * PAGE_SIZE + result.length < newTotal) newTotal = page * PAGE_SIZE + result.length;
       });
       this.#rows = rows;
@@ -111,6 +121,8 @@ export class MessageWindow {
       this.version++;
     } catch (raw) {
       if (epoch === this.#epoch) this.#onError(raw);
+    } finally {
+      this.#prune();
     }
   }
 
@@ -123,8 +135,8 @@ export class MessageWindow {
       this.#rows.set(index, withFlag(row, flag, on));
     }
     for (const id of ids) {
-      const pending = this.#pendingFlags.get(id) ?? new Map<string, boolean>();
-      pending.set(flag, on);
+      const pending = this.#pendingFlags.get(id) ?? new Map<string, PendingFlag>();
+      pending.set(flag, { on, settledAfter: null });
       this.#pendingFlags.set(id, pending);
     }
     this.version++;
@@ -133,17 +145,48 @@ export class MessageWindow {
         const was = before.get(row.id);
         if (was !== undefined) this.#rows.set(index, withFlag(row, flag, was));
       }
-      this.settleFlag(ids, flag);
+      this.#dropPending(ids, flag, () => true);
       this.version++;
     };
   }
 
-  /** The Rust side has the flag change: fetched pages carry it from now on. */
+  /** The Rust side has the flag change: pages asked for from now on carry it. Answers to
+   *  requests already on their way may not, so it is still applied to those. */
   settleFlag(ids: readonly number[], flag: string): void {
     for (const id of ids) {
+      const edit = this.#pendingFlags.get(id)?.get(flag);
+      if (edit && edit.settledAfter === null) edit.settledAfter = this.#requests;
+    }
+    this.#prune();
+  }
+
+  #dropPending(ids: readonly number[], flag: string, drop: (edit: PendingFlag) => boolean): void {
+    for (const id of ids) {
       const pending = this.#pendingFlags.get(id);
-      pending?.delete(flag);
+      const edit = pending?.get(flag);
+      if (edit && drop(edit)) pending?.delete(flag);
       if (pending?.size === 0) this.#pendingFlags.delete(id);
+    }
+  }
+
+  /** Forgets settled edits once no request from before them is still unanswered. */
+  #prune(): void {
+    const oldest = Math.min(Infinity, ...this.#asking);
+    for (const [id, pending] of [...this.#pendingFlags]) {
+      for (const flag of [...pending.keys()]) {
+        this.#dropPending([id], flag, (edit) => edit.settledAfter !== null && edit.settledAfter < oldest);
+      }
+    }
+  }
+
+  /** Asks for a page, numbered (see `#withPending`). */
+  async #ask(offset: number): Promise<[number, MessageSummary[]]> {
+    const asked = ++this.#requests;
+    this.#asking.add(asked);
+    try {
+      return [asked, await this.#fetch(offset, PAGE_SIZE)];
+    } finally {
+      this.#asking.delete(asked);
     }
   }
 
@@ -182,21 +225,25 @@ export class MessageWindow {
     return true;
   }
 
-  #withPending(row: MessageSummary): MessageSummary {
+  /** `row` as answered to request `asked`, with the edits it may not carry yet: those not
+   *  settled, and those settled after it was asked for. */
+  #withPending(row: MessageSummary, asked: number): MessageSummary {
     const pending = this.#pendingFlags.get(row.id);
     if (!pending) return row;
     let out = row;
-    for (const [flag, on] of pending) out = withFlag(out, flag, on);
+    for (const [flag, edit] of pending) {
+      if (edit.settledAfter === null || asked <= edit.settledAfter) out = withFlag(out, flag, edit.on);
+    }
     return out;
   }
 
   async #load(page: number, epoch: number): Promise<void> {
     this.#inflight.add(page);
     try {
-      const result = await this.#fetch(page * PAGE_SIZE, PAGE_SIZE);
+      const [asked, result] = await this.#ask(page * PAGE_SIZE);
       if (epoch !== this.#epoch) return;
       const start = page * PAGE_SIZE;
-      result.forEach((row, k) => this.#rows.set(start + k, this.#withPending(row)));
+      result.forEach((row, k) => this.#rows.set(start + k, this.#withPending(row, asked)));
       // A short page means the folder shrank since its count was read.
       if (result.length < PAGE_SIZE && start + result.length < this.total) {
         this.total = start + result.length;
@@ -209,6 +256,7 @@ export class MessageWindow {
       if (epoch === this.#epoch) this.#onError(raw);
     } finally {
       if (epoch === this.#epoch) this.#inflight.delete(page);
+      this.#prune();
     }
   }
 

@@ -77,6 +77,28 @@ describe('MessageWindow', () => {
     expect(win.row(4)?.flags).toEqual(['seen']);
   });
 
+  it('keeps a settled edit over an answer asked for before it settled, not over later ones', async () => {
+    let answer: (rows: MessageSummary[]) => void = () => {};
+    const rows = Array.from({ length: 5 }, (_, i) => summary(i));
+    const fetch = vi.fn(async (offset: number, limit: number) => rows.slice(offset, offset + limit));
+    const win = new MessageWindow(fetch, () => {});
+    win.reset(5);
+    win.ensure(0, 4);
+    await settle();
+    // A refresh (say, from a sync) is on its way with the rows as they were...
+    fetch.mockImplementationOnce(() => new Promise((r) => (answer = r)));
+    const refreshing = win.refresh(5);
+    // ...when the user marks a message unread, and the Rust side has it at once.
+    win.setFlag([1002], 'seen', false);
+    win.settleFlag([1002], 'seen');
+    answer(rows.slice(0, 5)); // still read: it was asked for before the change
+    await refreshing;
+    expect(win.row(2)?.flags, 'the stale answer does not undo the edit').toEqual([]);
+    // Answers asked for after the edit settled are the truth (here another device read it).
+    await win.refresh(5);
+    expect(win.row(2)?.flags).toEqual(['seen']);
+  });
+
   it('refresh swaps in fresh rows and corrects the total from a short page', async () => {
     const f = folder(10);
     const win = new MessageWindow(f.fetch, () => {});
