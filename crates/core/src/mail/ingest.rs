@@ -10,7 +10,6 @@ use orbit_mail::{ParsedMessage, thread::subject_fallback_allowed};
 use orbit_store::mail::{self as db, Flags};
 use orbit_store::{BlobBatch, BlobStore, Packed, Store};
 use rusqlite::Connection;
-use serde_json::json;
 
 use crate::{Error, Result};
 
@@ -156,9 +155,28 @@ pub(crate) enum Stored {
     Known(i64),
 }
 
-fn addresses(list: &[orbit_mail::Address]) -> serde_json::Value {
+/// `messages.recipients`: `{"bcc":[…],"cc":[…],"reply_to":[…],"to":[…]}` of
+/// `{"email","name"}`, serialized straight from the parse.
+#[derive(serde::Serialize)]
+struct StoredRecipients<'a> {
+    bcc: Vec<StoredAddress<'a>>,
+    cc: Vec<StoredAddress<'a>>,
+    reply_to: Vec<StoredAddress<'a>>,
+    to: Vec<StoredAddress<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct StoredAddress<'a> {
+    email: &'a str,
+    name: &'a str,
+}
+
+fn addresses(list: &[orbit_mail::Address]) -> Vec<StoredAddress<'_>> {
     list.iter()
-        .map(|a| json!({ "name": a.name.clone().unwrap_or_default(), "email": a.email }))
+        .map(|a| StoredAddress {
+            email: &a.email,
+            name: a.name.as_deref().unwrap_or(""),
+        })
         .collect()
 }
 
@@ -337,13 +355,13 @@ pub(crate) fn store(
         None => blobs.put_packed(incoming.raw).map_err(blob_error)?,
     };
     let thread = thread_for(conn, incoming.account_id, key, parsed, date)?;
-    let recipients = json!({
-        "to": addresses(&parsed.to),
-        "cc": addresses(&parsed.cc),
-        "bcc": addresses(&parsed.bcc),
-        "reply_to": addresses(&parsed.reply_to),
+    let recipients = serde_json::to_string(&StoredRecipients {
+        bcc: addresses(&parsed.bcc),
+        cc: addresses(&parsed.cc),
+        reply_to: addresses(&parsed.reply_to),
+        to: addresses(&parsed.to),
     })
-    .to_string();
+    .unwrap_or_else(|_| "{}".into());
     let refs = serde_json::to_string(&parsed.references).unwrap_or_else(|_| "[]".into());
     let defects = serde_json::to_string(&parsed.defects).unwrap_or_else(|_| "[]".into());
     let (from_name, from_email) = parsed
@@ -566,6 +584,32 @@ mod tests {
         let (view, bytes) = orbit.mail_attachment(id, 0).unwrap();
         assert_eq!(bytes, b"a,b\n1,2\n");
         assert_eq!((view.size, view.filename.as_str()), (8, "figures.csv"));
+    }
+
+    #[test]
+    fn recipients_are_stored_as_the_json_readers_expect() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let thread = put(
+            &orbit,
+            1,
+            "Message-ID: <r@x>\nFrom: Ann <ann@x.org>\nTo: Bob <bob@x.org>, cy@x.org\nCc: \"Dee, D.\" <dee@x.org>\nReply-To: list@x.org\nSubject: Hi\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nhi\n",
+        );
+        let stored: String = orbit
+            .store
+            .read(|c| {
+                c.query_row(
+                    "SELECT recipients FROM messages WHERE thread_id = ?1",
+                    [thread],
+                    |r| r.get(0),
+                )
+                .map_err(|e| orbit_store::StoreError::from_sqlite(e, "recipients"))
+            })
+            .unwrap();
+        assert_eq!(
+            stored,
+            r#"{"bcc":[],"cc":[{"email":"dee@x.org","name":"Dee, D."}],"reply_to":[{"email":"list@x.org","name":""}],"to":[{"email":"bob@x.org","name":"Bob"},{"email":"cy@x.org","name":""}]}"#
+        );
     }
 
     fn refs_of(orbit: &Orbit, thread: i64) -> Vec<String> {

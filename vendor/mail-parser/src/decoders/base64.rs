@@ -191,16 +191,35 @@ impl<'x> MessageStream<'x> {
         loop {
             if byte_count == 0 {
                 let group_start = i;
-                while let Some(&[a, b, c, d]) = data.get(i..i + 4) {
-                    let word = BASE64_MAP[0][a as usize]
-                        | BASE64_MAP[1][b as usize]
-                        | BASE64_MAP[2][c as usize]
-                        | BASE64_MAP[3][d as usize];
-                    if word >= 0x01000000 {
-                        break;
+                // Up to 64 groups are decoded into a stack buffer (each written as 4 bytes, 3
+                // kept, so one store per group) and appended to `buf` at once.
+                let mut groups = [0u8; 64 * 3 + 1];
+                'run: loop {
+                    let mut n = 0;
+                    let mut stop = false;
+                    while n < 64 * 3 {
+                        let Some(&[a, b, c, d]) = data.get(i..i + 4) else {
+                            stop = true;
+                            break;
+                        };
+                        let word = BASE64_MAP[0][a as usize]
+                            | BASE64_MAP[1][b as usize]
+                            | BASE64_MAP[2][c as usize]
+                            | BASE64_MAP[3][d as usize];
+                        if word >= 0x01000000 {
+                            stop = true;
+                            break;
+                        }
+                        if let Some(out) = groups.get_mut(n..n + 4) {
+                            out.copy_from_slice(&word.to_le_bytes());
+                        }
+                        n += 3;
+                        i += 4;
                     }
-                    buf.extend_from_slice(&word.to_le_bytes()[0..3]);
-                    i += 4;
+                    buf.extend_from_slice(&groups[..n]);
+                    if stop {
+                        break 'run;
+                    }
                 }
                 if i > group_start {
                     before_last_ch = data[i - 2];
