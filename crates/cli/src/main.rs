@@ -260,7 +260,7 @@ struct SyncArgs {
     #[arg(long, value_name = "N")]
     window_days: Option<u32>,
     /// Messages per round trip and per transaction [default: 200 at first, then sized to
-    /// about 8 MiB of mail, at most 1000].
+    /// about 16 MiB of mail, at most 1000].
     #[arg(long, value_name = "N")]
     batch: Option<usize>,
 }

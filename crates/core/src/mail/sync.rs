@@ -24,7 +24,7 @@ pub struct SyncOptions {
     /// mail is readable soon.
     pub batch_size: usize,
     /// The most messages in a later one. Later batches are sized from the bytes the
-    /// previous one brought, to about 8 MiB, within 1..=`max_batch_size`: big
+    /// previous one brought, to about 16 MiB, within 1..=`max_batch_size`: big
     /// batches when mail is small (fewer commits, each rewriting fewer index pages per
     /// message), small ones when it is big (bounded memory).
     pub max_batch_size: usize,
@@ -44,7 +44,7 @@ impl Default for SyncOptions {
 
 /// About how many bytes of mail a batch after the first fetches (see
 /// [`SyncOptions::max_batch_size`]).
-const BATCH_BYTES: usize = 8 * 1024 * 1024;
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
 
 /// The size of the batch after one of `count` messages that came to `bytes`.
 fn next_batch_size(count: usize, bytes: usize, max: usize) -> usize {
@@ -950,11 +950,12 @@ mod tests {
     fn later_batches_are_sized_to_the_mail_they_bring() {
         // Small mail: as many as allowed (fewer commits).
         assert_eq!(next_batch_size(200, 200 * 4_000, 1000), 1000);
-        assert_eq!(next_batch_size(200, 200 * 14_000, 1000), 599);
-        // Big mail: about 8 MiB per batch.
-        assert_eq!(next_batch_size(200, 200 * 1024 * 1024, 1000), 8);
+        assert_eq!(next_batch_size(200, 200 * 28_000, 1000), 599);
+        // Big mail: about 16 MiB per batch.
+        assert_eq!(next_batch_size(200, 200 * 1024 * 1024, 1000), 16);
         // Huge mail: one at a time.
         assert_eq!(next_batch_size(3, 3 * 100 * 1024 * 1024, 1000), 1);
+        assert_eq!(next_batch_size(3, 3 * 20 * 1024 * 1024, 1000), 1);
         // A fixed size is a ceiling.
         assert_eq!(next_batch_size(10, 10 * 500, 10), 10);
         // Nothing downloaded (never asked): no division by zero.
