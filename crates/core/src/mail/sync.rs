@@ -557,9 +557,9 @@ impl Orbit {
         })
     }
 
-    /// Fetches and stores `uids` in batches (sized as [`SyncOptions`] says), each with its
-    /// cursor (`next_cursor` of the batch) in one transaction, in order. A writer thread
-    /// parses and stores each batch
+    /// Fetches and stores `uids` in batches (sized as [`SyncOptions`] says), in order, each
+    /// with its cursor (`next_cursor` of the batch) in the same transaction: a writer thread
+    /// stores each parsed batch, together with those parsed behind it (see `store_run`),
     /// while the next one is fetched; when a fetch fails, the batches before it are still
     /// stored. Returns (new messages, new locations) and the cursor after the last batch.
     #[allow(clippy::too_many_arguments)]
@@ -584,8 +584,33 @@ impl Orbit {
         let runtime = tokio::runtime::Handle::current();
         let writer = tokio::task::spawn_blocking(move || -> Result<(usize, usize)> {
             let mut totals = (0, 0);
-            while let Some(fetched) = batches.blocking_recv() {
-                let stored = store_fetched(&runtime, &store, &blobs, &target, fetched)?;
+            let mut next = None;
+            loop {
+                let fetched = match next.take() {
+                    Some(fetched) => fetched,
+                    None => match batches.blocking_recv() {
+                        Some(fetched) => fetched,
+                        None => break,
+                    },
+                };
+                let parsed = runtime
+                    .block_on(fetched.parsing)
+                    .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
+                let first = Parsed {
+                    known: fetched.known,
+                    parsed,
+                    next: fetched.next,
+                    now: fetched.now,
+                };
+                let stored = store_run(
+                    &runtime,
+                    &store,
+                    &blobs,
+                    &target,
+                    first,
+                    &mut batches,
+                    &mut next,
+                )?;
                 totals.0 += stored.0;
                 totals.1 += stored.1;
             }
@@ -650,71 +675,127 @@ struct Fetched {
     now: String,
 }
 
-/// Stores a fetched batch (once parsed) with the folder's cursor in one transaction. Returns
-/// (new messages, new locations of known messages). Runs on a blocking thread.
-fn store_fetched(
+/// A fetched batch whose parse is done.
+struct Parsed {
+    known: Vec<(HeaderSummary, i64)>,
+    parsed: (Vec<mailbox::FetchedMessage>, Result<Vec<Prepared>>),
+    next: Cursor,
+    now: String,
+}
+
+/// The most messages one transaction of a sync stores, over several batches.
+const RUN_MESSAGES: usize = 4000;
+/// How long one transaction of a sync may stay open taking more batches.
+const RUN_TIME: Duration = Duration::from_millis(400);
+
+/// Stores `first`, and after it the batches already fetched and parsed (at most
+/// [`RUN_MESSAGES`] messages, for at most [`RUN_TIME`]), in one transaction with the
+/// folder's cursor after the last of them. Fewer, bigger commits rewrite the pages of the
+/// Message-ID indexes (written at random places) fewer times; a batch still on its way ends
+/// the run rather than keep the transaction open, and is left in `next`. Returns (new
+/// messages, new locations of known messages). Runs on a blocking thread.
+fn store_run(
     runtime: &tokio::runtime::Handle,
     store: &orbit_store::Store,
     blobs: &orbit_store::BlobStore,
     folder: &FolderRow,
-    fetched: Fetched,
+    first: Parsed,
+    batches: &mut tokio::sync::mpsc::Receiver<Fetched>,
+    next: &mut Option<Fetched>,
 ) -> Result<(usize, usize)> {
-    let Fetched {
-        known,
-        parsing,
-        next,
-        now,
-        ..
-    } = fetched;
-    let (items, prepared) = runtime
-        .block_on(parsing)
-        .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
-    let prepared = prepared?;
+    let started = std::time::Instant::now();
     let mut batch = blobs.batch();
     store.write(|tx| -> Result<(usize, usize)> {
-        let mut new = 0;
-        let mut located = known.len();
-        for (summary, message) in &known {
-            db::put_location(
-                tx,
-                *message,
-                folder.id,
-                summary.uid,
-                summary.modseq.unwrap_or(0),
-                0,
-                &Flags::from_imap(&summary.flags),
-            )?;
-        }
-        for (message, prepared) in items.iter().zip(&prepared) {
-            let stored = ingest::store(
-                tx,
-                &mut batch,
-                &Incoming {
-                    account_id: folder.account_id,
-                    folder_id: folder.id,
-                    uid: message.uid,
-                    modseq: message.modseq.unwrap_or(0),
-                    flags: Flags::from_imap(&message.flags),
-                    internal_date: message.internal_date,
-                    raw: &message.raw,
-                    prepared,
-                },
-                &now,
-            )?;
-            match stored {
-                Stored::New(_) => new += 1,
-                Stored::Known(_) => located += 1,
+        let mut totals = (0, 0);
+        let mut stored_messages = 0;
+        let mut current = first;
+        loop {
+            stored_messages += current.parsed.0.len() + current.known.len();
+            let stored = store_parsed(tx, &mut batch, folder, current)?;
+            totals.0 += stored.0;
+            totals.1 += stored.1;
+            if stored_messages >= RUN_MESSAGES || started.elapsed() >= RUN_TIME {
+                break;
             }
+            // Only a batch that is here and parsed joins the run.
+            let Ok(fetched) = batches.try_recv() else {
+                break;
+            };
+            if !fetched.parsing.is_finished() {
+                *next = Some(fetched);
+                break;
+            }
+            let parsed = runtime
+                .block_on(fetched.parsing)
+                .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
+            current = Parsed {
+                known: fetched.known,
+                parsed,
+                next: fetched.next,
+                now: fetched.now,
+            };
         }
-        // Messages expunged between the listing and the fetch are simply absent: the
-        // cursor still moves past them, as they no longer exist.
-        db::set_cursor(tx, folder.id, &next)?;
-        // Bytes `prepare` did not write (rare) reach the disk before the batch commits.
+        // Bytes `prepare` did not write (rare) reach the disk before the run commits.
         std::mem::replace(&mut batch, blobs.batch())
             .sync()
             .map_err(|e| Error::internal(format!("Cannot write to the blob store: {e}")))?;
-        Ok((new, located))
+        Ok(totals)
     })
+}
+
+/// Stores one parsed batch and moves the folder's cursor past it, inside the caller's
+/// transaction. Returns (new messages, new locations of known messages).
+fn store_parsed(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &mut orbit_store::BlobBatch<'_>,
+    folder: &FolderRow,
+    parsed: Parsed,
+) -> Result<(usize, usize)> {
+    let Parsed {
+        known,
+        parsed: (items, prepared),
+        next,
+        now,
+    } = parsed;
+    let prepared = prepared?;
+    let mut new = 0;
+    let mut located = known.len();
+    for (summary, message) in &known {
+        db::put_location(
+            tx,
+            *message,
+            folder.id,
+            summary.uid,
+            summary.modseq.unwrap_or(0),
+            0,
+            &Flags::from_imap(&summary.flags),
+        )?;
+    }
+    for (message, prepared) in items.iter().zip(&prepared) {
+        let stored = ingest::store(
+            tx,
+            batch,
+            &Incoming {
+                account_id: folder.account_id,
+                folder_id: folder.id,
+                uid: message.uid,
+                modseq: message.modseq.unwrap_or(0),
+                flags: Flags::from_imap(&message.flags),
+                internal_date: message.internal_date,
+                raw: &message.raw,
+                prepared,
+            },
+            &now,
+        )?;
+        match stored {
+            Stored::New(_) => new += 1,
+            Stored::Known(_) => located += 1,
+        }
+    }
+    // Messages expunged between the listing and the fetch are simply absent: the cursor
+    // still moves past them, as they no longer exist.
+    db::set_cursor(tx, folder.id, &next)?;
+    Ok((new, located))
 }
 
 fn network(err: orbit_net::NetError) -> Error {
@@ -944,6 +1025,104 @@ mod tests {
             .read(|c| db::folder(c, folder_id))
             .unwrap()
             .unwrap()
+    }
+
+    #[test]
+    fn batches_already_parsed_join_one_commit_and_one_still_parsing_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let folder = folder_with_mail(&orbit);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let batch = |uids: std::ops::RangeInclusive<u32>,
+                     gate: Option<std::sync::mpsc::Receiver<()>>| {
+            let items: Vec<mailbox::FetchedMessage> = uids
+                .clone()
+                .map(|uid| mailbox::FetchedMessage {
+                    uid,
+                    flags: Vec::new(),
+                    modseq: Some(11),
+                    internal_date: None,
+                    raw: format!(
+                        "Message-ID: <run{uid}@example.com>\r\nSubject: {uid}\r\n\r\nbody\r\n"
+                    )
+                    .into_bytes(),
+                })
+                .collect();
+            let parsing = runtime.spawn_blocking(move || {
+                if let Some(gate) = gate {
+                    let _ = gate.recv();
+                }
+                let prepared = items
+                    .iter()
+                    .map(|m| Prepared::unwritten(&m.raw, orbit_mail::parse(&m.raw)))
+                    .collect();
+                (items, Ok(prepared))
+            });
+            Fetched {
+                known: Vec::new(),
+                parsing,
+                count: 2,
+                bytes: 0,
+                next: Cursor {
+                    last_uid: *uids.end(),
+                    ..folder.cursor.clone()
+                },
+                now: "2026-11-27T00:00:00.000Z".into(),
+            }
+        };
+        let (release, gate) = std::sync::mpsc::channel();
+        let (first, second, third, waiting) = (
+            batch(4..=5, None),
+            batch(6..=7, None),
+            batch(8..=9, None),
+            batch(10..=11, Some(gate)),
+        );
+        while ![&first, &second, &third]
+            .iter()
+            .all(|b| b.parsing.is_finished())
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (to_writer, mut batches) = tokio::sync::mpsc::channel(8);
+        for b in [second, third, waiting] {
+            to_writer.try_send(b).unwrap();
+        }
+        let first = Parsed {
+            known: first.known,
+            parsed: runtime.block_on(first.parsing).unwrap(),
+            next: first.next,
+            now: first.now,
+        };
+        let blobs = orbit.blobs();
+        let mut next = None;
+        let stored = store_run(
+            runtime.handle(),
+            &orbit.store,
+            &blobs,
+            &folder,
+            first,
+            &mut batches,
+            &mut next,
+        )
+        .unwrap();
+        // The three parsed batches went in together, with the cursor after the last one.
+        assert_eq!(stored, (6, 0));
+        let cursor = orbit
+            .store
+            .read(|c| db::folder(c, folder.id))
+            .unwrap()
+            .unwrap()
+            .cursor;
+        assert_eq!(cursor.last_uid, 9);
+        // The one still being parsed ended the run and waits for the next.
+        let waiting = next.expect("the batch still parsing is kept for the next run");
+        assert_eq!(waiting.next.last_uid, 11);
+        release.send(()).unwrap();
+        drop(runtime.block_on(waiting.parsing));
     }
 
     #[test]
