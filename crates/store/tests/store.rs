@@ -193,6 +193,19 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
     Ok(())
 }
 
+/// A database file migrated only up to `version`, as an older Orbit left it.
+fn database_at(path: &std::path::Path, version: u32) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    for m in orbit_store::migrations()
+        .iter()
+        .filter(|m| m.version <= version)
+    {
+        conn.execute_batch(m.sql)?;
+        conn.pragma_update(None, "user_version", m.version)?;
+    }
+    Ok(conn)
+}
+
 #[test]
 fn task_suggestions_keep_their_rows_when_chat_joins_them() -> TestResult {
     // A database at version 13 with a suggestion from mail (and one left by a deleted message),
@@ -201,11 +214,7 @@ fn task_suggestions_keep_their_rows_when_chat_joins_them() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("orbit.sqlite3");
     {
-        let conn = Connection::open(&path)?;
-        for m in orbit_store::migrations().iter().filter(|m| m.version <= 13) {
-            conn.execute_batch(m.sql)?;
-            conn.pragma_update(None, "user_version", m.version)?;
-        }
+        let conn = database_at(&path, 13)?;
         // The message's account and thread do not matter here.
         conn.pragma_update(None, "foreign_keys", false)?;
         conn.execute_batch(
@@ -252,11 +261,7 @@ fn html_bodies_leave_the_database_and_are_remembered_as_present() -> TestResult 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("orbit.sqlite3");
     {
-        let conn = Connection::open(&path)?;
-        for m in orbit_store::migrations().iter().filter(|m| m.version <= 16) {
-            conn.execute_batch(m.sql)?;
-            conn.pragma_update(None, "user_version", m.version)?;
-        }
+        let conn = database_at(&path, 16)?;
         conn.pragma_update(None, "foreign_keys", false)?;
         conn.execute_batch(
             "INSERT INTO messages (id, account_id, message_id, thread_id, subject, body_text, body_html, created_at)

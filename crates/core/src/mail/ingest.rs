@@ -495,6 +495,21 @@ mod tests {
             .unwrap()
     }
 
+    /// `column` of the message in conversation `thread` (it has one).
+    fn column_of<T: rusqlite::types::FromSql>(orbit: &Orbit, thread: i64, column: &str) -> T {
+        orbit
+            .store
+            .read(|c| {
+                c.query_row(
+                    &format!("SELECT {column} FROM messages WHERE thread_id = ?1"),
+                    [thread],
+                    |r| r.get(0),
+                )
+                .map_err(|e| orbit_store::StoreError::from_sqlite(e, "column"))
+            })
+            .unwrap()
+    }
+
     fn facts(orbit: &Orbit, thread: i64) -> db::ThreadFacts {
         orbit
             .store
@@ -512,17 +527,7 @@ mod tests {
             1,
             "Message-ID: <h@x>\nFrom: Ann <ann@x.org>\nTo: bob@x.org\nSubject: Rich\nDate: Mon, 2 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain words\n--b\nContent-Type: text/html\n\n<p><b>bold words</b></p>\n--b--\n",
         );
-        let id: i64 = orbit
-            .store
-            .read(|c| {
-                c.query_row(
-                    "SELECT id FROM messages WHERE thread_id = ?1",
-                    [thread],
-                    |r| r.get(0),
-                )
-                .map_err(|e| orbit_store::StoreError::from_sqlite(e, "id"))
-            })
-            .unwrap();
+        let id: i64 = column_of(&orbit, thread, "id");
         assert!(orbit.mail_show(id).unwrap().has_html);
         let shown = orbit.mail_render(id, false).unwrap();
         assert!(shown.from_html, "{}", shown.html);
@@ -595,17 +600,7 @@ mod tests {
             1,
             "Message-ID: <r@x>\nFrom: Ann <ann@x.org>\nTo: Bob <bob@x.org>, cy@x.org\nCc: \"Dee, D.\" <dee@x.org>\nReply-To: list@x.org\nSubject: Hi\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nhi\n",
         );
-        let stored: String = orbit
-            .store
-            .read(|c| {
-                c.query_row(
-                    "SELECT recipients FROM messages WHERE thread_id = ?1",
-                    [thread],
-                    |r| r.get(0),
-                )
-                .map_err(|e| orbit_store::StoreError::from_sqlite(e, "recipients"))
-            })
-            .unwrap();
+        let stored: String = column_of(&orbit, thread, "recipients");
         assert_eq!(
             stored,
             r#"{"bcc":[],"cc":[{"email":"dee@x.org","name":"Dee, D."}],"reply_to":[{"email":"list@x.org","name":""}],"to":[{"email":"bob@x.org","name":"Bob"},{"email":"cy@x.org","name":""}]}"#
