@@ -350,11 +350,13 @@ impl Orbit {
 
     /// A message's raw bytes as received (RFC 5322), e.g. to save it as `.eml`.
     pub fn mail_raw(&self, id: i64) -> Result<Vec<u8>> {
-        let row = self
-            .store
+        self.raw_of(&self.message_row(id)?)
+    }
+
+    fn message_row(&self, id: i64) -> Result<db::MessageRow> {
+        self.store
             .read(|c| db::message(c, id))?
-            .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
-        self.raw_of(&row)
+            .ok_or_else(|| Error::not_found(format!("There is no message {id}")))
     }
 
     /// The HTML body of a message that has one, parsed again from its raw copy (the store
@@ -400,7 +402,9 @@ impl Orbit {
     /// text. Its own `cid:` images are inlined; remote content is left out and counted (see
     /// [`Orbit::mail_render_remote`] to load it).
     pub fn mail_render(&self, id: i64, dark: bool) -> Result<RenderedMessage> {
-        self.render(id, dark, &std::collections::HashMap::new(), false)
+        let row = self.message_row(id)?;
+        let html = self.html_of(&row);
+        self.render(row, html, dark, &std::collections::HashMap::new(), false)
     }
 
     /// [`Orbit::mail_render`] with the message's remote images and web fonts (from `src`,
@@ -413,21 +417,16 @@ impl Orbit {
         dark: bool,
         load: bool,
     ) -> Result<RenderedMessage> {
-        let row = self
-            .store
-            .read(|c| db::message(c, id))?
-            .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
+        let row = self.message_row(id)?;
         let allowed = load
             || self
                 .mail_remote_senders()?
                 .contains(&row.from_email.to_lowercase());
-        if !allowed || !row.has_html {
-            return self.mail_render(id, dark);
-        }
-        let Some(html) = self.html_of(&row) else {
-            return self.mail_render(id, dark);
+        let html = self.html_of(&row);
+        let Some(source) = html.as_deref().filter(|_| allowed) else {
+            return self.render(row, html, dark, &std::collections::HashMap::new(), false);
         };
-        let urls: Vec<String> = orbit_mail::sanitize::remote_urls(&html)
+        let urls: Vec<String> = orbit_mail::sanitize::remote_urls(source)
             .into_iter()
             .take(40)
             .collect();
@@ -465,22 +464,22 @@ impl Orbit {
                 Err(e) => tracing::debug!(%url, error = %e, "remote content not loaded"),
             }
         }
-        self.render(id, dark, &fetched, true)
+        self.render(row, html, dark, &fetched, true)
     }
 
+    /// `row` made safe to show, from `html` (its HTML body, see [`Orbit::html_of`]) or else
+    /// its text.
     fn render(
         &self,
-        id: i64,
+        row: db::MessageRow,
+        html: Option<String>,
         dark: bool,
         remote: &std::collections::HashMap<String, String>,
         remote_allowed: bool,
     ) -> Result<RenderedMessage> {
-        let (row, attachments) = self.store.read(|c| -> Result<_> {
-            let row = db::message(c, id)?
-                .ok_or_else(|| Error::not_found(format!("There is no message {id}")))?;
-            Ok((row, db::attachments(c, id)?))
-        })?;
-        let Some(html) = self.html_of(&row) else {
+        let id = row.id;
+        let attachments = self.store.read(|c| db::attachments(c, id))?;
+        let Some(html) = html else {
             let body = orbit_mail::sanitize::text_to_html(&row.body_text);
             return Ok(RenderedMessage {
                 id,
