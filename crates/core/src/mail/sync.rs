@@ -593,15 +593,7 @@ impl Orbit {
                         None => break,
                     },
                 };
-                let parsed = runtime
-                    .block_on(fetched.parsing)
-                    .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
-                let first = Parsed {
-                    known: fetched.known,
-                    parsed,
-                    next: fetched.next,
-                    now: fetched.now,
-                };
+                let first = Parsed::wait(&runtime, fetched)?;
                 let stored = store_run(
                     &runtime,
                     &store,
@@ -683,6 +675,21 @@ struct Parsed {
     now: String,
 }
 
+impl Parsed {
+    /// `fetched` once its parse is done.
+    fn wait(runtime: &tokio::runtime::Handle, fetched: Fetched) -> Result<Self> {
+        let parsed = runtime
+            .block_on(fetched.parsing)
+            .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
+        Ok(Self {
+            known: fetched.known,
+            parsed,
+            next: fetched.next,
+            now: fetched.now,
+        })
+    }
+}
+
 /// The most messages one transaction of a sync stores, over several batches.
 const RUN_MESSAGES: usize = 4000;
 /// How long one transaction of a sync may stay open taking more batches.
@@ -725,15 +732,7 @@ fn store_run(
                 *next = Some(fetched);
                 break;
             }
-            let parsed = runtime
-                .block_on(fetched.parsing)
-                .map_err(|e| Error::internal(format!("Parsing fetched mail failed: {e}")))?;
-            current = Parsed {
-                known: fetched.known,
-                parsed,
-                next: fetched.next,
-                now: fetched.now,
-            };
+            current = Parsed::wait(runtime, fetched)?;
         }
         // Bytes `prepare` did not write (rare) reach the disk before the run commits.
         std::mem::replace(&mut batch, blobs.batch())
@@ -1091,12 +1090,7 @@ mod tests {
         for b in [second, third, waiting] {
             to_writer.try_send(b).unwrap();
         }
-        let first = Parsed {
-            known: first.known,
-            parsed: runtime.block_on(first.parsing).unwrap(),
-            next: first.next,
-            now: first.now,
-        };
+        let first = Parsed::wait(runtime.handle(), first).unwrap();
         let blobs = orbit.blobs();
         let mut next = None;
         let stored = store_run(
