@@ -495,19 +495,29 @@ mod tests {
             .unwrap()
     }
 
-    /// `column` of the message in conversation `thread` (it has one).
-    fn column_of<T: rusqlite::types::FromSql>(orbit: &Orbit, thread: i64, column: &str) -> T {
+    /// The first column of every row `sql` answers.
+    fn rows<T: rusqlite::types::FromSql>(
+        orbit: &Orbit,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Vec<T> {
         orbit
             .store
             .read(|c| {
-                c.query_row(
-                    &format!("SELECT {column} FROM messages WHERE thread_id = ?1"),
-                    [thread],
-                    |r| r.get(0),
-                )
-                .map_err(|e| orbit_store::StoreError::from_sqlite(e, "column"))
+                c.prepare(sql)
+                    .and_then(|mut s| {
+                        s.query_map(params, |r| r.get(0))?
+                            .collect::<rusqlite::Result<Vec<T>>>()
+                    })
+                    .map_err(|e| orbit_store::StoreError::from_sqlite(e, "rows"))
             })
             .unwrap()
+    }
+
+    /// `column` of the message in conversation `thread` (it has one).
+    fn column_of<T: rusqlite::types::FromSql>(orbit: &Orbit, thread: i64, column: &str) -> T {
+        let sql = format!("SELECT {column} FROM messages WHERE thread_id = ?1");
+        rows(orbit, &sql, [thread]).into_iter().next().unwrap()
     }
 
     fn facts(orbit: &Orbit, thread: i64) -> db::ThreadFacts {
@@ -608,16 +618,11 @@ mod tests {
     }
 
     fn refs_of(orbit: &Orbit, thread: i64) -> Vec<String> {
-        orbit
-            .store
-            .read(|c| -> Result<Vec<String>> {
-                let mut s = c
-                    .prepare("SELECT ref FROM thread_refs WHERE thread_id = ?1 ORDER BY ref")
-                    .unwrap();
-                let rows = s.query_map([thread], |r| r.get(0)).unwrap();
-                Ok(rows.collect::<rusqlite::Result<_>>().unwrap())
-            })
-            .unwrap()
+        rows(
+            orbit,
+            "SELECT ref FROM thread_refs WHERE thread_id = ?1 ORDER BY ref",
+            [thread],
+        )
     }
 
     #[test]
@@ -652,16 +657,7 @@ mod tests {
             first.min(orphan),
             "merged into the older conversation"
         );
-        let threads: Vec<i64> = orbit
-            .store
-            .read(|c| -> Result<Vec<i64>> {
-                let mut s = c
-                    .prepare("SELECT DISTINCT thread_id FROM messages")
-                    .unwrap();
-                let rows = s.query_map([], |r| r.get(0)).unwrap();
-                Ok(rows.collect::<rusqlite::Result<_>>().unwrap())
-            })
-            .unwrap();
+        let threads: Vec<i64> = rows(&orbit, "SELECT DISTINCT thread_id FROM messages", []);
         assert_eq!(threads, [missing], "one conversation");
         assert_eq!(refs_of(&orbit, missing), ["a@x", "b@x", "c@x"]);
         let merged = facts(&orbit, missing);
