@@ -8,6 +8,7 @@
 import type { MessageSummary } from './types';
 import { pagesOf } from './virtual';
 import { withFlag } from './mail';
+import { ReadClock } from './read-clock';
 
 export const PAGE_SIZE = 100;
 /** Pages kept around the view; the farthest are dropped beyond this. */
@@ -15,10 +16,27 @@ const MAX_PAGES = 40;
 
 export type FetchPage = (offset: number, limit: number) => Promise<MessageSummary[]>;
 
-/** A local flag edit: its value, and once the Rust side has it, the last request asked before. */
-interface PendingFlag {
+/** One local flag change on some messages: what it sets, and what each row had before it. */
+interface FlagEdit {
+  flag: string;
   on: boolean;
+  /** Per message, the value to go back to if this edit fails (a failed earlier edit hands its
+   *  own over, so a chain of failures ends where the row started). */
+  before: Map<number, boolean>;
+}
+
+/** The newest edit of one flag on one message; once the Rust side has it, the last request
+ *  asked before. */
+interface PendingFlag {
+  edit: FlagEdit;
   settledAfter: number | null;
+}
+
+/** What `setFlag` gives back: settle it when the Rust side has the change, undo it when it
+ *  refused. Either only acts while no newer edit of the same flag has replaced it. */
+export interface FlagChange {
+  settle(): void;
+  undo(): void;
 }
 
 interface Snapshot {
@@ -41,9 +59,7 @@ export class MessageWindow {
   /** Flag edits re-applied over pages asked for before the Rust side had them. */
   #pendingFlags = new Map<number, Map<string, PendingFlag>>();
   /** Numbers every page request, so an answer is known to be older or newer than an edit. */
-  #requests = 0;
-  /** Requests not answered yet. */
-  #asking = new Set<number>();
+  readonly #clock = new ReadClock();
   /** Bumped by every local edit and reset: answers to older requests are dropped. */
   #epoch = 0;
   #lastRange: [number, number] = [0, -1];
@@ -126,41 +142,58 @@ export class MessageWindow {
     }
   }
 
-  /** Sets or clears a flag on loaded rows at once. Returns the undo. */
-  setFlag(ids: readonly number[], flag: string, on: boolean): () => void {
-    const before = new Map<number, boolean>();
+  /** Sets or clears a flag on loaded rows at once. */
+  setFlag(ids: readonly number[], flag: string, on: boolean): FlagChange {
+    const edit: FlagEdit = { flag, on, before: new Map() };
     for (const [index, row] of this.#rows) {
       if (!ids.includes(row.id)) continue;
-      before.set(row.id, row.flags.includes(flag));
+      edit.before.set(row.id, row.flags.includes(flag));
       this.#rows.set(index, withFlag(row, flag, on));
     }
     for (const id of ids) {
       const pending = this.#pendingFlags.get(id) ?? new Map<string, PendingFlag>();
-      pending.set(flag, { on, settledAfter: null });
+      pending.set(flag, { edit, settledAfter: null });
       this.#pendingFlags.set(id, pending);
     }
     this.version++;
-    return () => {
-      for (const [index, row] of this.#rows) {
-        const was = before.get(row.id);
-        if (was !== undefined) this.#rows.set(index, withFlag(row, flag, was));
-      }
-      this.#dropPending(ids, flag, () => true);
-      this.version++;
-    };
+    return { settle: () => this.#settle(ids, edit), undo: () => this.#undo(ids, edit) };
   }
 
-  /** The Rust side has the flag change: pages asked for from now on carry it. Answers to
-   *  requests already on their way may not, so it is still applied to those. */
-  settleFlag(ids: readonly number[], flag: string): void {
+  /** The newest edit of `flag` on message `id`, if it is `edit` (not replaced since). */
+  #current(id: number, edit: FlagEdit): PendingFlag | undefined {
+    const pending = this.#pendingFlags.get(id)?.get(edit.flag);
+    return pending?.edit === edit ? pending : undefined;
+  }
+
+  /** The Rust side has the change: pages asked for from now on carry it. Answers to requests
+   *  already on their way may not, so it is still applied to those. */
+  #settle(ids: readonly number[], edit: FlagEdit): void {
     for (const id of ids) {
-      const edit = this.#pendingFlags.get(id)?.get(flag);
-      if (edit && edit.settledAfter === null) edit.settledAfter = this.#requests;
+      const pending = this.#current(id, edit);
+      if (pending && pending.settledAfter === null) pending.settledAfter = this.#clock.last;
     }
     this.#prune();
   }
 
-  #dropPending(ids: readonly number[], flag: string, drop: (edit: PendingFlag) => boolean): void {
+  /** The Rust side refused: rows go back to what they had, unless a newer edit replaced this
+   *  one; then that edit's way back becomes this one's. */
+  #undo(ids: readonly number[], edit: FlagEdit): void {
+    for (const id of ids) {
+      const was = edit.before.get(id);
+      const newest = this.#pendingFlags.get(id)?.get(edit.flag);
+      if (newest && newest.edit !== edit) {
+        if (was !== undefined && newest.edit.before.has(id)) newest.edit.before.set(id, was);
+        continue;
+      }
+      if (!newest) continue; // a reset or a settled later edit: the rows are not this edit's
+      this.#dropPending([id], edit.flag, () => true);
+      if (was === undefined) continue;
+      for (const [index, row] of this.#rows) if (row.id === id) this.#rows.set(index, withFlag(row, edit.flag, was));
+    }
+    this.version++;
+  }
+
+  #dropPending(ids: readonly number[], flag: string, drop: (pending: PendingFlag) => boolean): void {
     for (const id of ids) {
       const pending = this.#pendingFlags.get(id);
       const edit = pending?.get(flag);
@@ -171,23 +204,16 @@ export class MessageWindow {
 
   /** Forgets settled edits once no request from before them is still unanswered. */
   #prune(): void {
-    const oldest = Math.min(Infinity, ...this.#asking);
     for (const [id, pending] of [...this.#pendingFlags]) {
       for (const flag of [...pending.keys()]) {
-        this.#dropPending([id], flag, (edit) => edit.settledAfter !== null && edit.settledAfter < oldest);
+        this.#dropPending([id], flag, (p) => p.settledAfter !== null && !this.#clock.awaits(p.settledAfter));
       }
     }
   }
 
   /** Asks for a page, numbered (see `#withPending`). */
-  async #ask(offset: number): Promise<[number, MessageSummary[]]> {
-    const asked = ++this.#requests;
-    this.#asking.add(asked);
-    try {
-      return [asked, await this.#fetch(offset, PAGE_SIZE)];
-    } finally {
-      this.#asking.delete(asked);
-    }
+  #ask(offset: number): Promise<[number, MessageSummary[]]> {
+    return this.#clock.read(() => this.#fetch(offset, PAGE_SIZE));
   }
 
   /** Takes messages out of the list at once (archive, delete, move). Returns the undo. */
@@ -231,8 +257,8 @@ export class MessageWindow {
     const pending = this.#pendingFlags.get(row.id);
     if (!pending) return row;
     let out = row;
-    for (const [flag, edit] of pending) {
-      if (edit.settledAfter === null || asked <= edit.settledAfter) out = withFlag(out, flag, edit.on);
+    for (const [flag, { edit, settledAfter }] of pending) {
+      if (settledAfter === null || asked <= settledAfter) out = withFlag(out, flag, edit.on);
     }
     return out;
   }

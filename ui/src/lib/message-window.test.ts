@@ -64,16 +64,16 @@ describe('MessageWindow', () => {
     win.reset(10);
     win.ensure(0, 9);
     await settle();
-    win.setFlag([1003], 'flagged', true);
+    const flagging = win.setFlag([1003], 'flagged', true);
     expect(win.row(3)?.flags).toContain('flagged');
     await win.refresh(10); // the store has not caught up yet
     expect(win.row(3)?.flags, 'pending edit survives a refresh').toContain('flagged');
-    win.settleFlag([1003], 'flagged');
+    flagging.settle();
     await win.refresh(10);
     expect(win.row(3)?.flags).not.toContain('flagged');
-    const undo = win.setFlag([1004], 'seen', false);
+    const unreading = win.setFlag([1004], 'seen', false);
     expect(win.row(4)?.flags).toEqual([]);
-    undo();
+    unreading.undo();
     expect(win.row(4)?.flags).toEqual(['seen']);
   });
 
@@ -89,14 +89,40 @@ describe('MessageWindow', () => {
     fetch.mockImplementationOnce(() => new Promise((r) => (answer = r)));
     const refreshing = win.refresh(5);
     // ...when the user marks a message unread, and the Rust side has it at once.
-    win.setFlag([1002], 'seen', false);
-    win.settleFlag([1002], 'seen');
+    win.setFlag([1002], 'seen', false).settle();
     answer(rows.slice(0, 5)); // still read: it was asked for before the change
     await refreshing;
     expect(win.row(2)?.flags, 'the stale answer does not undo the edit').toEqual([]);
     // Answers asked for after the edit settled are the truth (here another device read it).
     await win.refresh(5);
     expect(win.row(2)?.flags).toEqual(['seen']);
+  });
+
+  it('an older edit settling or failing leaves a newer edit of the same flag in place', async () => {
+    const f = folder(5);
+    const win = new MessageWindow(f.fetch, () => {});
+    win.reset(5);
+    win.ensure(0, 4);
+    await settle();
+    // u, then u again before the first answer: unread, then read again (the store still has
+    // it unread, as the second change has not reached it).
+    const unread = win.setFlag([1002], 'seen', false);
+    f.set(f.rows.map((r) => (r.id === 1002 ? { ...r, flags: [] } : r)));
+    const read = win.setFlag([1002], 'seen', true);
+    unread.settle();
+    await win.refresh(5);
+    expect(win.row(2)?.flags, 'the first answer does not settle the second edit').toEqual(['seen']);
+    // The first change fails after all, then the second: the row ends as it started.
+    unread.undo();
+    expect(win.row(2)?.flags, 'an older failure leaves the newer edit').toEqual(['seen']);
+    read.undo();
+    expect(win.row(2)?.flags, 'back to where it started, before both').toEqual(['seen']);
+    // One failing change on its own goes back to what the row had.
+    const flagged = win.setFlag([1001], 'flagged', true);
+    const unflagged = win.setFlag([1001], 'flagged', false);
+    flagged.undo();
+    unflagged.undo();
+    expect(win.row(1)?.flags).toEqual(['seen']);
   });
 
   it('refresh swaps in fresh rows and corrects the total from a short page', async () => {
