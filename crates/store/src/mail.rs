@@ -580,7 +580,9 @@ pub fn account_has_messages(conn: &Connection, account_id: i64) -> Result<bool, 
         .map_err(err("Cannot read messages"))
 }
 
-/// Where the blob `key` sits in a pack, if it is packed: `(pack, offset, size)`.
+/// Where the blob `key` sits in a pack, if it is packed: `(pack, offset, size)`. (Earlier
+/// versions packed attachments here; they are now read from their message's raw copy, see
+/// [`attachment_carriers`].)
 pub fn packed_blob(conn: &Connection, key: &str) -> Result<Option<(String, i64, i64)>, StoreError> {
     conn.prepare_cached("SELECT pack, offset, size FROM packed_blobs WHERE key = ?1")
         .and_then(|mut s| {
@@ -588,22 +590,6 @@ pub fn packed_blob(conn: &Connection, key: &str) -> Result<Option<(String, i64, 
                 .optional()
         })
         .map_err(err("Cannot read the blob index"))
-}
-
-/// Records that the blob `key` is `size` bytes at `offset` of `pack` (kept if already known).
-pub fn insert_packed_blob(
-    conn: &Connection,
-    key: &str,
-    pack: &str,
-    offset: i64,
-    size: i64,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO packed_blobs (key, pack, offset, size) VALUES (?1, ?2, ?3, ?4)",
-    )
-    .and_then(|mut s| s.execute(params![key, pack, offset, size]))
-    .map_err(err("Cannot record a blob"))?;
-    Ok(())
 }
 
 /// Records an attachment of a message.
@@ -962,6 +948,21 @@ pub fn thread_messages(conn: &Connection, thread_id: i64) -> Result<Vec<MessageR
         .collect::<Result<Vec<_>, _>>()
         .map_err(err("Cannot read a conversation"))?;
     Ok(rows)
+}
+
+/// The attachments whose content is the blob `key`, as `(message, ordinal)`, oldest message
+/// first: where its bytes can be decoded again from.
+pub fn attachment_carriers(conn: &Connection, key: &str) -> Result<Vec<(i64, i64)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT message, ordinal FROM attachments WHERE blob = ?1 ORDER BY message, ordinal",
+        )
+        .map_err(err("Cannot read attachments"))?;
+    let rows = stmt
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(err("Cannot read attachments"))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(err("Cannot read attachments"))
 }
 
 /// Attachments of a message: `(ordinal, filename, mime_type, content_id, inline, size, blob)`.

@@ -1,6 +1,11 @@
 //! Storing one message: parse it, recognise it by Message-ID (the same message in another
 //! folder only gains a location), put it in its conversation, keep its raw bytes (in the
-//! batch's pack) and attachments (content-addressed blobs), and place it in its folder.
+//! batch's pack), record its attachments by content (SHA-256 of the decoded bytes), and place
+//! it in its folder.
+//!
+//! An attachment's bytes are stored once, in the raw copy of the message that carries it:
+//! they are decoded again when read (`Orbit::blob_bytes`), never written a second time. The
+//! same file in many messages is one content address.
 //!
 //! Two steps, so the heavy half runs off the writer's thread (see `sync`): [`prepare`] parses
 //! a batch and writes its bytes to a pack, flushed to disk; [`store`] then does the SQL inside
@@ -27,17 +32,18 @@ pub(crate) struct Incoming<'a> {
     pub prepared: &'a Prepared,
 }
 
-/// A message parsed, with its raw bytes and new attachments already in a flushed pack.
+/// A message parsed, with its raw bytes already in a flushed pack.
 #[derive(Debug)]
 pub(crate) struct Prepared {
+    /// The parse; attachments keep their names and types, not their bytes (see
+    /// [`Prepared::unwritten`]).
     pub parsed: ParsedMessage,
     /// The Message-ID it is known by.
     pub key: String,
     /// Where its raw bytes were written; `None` when the message was already stored (or
     /// not written yet: [`store`] writes it then).
     pub raw_at: Option<Packed>,
-    /// Per attachment (in order): its SHA-256, where it was written when this batch was the
-    /// first to carry it, and its size.
+    /// Per attachment (in order): its content address and size.
     pub attachments: Vec<PreparedAttachment>,
     /// The raw message's size in bytes (kept when the bytes are released).
     pub size: usize,
@@ -48,51 +54,49 @@ pub(crate) struct Prepared {
 pub(crate) struct PreparedAttachment {
     /// SHA-256 of its decoded bytes.
     pub key: String,
-    /// Where this batch wrote it, if it was the first to carry it.
-    pub at: Option<Packed>,
     /// Decoded size in bytes.
     pub size: usize,
 }
 
 impl Prepared {
-    /// `raw` parsed, nothing written yet.
-    pub(crate) fn unwritten(raw: &[u8], parsed: ParsedMessage) -> Self {
+    /// `raw` parsed, nothing written yet. The attachments' decoded bytes are hashed and then
+    /// dropped: they stay in the raw copy, decoded again when read.
+    pub(crate) fn unwritten(raw: &[u8], mut parsed: ParsedMessage) -> Self {
+        let attachments = parsed
+            .attachments
+            .iter_mut()
+            .map(|a| {
+                let prepared = PreparedAttachment {
+                    key: BlobStore::key(&a.data),
+                    size: a.data.len(),
+                };
+                a.data = Vec::new();
+                prepared
+            })
+            .collect();
         Self {
             key: message_key(&parsed, raw),
-            attachments: parsed
-                .attachments
-                .iter()
-                .map(|a| PreparedAttachment {
-                    key: BlobStore::key(&a.data),
-                    at: None,
-                    size: a.data.len(),
-                })
-                .collect(),
+            attachments,
             parsed,
             raw_at: None,
             size: raw.len(),
         }
     }
 
-    /// Frees the bytes [`prepare`] already wrote to its pack — the raw message (`raw`, its
-    /// copy) and new attachments — so a batch waiting for the writer holds only what the
-    /// writer reads. What was not written is kept: [`store`] may still need to write it.
-    pub(crate) fn release_written(&mut self, raw: &mut Vec<u8>) {
+    /// Frees the raw message (`raw`, its copy) once [`prepare`] wrote it to its pack, so a
+    /// batch waiting for the writer holds only what the writer reads. When it was not
+    /// written, it is kept: [`store`] may still need to write it.
+    pub(crate) fn release_written(&self, raw: &mut Vec<u8>) {
         if self.raw_at.is_some() {
             *raw = Vec::new();
-        }
-        for (attachment, prepared) in self.parsed.attachments.iter_mut().zip(&self.attachments) {
-            if prepared.at.is_some() {
-                attachment.data = Vec::new();
-            }
         }
     }
 }
 
-/// Parses `raws` (on every core) and writes what the store does not have yet — the raw bytes
-/// of unknown messages, attachments it has never seen — to one pack, flushed to disk before
-/// this returns. Nothing refers to the pack until [`store`] commits; bytes written for a
-/// batch that then fails are unreferenced garbage, never a dangling reference.
+/// Parses `raws` (on every core) and writes the raw bytes of the messages the store does not
+/// have yet to one pack, flushed to disk before this returns. Nothing refers to the pack
+/// until [`store`] commits; bytes written for a batch that then fails are unreferenced
+/// garbage, never a dangling reference.
 pub(crate) fn prepare(
     store: &Store,
     blobs: &BlobStore,
@@ -106,40 +110,18 @@ pub(crate) fn prepare(
         .map(|(raw, parsed)| Prepared::unwritten(raw, parsed))
         .collect();
     // What the store already has (read without blocking the writer).
-    let (known_messages, known_blobs) = store.read(|c| -> Result<(Vec<bool>, Vec<Vec<bool>>)> {
-        let mut messages = Vec::with_capacity(prepared.len());
-        let mut blobs = Vec::with_capacity(prepared.len());
-        for p in &prepared {
-            messages.push(db::message_by_message_id(c, account_id, &p.key)?.is_some());
-            let mut known = Vec::with_capacity(p.attachments.len());
-            for attachment in &p.attachments {
-                known.push(db::packed_blob(c, &attachment.key)?.is_some());
-            }
-            blobs.push(known);
-        }
-        Ok((messages, blobs))
+    let known_messages = store.read(|c| -> Result<Vec<bool>> {
+        prepared
+            .iter()
+            .map(|p| Ok(db::message_by_message_id(c, account_id, &p.key)?.is_some()))
+            .collect()
     })?;
     let blob_error =
         |e: std::io::Error| Error::internal(format!("Cannot write to the blob store: {e}"));
     let mut batch = blobs.batch();
-    let mut written: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for ((p, raw), (known, known_blobs)) in prepared
-        .iter_mut()
-        .zip(raws)
-        .zip(known_messages.into_iter().zip(known_blobs))
-    {
-        if known {
-            continue;
-        }
-        p.raw_at = Some(batch.put_packed(raw).map_err(blob_error)?);
-        for (prepared, (attachment, known)) in p
-            .attachments
-            .iter_mut()
-            .zip(p.parsed.attachments.iter().zip(known_blobs))
-        {
-            if !known && written.insert(prepared.key.clone()) {
-                prepared.at = Some(batch.put_packed(&attachment.data).map_err(blob_error)?);
-            }
+    for ((p, raw), known) in prepared.iter_mut().zip(raws).zip(known_messages) {
+        if !known {
+            p.raw_at = Some(batch.put_packed(raw).map_err(blob_error)?);
         }
     }
     batch.sync().map_err(blob_error)?;
@@ -394,6 +376,7 @@ pub(crate) fn store(
             created_at: now,
         },
     )?;
+    // By content address: the bytes are in the raw copy just stored (see the module's doc).
     for (ordinal, (attachment, prepared)) in parsed
         .attachments
         .iter()
@@ -402,23 +385,6 @@ pub(crate) fn store(
     {
         let blob = &prepared.key;
         let size = i64::try_from(prepared.size).unwrap_or(i64::MAX);
-        // Content-addressed: the same file in many messages is stored once.
-        let at = match &prepared.at {
-            Some(at) => Some(at.clone()),
-            None if db::packed_blob(conn, blob)?.is_none() => {
-                Some(blobs.put_packed(&attachment.data).map_err(blob_error)?)
-            }
-            None => None,
-        };
-        if let Some(at) = at {
-            db::insert_packed_blob(
-                conn,
-                blob,
-                &at.pack,
-                i64::try_from(at.offset).unwrap_or(i64::MAX),
-                size,
-            )?;
-        }
         db::insert_attachment(
             conn,
             message,
@@ -558,10 +524,9 @@ mod tests {
         let orbit = open(dir.path());
         let account = orbit.local_account().unwrap();
         let raw = "Message-ID: <att@x>\r\nFrom: Ann <ann@x.org>\r\nTo: bob@x.org\r\nSubject: Figures\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: text/csv; name=figures.csv\r\nContent-Disposition: attachment; filename=figures.csv\r\nContent-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b--\r\n";
-        let mut prepared =
-            prepare(&orbit.store, &orbit.blobs(), account, &[raw.as_bytes()]).unwrap();
+        let prepared = prepare(&orbit.store, &orbit.blobs(), account, &[raw.as_bytes()]).unwrap();
         let mut copy = raw.as_bytes().to_vec();
-        let p = prepared.first_mut().unwrap();
+        let p = prepared.first().unwrap();
         p.release_written(&mut copy);
         assert!(copy.is_empty(), "the raw copy is freed once written");
         assert!(p.parsed.attachments.iter().all(|a| a.data.is_empty()));
@@ -599,6 +564,95 @@ mod tests {
         let (view, bytes) = orbit.mail_attachment(id, 0).unwrap();
         assert_eq!(bytes, b"a,b\n1,2\n");
         assert_eq!((view.size, view.filename.as_str()), (8, "figures.csv"));
+    }
+
+    /// A message with `figures.csv` (given base64-encoded) and an inline logo.
+    fn with_attachment(id: &str, encoded: &str) -> String {
+        format!(
+            "Message-ID: <{id}>\nFrom: Ann <ann@x.org>\nTo: bob@x.org\nSubject: Figures {id}\nDate: Mon, 2 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html\n\n<p>see <img src=\"cid:logo@x\"></p>\n--b\nContent-Type: text/csv; name=figures.csv\nContent-Disposition: attachment; filename=figures.csv\nContent-Transfer-Encoding: base64\n\n{encoded}\n--b\nContent-Type: image/png\nContent-ID: <logo@x>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n"
+        )
+    }
+
+    #[test]
+    fn attachment_bytes_live_only_in_the_raw_copy_and_are_read_back_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        // The same file in two messages, encoded with different line breaks.
+        let first = put(&orbit, 1, &with_attachment("one@x", "YSxiCjEsMgozLDQK"));
+        let second = put(&orbit, 2, &with_attachment("two@x", "YSxiCjEs\nMgozLDQK"));
+        let (first, second): (i64, i64) = (
+            column_of(&orbit, first, "id"),
+            column_of(&orbit, second, "id"),
+        );
+
+        // Nothing but the two raw copies was written.
+        let packs: u64 = std::fs::read_dir(dir.path().join("blobs").join("packs"))
+            .unwrap()
+            .map(|p| p.unwrap().metadata().unwrap().len())
+            .sum();
+        let raws: Vec<i64> = rows(&orbit, "SELECT size FROM messages ORDER BY id", []);
+        assert_eq!(packs, u64::try_from(raws.iter().sum::<i64>()).unwrap());
+        assert!(rows::<String>(&orbit, "SELECT key FROM packed_blobs", []).is_empty());
+        // One content address for both.
+        let keys: Vec<String> = rows(
+            &orbit,
+            "SELECT DISTINCT blob FROM attachments WHERE ordinal = 0",
+            [],
+        );
+        assert_eq!(keys, [BlobStore::key(b"a,b\n1,2\n3,4\n")]);
+
+        for id in [first, second] {
+            let (view, bytes) = orbit.mail_attachment(id, 0).unwrap();
+            assert_eq!((view.filename.as_str(), view.size), ("figures.csv", 12));
+            assert_eq!(bytes, b"a,b\n1,2\n3,4\n");
+        }
+        let rendered = orbit.mail_render(first, false).unwrap();
+        assert!(
+            rendered.html.contains("data:image/png;base64,iVBORw0KGgo="),
+            "the cid: image comes from the same parse: {}",
+            rendered.html
+        );
+        // By content: once the first carrier is gone, the other still gives the bytes.
+        orbit
+            .store
+            .write(|tx| -> Result<usize> {
+                Ok(tx
+                    .execute("DELETE FROM messages WHERE id = ?1", [first])
+                    .unwrap())
+            })
+            .unwrap();
+        assert_eq!(orbit.blob_bytes(&keys[0]).unwrap(), b"a,b\n1,2\n3,4\n");
+        // A lost raw copy is an error that says so, not empty bytes.
+        for pack in std::fs::read_dir(dir.path().join("blobs").join("packs")).unwrap() {
+            std::fs::write(pack.unwrap().path(), b"").unwrap();
+        }
+        let lost = orbit.mail_attachment(second, 0).unwrap_err();
+        assert!(lost.message().contains("damaged"), "{lost:?}");
+    }
+
+    #[test]
+    fn attachments_an_earlier_version_packed_are_still_read_from_their_pack() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let thread = put(&orbit, 1, &with_attachment("old@x", "YSxiCjEsMgozLDQK"));
+        let id: i64 = column_of(&orbit, thread, "id");
+        let key = BlobStore::key(b"a,b\n1,2\n3,4\n");
+        let blobs = orbit.blobs();
+        let mut batch = blobs.batch();
+        let at = batch.put_packed(b"as packed before").unwrap();
+        batch.sync().unwrap();
+        orbit
+            .store
+            .write(|tx| -> Result<usize> {
+                Ok(tx
+                    .execute(
+                        "INSERT INTO packed_blobs (key, pack, offset, size) VALUES (?1, ?2, ?3, 16)",
+                        rusqlite::params![key, at.pack, i64::try_from(at.offset).unwrap()],
+                    )
+                    .unwrap())
+            })
+            .unwrap();
+        assert_eq!(orbit.mail_attachment(id, 0).unwrap().1, b"as packed before");
     }
 
     #[test]

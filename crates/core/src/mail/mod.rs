@@ -333,19 +333,69 @@ impl Orbit {
             .collect())
     }
 
-    /// The bytes of a blob: from its pack when packed, else its file.
+    /// The bytes of a blob (an attachment's content, by its SHA-256).
     pub(crate) fn blob_bytes(&self, key: &str) -> Result<Vec<u8>> {
+        self.attachment_bytes(key, None)
+    }
+
+    /// The bytes of blob `key`: from its pack when an earlier version packed it, else its
+    /// file (drafts' attachments, mail stored before packs), else decoded again from the raw
+    /// copy of a message that carries it, `carrier` (message, ordinal) first when given.
+    fn attachment_bytes(&self, key: &str, carrier: Option<(i64, i64)>) -> Result<Vec<u8>> {
         let blobs = self.blobs();
-        let packed = self.store.read(|c| db::packed_blob(c, key))?;
-        let read = match packed {
-            Some((pack, offset, len)) => blobs.get_packed(
-                &pack,
-                u64::try_from(offset).unwrap_or(u64::MAX),
-                u64::try_from(len).unwrap_or(0),
-            ),
-            None => blobs.get(key),
-        };
-        read.map_err(|e| Error::internal(format!("Cannot read blob {key}: {e}")))
+        let unreadable =
+            |e: std::io::Error| Error::internal(format!("Cannot read blob {key}: {e}"));
+        if let Some((pack, offset, len)) = self.store.read(|c| db::packed_blob(c, key))? {
+            return blobs
+                .get_packed(
+                    &pack,
+                    u64::try_from(offset).unwrap_or(u64::MAX),
+                    u64::try_from(len).unwrap_or(0),
+                )
+                .map_err(unreadable);
+        }
+        match blobs.get(key) {
+            Ok(bytes) => return Ok(bytes),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unreadable(e)),
+            Err(_) => {}
+        }
+        let mut carriers = self.store.read(|c| db::attachment_carriers(c, key))?;
+        if let Some(first) = carrier {
+            carriers.retain(|c| *c != first);
+            carriers.insert(0, first);
+        }
+        let mut failed = None;
+        for (message, ordinal) in carriers {
+            match self.decode_attachment(message, ordinal, key) {
+                Ok(bytes) => return Ok(bytes),
+                Err(e) => failed = Some(e),
+            }
+        }
+        Err(failed.unwrap_or_else(|| Error::not_found(format!("There is no blob {key}"))))
+    }
+
+    /// Attachment `ordinal` of `message`, decoded again from the message's raw copy.
+    fn decode_attachment(&self, message: i64, ordinal: i64, key: &str) -> Result<Vec<u8>> {
+        let raw = self.raw_of(&self.message_row(message)?)?;
+        let data = usize::try_from(ordinal)
+            .ok()
+            .and_then(|i| orbit_mail::parse(&raw).attachments.into_iter().nth(i))
+            .map(|a| a.data)
+            .ok_or_else(|| {
+                Error::internal(format!(
+                    "Message {message} has no attachment {ordinal} any more (its raw copy \
+                     parses differently)"
+                ))
+            })?;
+        if orbit_store::BlobStore::key(&data) != key {
+            // Only a change in the parser does this; the part is still the one asked for.
+            tracing::warn!(
+                message,
+                ordinal,
+                "an attachment decodes differently from when it was stored"
+            );
+        }
+        Ok(data)
     }
 
     /// A message's raw bytes as received (RFC 5322), e.g. to save it as `.eml`.
@@ -363,13 +413,20 @@ impl Orbit {
     /// keeps only the text). `None` when there is none, or when the raw copy cannot be read:
     /// then the reader gets the stored text and the failure is logged.
     pub(crate) fn html_of(&self, row: &db::MessageRow) -> Option<String> {
+        self.html_parse(row).and_then(|parsed| parsed.html)
+    }
+
+    /// [`Orbit::html_of`] with the rest of the parse (its attachments' bytes, for `cid:`).
+    fn html_parse(&self, row: &db::MessageRow) -> Option<orbit_mail::ParsedMessage> {
         if !row.has_html {
             return None;
         }
         match self.raw_of(row) {
-            Ok(raw) => orbit_mail::parse(&raw)
-                .html
-                .filter(|html| !html.trim().is_empty()),
+            Ok(raw) => Some(orbit_mail::parse(&raw)).filter(|p| {
+                p.html
+                    .as_deref()
+                    .is_some_and(|html| !html.trim().is_empty())
+            }),
             Err(e) => {
                 tracing::warn!(message = row.id, error = %e, "HTML body unreadable; showing the text");
                 None
@@ -403,8 +460,8 @@ impl Orbit {
     /// [`Orbit::mail_render_remote`] to load it).
     pub fn mail_render(&self, id: i64, dark: bool) -> Result<RenderedMessage> {
         let row = self.message_row(id)?;
-        let html = self.html_of(&row);
-        self.render(row, html, dark, &std::collections::HashMap::new(), false)
+        let parsed = self.html_parse(&row);
+        self.render(row, parsed, dark, &std::collections::HashMap::new(), false)
     }
 
     /// [`Orbit::mail_render`] with the message's remote images and web fonts (from `src`,
@@ -422,9 +479,13 @@ impl Orbit {
             || self
                 .mail_remote_senders()?
                 .contains(&row.from_email.to_lowercase());
-        let html = self.html_of(&row);
-        let Some(source) = html.as_deref().filter(|_| allowed) else {
-            return self.render(row, html, dark, &std::collections::HashMap::new(), false);
+        let parsed = self.html_parse(&row);
+        let Some(source) = parsed
+            .as_ref()
+            .and_then(|p| p.html.as_deref())
+            .filter(|_| allowed)
+        else {
+            return self.render(row, parsed, dark, &std::collections::HashMap::new(), false);
         };
         let urls: Vec<String> = orbit_mail::sanitize::remote_urls(source)
             .into_iter()
@@ -464,22 +525,22 @@ impl Orbit {
                 Err(e) => tracing::debug!(%url, error = %e, "remote content not loaded"),
             }
         }
-        self.render(row, html, dark, &fetched, true)
+        self.render(row, parsed, dark, &fetched, true)
     }
 
-    /// `row` made safe to show, from `html` (its HTML body, see [`Orbit::html_of`]) or else
-    /// its text.
+    /// `row` made safe to show, from the HTML body of `parsed` (its raw copy parsed again, see
+    /// [`Orbit::html_parse`]) or else its text.
     fn render(
         &self,
         row: db::MessageRow,
-        html: Option<String>,
+        parsed: Option<orbit_mail::ParsedMessage>,
         dark: bool,
         remote: &std::collections::HashMap<String, String>,
         remote_allowed: bool,
     ) -> Result<RenderedMessage> {
         let id = row.id;
         let attachments = self.store.read(|c| db::attachments(c, id))?;
-        let Some(html) = html else {
+        let Some((html, parts)) = parsed.and_then(|p| Some((p.html?, p.attachments))) else {
             let body = orbit_mail::sanitize::text_to_html(&row.body_text);
             return Ok(RenderedMessage {
                 id,
@@ -499,17 +560,19 @@ impl Orbit {
             if content_id.is_empty() || !image || inlined.saturating_add(size) > MAX_INLINE_IMAGES {
                 continue;
             }
-            match self.mail_attachment(id, ordinal) {
-                Ok((_, bytes)) => {
-                    inlined += bytes.len();
+            // From the parse at hand: the bytes live in the raw copy it was parsed from.
+            match parts
+                .iter()
+                .find(|p| p.content_id.as_deref() == Some(content_id.as_str()))
+            {
+                Some(part) => {
+                    inlined += part.data.len();
                     cids.insert(
                         content_id,
-                        orbit_mail::sanitize::data_uri(&mime_type, &bytes),
+                        orbit_mail::sanitize::data_uri(&mime_type, &part.data),
                     );
                 }
-                Err(e) => {
-                    tracing::warn!(message = id, ordinal, error = %e, "inline image unreadable")
-                }
+                None => tracing::warn!(message = id, ordinal, "inline image not in the message"),
             }
         }
         let safe = orbit_mail::sanitize::sanitize_with(
@@ -591,7 +654,7 @@ impl Orbit {
             .find(|a| a.0 == ordinal)
             .ok_or_else(|| Error::not_found(format!("Message {id} has no attachment {ordinal}")))?;
         let (ordinal, filename, mime_type, _, inline, size, key) = row;
-        let bytes = self.blob_bytes(&key)?;
+        let bytes = self.attachment_bytes(&key, Some((id, ordinal)))?;
         Ok((
             AttachmentView {
                 ordinal,

@@ -538,9 +538,9 @@ impl Orbit {
         let account_id = folder.account_id;
         let parsing = tokio::task::spawn_blocking(move || {
             let raws: Vec<&[u8]> = items.iter().map(|m| m.raw.as_slice()).collect();
-            let mut prepared = ingest::prepare(&store, &blobs, account_id, &raws);
+            let prepared = ingest::prepare(&store, &blobs, account_id, &raws);
             // What is on disk already is not kept while the batch waits for the writer.
-            if let Ok(prepared) = &mut prepared {
+            if let Ok(prepared) = &prepared {
                 for (item, p) in items.iter_mut().zip(prepared) {
                     p.release_written(&mut item.raw);
                 }
