@@ -14,6 +14,16 @@ function folder(total: number) {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
+/** A window over a folder of `total` messages, with all of them loaded. */
+async function loaded(total: number) {
+  const f = folder(total);
+  const win = new MessageWindow(f.fetch, () => {});
+  win.reset(total);
+  win.ensure(0, total - 1);
+  await settle();
+  return { f, win };
+}
+
 describe('MessageWindow', () => {
   it('fetches only the pages of the requested rows, once', async () => {
     const f = folder(100_000);
@@ -44,11 +54,7 @@ describe('MessageWindow', () => {
   });
 
   it('removes rows at once, shifting the rest, and undoes', async () => {
-    const f = folder(250);
-    const win = new MessageWindow(f.fetch, () => {});
-    win.reset(250);
-    win.ensure(0, 249);
-    await settle();
+    const { win } = await loaded(250);
     const undo = win.remove([1000 + 1]);
     expect(win.total).toBe(249);
     expect(win.row(1)?.id).toBe(1002);
@@ -59,11 +65,7 @@ describe('MessageWindow', () => {
   });
 
   it('applies flag edits at once and keeps them over pages fetched before they settle', async () => {
-    const f = folder(10);
-    const win = new MessageWindow(f.fetch, () => {});
-    win.reset(10);
-    win.ensure(0, 9);
-    await settle();
+    const { win } = await loaded(10);
     const flagging = win.setFlag([1003], 'flagged', true);
     expect(win.row(3)?.flags).toContain('flagged');
     await win.refresh(10); // the store has not caught up yet
@@ -99,11 +101,7 @@ describe('MessageWindow', () => {
   });
 
   it('an older edit settling or failing leaves a newer edit of the same flag in place', async () => {
-    const f = folder(5);
-    const win = new MessageWindow(f.fetch, () => {});
-    win.reset(5);
-    win.ensure(0, 4);
-    await settle();
+    const { f, win } = await loaded(5);
     // u, then u again before the first answer: unread, then read again (the store still has
     // it unread, as the second change has not reached it).
     const unread = win.setFlag([1002], 'seen', false);
@@ -126,11 +124,7 @@ describe('MessageWindow', () => {
   });
 
   it('refresh swaps in fresh rows and corrects the total from a short page', async () => {
-    const f = folder(10);
-    const win = new MessageWindow(f.fetch, () => {});
-    win.reset(10);
-    win.ensure(0, 9);
-    await settle();
+    const { f, win } = await loaded(10);
     f.set([summary(99), ...f.rows.slice(0, 5)]);
     await win.refresh(10);
     expect(win.total).toBe(6);
