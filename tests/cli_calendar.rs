@@ -792,8 +792,15 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
         format!("offsite-{pid}@phone"),
     );
     let guests = ["carol@example.net", "dan@example.org"];
+    // Carol has accepted; Dan has not answered yet.
     for (uid, ics) in [
-        (&mine, meeting(&mine, "alice@example.com", &guests)),
+        (
+            &mine,
+            meeting(&mine, "alice@example.com", &guests).replace(
+                "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:carol",
+                "PARTSTAT=ACCEPTED:mailto:carol",
+            ),
+        ),
         (
             &theirs,
             meeting(&theirs, "ana@example.org", &["alice@example.com"]),
@@ -859,6 +866,22 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
         "the organiser's alarm stays home: {raw}"
     );
     assert!(!raw.contains("SCHEDULE-AGENT"), "{raw}");
+    // Carol accepted the old time: she is asked about the new one.
+    let line = |text: &str, who: &str| {
+        text.lines()
+            .find(|l| l.starts_with("ATTENDEE") && l.contains(who))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let carol = line(&raw, "mailto:carol@");
+    assert!(
+        carol.contains("PARTSTAT=NEEDS-ACTION") && carol.contains("RSVP=TRUE"),
+        "{raw}"
+    );
+    assert!(
+        line(&raw, "mailto:alice@").contains("PARTSTAT=ACCEPTED"),
+        "{raw}"
+    );
     // Both moves reach the server as one change (no conflict with itself, no copy), and the
     // server's copy tells a server that schedules for organisers not to send it again.
     let pushed = sync(&p)?;
@@ -870,6 +893,11 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
     let text = text.replace("\r\n ", "");
     assert_eq!(text.matches("SCHEDULE-AGENT=CLIENT").count(), 2, "{text}");
     assert!(text.contains("DTSTART:20261211T130000Z"), "{text}");
+    let carol = line(&text, "mailto:carol@");
+    assert!(
+        carol.contains("PARTSTAT=NEEDS-ACTION") && carol.contains("RSVP=TRUE"),
+        "the calendar's copy asks again too: {text}"
+    );
 
     // Someone else organises this one: --tell is refused and nothing changes.
     let run = moving(

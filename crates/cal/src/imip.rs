@@ -423,6 +423,87 @@ pub fn scheduled_by_client(object: &CalendarObject, uid: &str) -> Result<Calenda
     parse(&ical.to_string())
 }
 
+/// What moving a part of an event changes: its time and its recurrence.
+const WHEN: [ICalendarProperty; 6] = [
+    ICalendarProperty::Dtstart,
+    ICalendarProperty::Dtend,
+    ICalendarProperty::Duration,
+    ICalendarProperty::Rrule,
+    ICalendarProperty::Rdate,
+    ICalendarProperty::Exdate,
+];
+
+/// Event `uid` of `after` (an organiser's edit of `before`) with the people invited asked
+/// again wherever its time changed: in each part (the series, or one occurrence) whose start,
+/// end, duration or recurrence differs from `before`, or that `before` did not have, every
+/// attendee but the organiser gets PARTSTAT=NEEDS-ACTION and RSVP=TRUE — an answer to the old
+/// time is not one to the new (RFC 5546 §2.1.5). Parts whose time is unchanged keep theirs.
+pub fn answers_reset_where_moved(
+    before: &CalendarObject,
+    after: &CalendarObject,
+    uid: &str,
+) -> Result<CalendarObject, CalError> {
+    let organiser = organizer(after, uid);
+    let part = |c: &ICalendarComponent| {
+        let occurrence = c
+            .property(&ICalendarProperty::RecurrenceId)
+            .map(|e| e.values.clone());
+        let mut when: Vec<ICalendarEntry> = c
+            .entries
+            .iter()
+            .filter(|e| WHEN.contains(&e.name))
+            .cloned()
+            .collect();
+        when.sort();
+        (occurrence, when)
+    };
+    let events_of = |ical: &ICalendar| -> Vec<usize> {
+        ical.components
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.component_type == ICalendarComponentType::VEvent && c.uid() == Some(uid)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let old: Vec<_> = events_of(&before.ical)
+        .into_iter()
+        .filter_map(|i| before.ical.components.get(i).map(part))
+        .collect();
+    let mut ical = after.ical.clone();
+    let mut asked = false;
+    for i in events_of(&after.ical) {
+        let Some(comp) = ical.components.get_mut(i) else {
+            continue;
+        };
+        if old.contains(&part(comp)) {
+            continue;
+        }
+        for entry in comp
+            .entries
+            .iter_mut()
+            .filter(|e| e.name == ICalendarProperty::Attendee && address(e) != organiser)
+        {
+            entry.params.retain(|p| {
+                !matches!(
+                    p.name,
+                    ICalendarParameterName::Partstat | ICalendarParameterName::Rsvp
+                )
+            });
+            entry.params.push(ICalendarParameter::partstat(
+                ICalendarParticipationStatus::NeedsAction,
+            ));
+            entry.params.push(ICalendarParameter::rsvp(true));
+            asked = true;
+        }
+    }
+    if !asked {
+        return Ok(after.clone());
+    }
+    parse(&ical.to_string())
+}
+
 /// iTIP messages carry no SCHEDULE-AGENT (it is a note to the organiser's own server).
 fn drop_schedule_agent(comp: &mut ICalendarComponent) {
     for entry in &mut comp.entries {
@@ -546,6 +627,94 @@ mod tests {
         chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
             .unwrap()
             .to_utc()
+    }
+
+    /// Per VEVENT of `object` (in order): each attendee's `email PARTSTAT [RSVP]`.
+    fn answers(object: &CalendarObject) -> Vec<Vec<String>> {
+        let text = object.ical.to_string().replace("\r\n ", "");
+        text.split("BEGIN:VEVENT")
+            .skip(1)
+            .map(|event| {
+                event
+                    .lines()
+                    .filter(|l| l.starts_with("ATTENDEE"))
+                    .map(|l| {
+                        let (params, to) = l.rsplit_once(":mailto:").unwrap();
+                        let status = params.split(';').find_map(|p| p.strip_prefix("PARTSTAT="));
+                        let rsvp = params.contains("RSVP=TRUE");
+                        format!(
+                            "{} {}{}",
+                            to.to_lowercase(),
+                            status.unwrap(),
+                            if rsvp { " RSVP" } else { "" }
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_move_asks_the_people_invited_again_where_the_time_changed() {
+        let at = |s: &str| crate::Moment::parse(s).unwrap();
+        let before = parse(REQUEST).unwrap();
+        let as_sent = vec![
+            "ana@example.com ACCEPTED".to_owned(),
+            "sam@example.org NEEDS-ACTION RSVP".to_owned(),
+            "lee@example.net TENTATIVE".to_owned(),
+        ];
+        assert_eq!(answers(&before), std::slice::from_ref(&as_sent));
+
+        // Moved: everyone but the organiser is asked again.
+        let moved = crate::move_event(
+            &before,
+            "plan-42@example.com",
+            None,
+            crate::Scope::All,
+            at("2026-12-02T14:00:00Z"),
+            at("2026-12-02T15:00:00Z"),
+            chrono_tz::UTC,
+        )
+        .unwrap()
+        .object
+        .unwrap();
+        let asked = answers_reset_where_moved(&before, &moved, "plan-42@example.com").unwrap();
+        assert_eq!(
+            answers(&asked),
+            [[
+                "ana@example.com ACCEPTED",
+                "sam@example.org NEEDS-ACTION RSVP",
+                "lee@example.net NEEDS-ACTION RSVP"
+            ]]
+        );
+        // Nothing about its time changed: the answers stay.
+        let same = answers_reset_where_moved(&before, &before, "plan-42@example.com").unwrap();
+        assert_eq!(answers(&same), std::slice::from_ref(&as_sent));
+
+        // One occurrence of a weekly series moved: only that occurrence is asked about again.
+        let weekly = parse(&REQUEST.replace(
+            "SEQUENCE:2\r\n",
+            "SEQUENCE:2\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n",
+        ))
+        .unwrap();
+        let one = crate::move_event(
+            &weekly,
+            "plan-42@example.com",
+            Some("20261208T140000Z"),
+            crate::Scope::One,
+            at("2026-12-08T16:00:00Z"),
+            at("2026-12-08T17:00:00Z"),
+            chrono_tz::UTC,
+        )
+        .unwrap()
+        .object
+        .unwrap();
+        let asked = answers_reset_where_moved(&weekly, &one, "plan-42@example.com").unwrap();
+        let parts = answers(&asked);
+        assert_eq!(parts.len(), 2, "the series and the moved occurrence");
+        assert_eq!(parts[0], as_sent, "the series keeps its answers");
+        assert_eq!(parts[1][2], "lee@example.net NEEDS-ACTION RSVP");
+        assert_eq!(parts[1][0], "ana@example.com ACCEPTED");
     }
 
     #[test]

@@ -15,8 +15,9 @@ pub use edit::{Edited, Moment, Scope, delete_event, move_event};
 pub use event::{EventTime, EventView, parse};
 pub use expand::{Occurrence, day_start, expand};
 pub use imip::{
-    Answer, Attendee, Invitation, Update, invitees, organizer, organizer_cancel_occurrence,
-    organizer_update, read_invitation, record_reply, reply, scheduled_by_client, with_answer,
+    Answer, Attendee, Invitation, Update, answers_reset_where_moved, invitees, organizer,
+    organizer_cancel_occurrence, organizer_update, read_invitation, record_reply, reply,
+    scheduled_by_client, with_answer,
 };
 pub use natural::{NaturalEvent, NaturalTask, parse_natural, parse_task, to_ics};
 pub use todo::{TodoChange, TodoView, new_todo, next_due, todos, update_todo};

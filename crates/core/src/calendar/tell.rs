@@ -99,8 +99,20 @@ impl Orbit {
             return Ok((None, edited));
         };
         let account = self.organiser_account(uid)?;
+        // A new time is asked about again: the REQUEST and the calendar's copy both say so.
+        let edited = match change {
+            Change::Moved { .. } => each_object(uid, edited, |object, uid| {
+                orbit_cal::answers_reset_where_moved(before, &object, uid)
+            })?,
+            Change::Deleted { .. } => edited,
+        };
         let telling = self.plan_tell(&account, uid, before, &edited, change, delay)?;
-        Ok((Some(telling), scheduled_by_client(uid, edited)?))
+        // Stored with the attendees marked SCHEDULE-AGENT=CLIENT, so a server that schedules
+        // for organisers (RFC 6638) does not send them a second copy of the change.
+        let edited = each_object(uid, edited, |object, uid| {
+            orbit_cal::scheduled_by_client(&object, uid)
+        })?;
+        Ok((Some(telling), edited))
     }
 
     /// Builds what the people invited to `uid` are told after `edited` changed `before` (a
@@ -278,18 +290,20 @@ impl Orbit {
     }
 }
 
-/// The edit as stored when its people are told by mail: the attendees marked
-/// SCHEDULE-AGENT=CLIENT, so a server that schedules for organisers (RFC 6638) does not send
-/// them a second copy of the change.
-fn scheduled_by_client(uid: &str, edited: Edited) -> Result<Edited> {
-    let mark = |object: CalendarObject, uid: &str| {
-        orbit_cal::scheduled_by_client(&object, uid).map_err(|e| Error::invalid(e.message))
-    };
+/// `edited` with `f` applied to each object it leaves (the event `uid`, and a series split off
+/// under its own UID).
+fn each_object(
+    uid: &str,
+    edited: Edited,
+    f: impl Fn(CalendarObject, &str) -> std::result::Result<CalendarObject, orbit_cal::CalError>,
+) -> Result<Edited> {
+    let apply =
+        |object: CalendarObject, uid: &str| f(object, uid).map_err(|e| Error::invalid(e.message));
     Ok(Edited {
-        object: edited.object.map(|o| mark(o, uid)).transpose()?,
+        object: edited.object.map(|o| apply(o, uid)).transpose()?,
         split: edited
             .split
-            .map(|(new_uid, o)| mark(o, &new_uid).map(|o| (new_uid, o)))
+            .map(|(new_uid, o)| apply(o, &new_uid).map(|o| (new_uid, o)))
             .transpose()?,
     })
 }
