@@ -831,6 +831,23 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
     assert!(run.ok, "{}", run.stderr);
     assert_eq!(run.json()?["messages"], 0);
     assert!(outbox(&p)?.as_array().is_some_and(Vec::is_empty));
+    // The copy for the server says Orbit schedules (so a server that schedules for organisers
+    // does not tell them either), and the answers stay.
+    let stored: String = rusqlite::Connection::open(p.database())?.query_row(
+        "SELECT ics FROM calendar_items WHERE uid = ?1",
+        [&mine],
+        |r| r.get(0),
+    )?;
+    let stored = stored.replace("\r\n ", "");
+    assert_eq!(
+        stored.matches("SCHEDULE-AGENT=CLIENT").count(),
+        2,
+        "{stored}"
+    );
+    assert!(
+        stored.contains("PARTSTAT=ACCEPTED;SCHEDULE-AGENT=CLIENT:mailto:carol"),
+        "{stored}"
+    );
 
     // With --tell: one update to both guests (not to the organiser), sent as iTIP REQUEST.
     let run = moving(&mine, "2026-12-11T13:00:00Z", "2026-12-11T14:00:00Z", true)?;

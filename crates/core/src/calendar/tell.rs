@@ -85,8 +85,9 @@ impl Orbit {
 
     /// With `tell` (the user said so; the delay the mail waits): checks the user organises
     /// event `uid`, plans the messages that tell of `change`, and marks the edit as stored
-    /// then (see [`scheduled_by_client`]). Without: nothing, and the edit as it is. Nothing is
-    /// written either way.
+    /// then (SCHEDULE-AGENT=CLIENT). Without: no messages, and an event the user organises is
+    /// still marked, so that a server that schedules for organisers (RFC 6638) does not tell
+    /// the people invited what the user chose not to tell them. Nothing is written either way.
     pub(super) fn prepare_telling(
         &self,
         tell: Option<std::time::Duration>,
@@ -96,7 +97,11 @@ impl Orbit {
         change: &Change<'_>,
     ) -> Result<(Option<Telling>, Edited)> {
         let Some(delay) = tell else {
-            return Ok((None, edited));
+            let organiser = orbit_cal::organizer(before, uid);
+            if organiser.is_empty() || self.account_with_address(&organiser)?.is_none() {
+                return Ok((None, edited));
+            }
+            return Ok((None, scheduled_by_client(uid, edited)?));
         };
         let account = self.organiser_account(uid)?;
         // A new time is asked about again: the REQUEST and the calendar's copy both say so.
@@ -107,12 +112,7 @@ impl Orbit {
             Change::Deleted { .. } => edited,
         };
         let telling = self.plan_tell(&account, uid, before, &edited, change, delay)?;
-        // Stored with the attendees marked SCHEDULE-AGENT=CLIENT, so a server that schedules
-        // for organisers (RFC 6638) does not send them a second copy of the change.
-        let edited = each_object(uid, edited, |object, uid| {
-            orbit_cal::scheduled_by_client(&object, uid)
-        })?;
-        Ok((Some(telling), edited))
+        Ok((Some(telling), scheduled_by_client(uid, edited)?))
     }
 
     /// Builds what the people invited to `uid` are told after `edited` changed `before` (a
@@ -288,6 +288,15 @@ impl Orbit {
         }
         Ok(activities)
     }
+}
+
+/// The edit as stored when the user organises the event: the attendees marked
+/// SCHEDULE-AGENT=CLIENT, so a server that schedules for organisers (RFC 6638) sends them
+/// nothing of its own — a second copy when Orbit tells them, anything when the user chose not to.
+fn scheduled_by_client(uid: &str, edited: Edited) -> Result<Edited> {
+    each_object(uid, edited, |object, uid| {
+        orbit_cal::scheduled_by_client(&object, uid)
+    })
 }
 
 /// `edited` with `f` applied to each object it leaves (the event `uid`, and a series split off
