@@ -461,6 +461,15 @@ mod tests {
             .unwrap()
     }
 
+    /// A fresh profile holding `raw` (UID 1): its directory (kept while the test runs), the
+    /// profile, and the message's conversation.
+    fn one_message(raw: &str) -> (tempfile::TempDir, Orbit, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        let thread = put(&orbit, 1, raw);
+        (dir, orbit, thread)
+    }
+
     /// The first column of every row `sql` answers.
     fn rows<T: rusqlite::types::FromSql>(
         orbit: &Orbit,
@@ -496,11 +505,7 @@ mod tests {
 
     #[test]
     fn an_html_body_is_read_from_the_raw_message_and_its_loss_leaves_the_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let orbit = open(dir.path());
-        let thread = put(
-            &orbit,
-            1,
+        let (dir, orbit, thread) = one_message(
             "Message-ID: <h@x>\nFrom: Ann <ann@x.org>\nTo: bob@x.org\nSubject: Rich\nDate: Mon, 2 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain words\n--b\nContent-Type: text/html\n\n<p><b>bold words</b></p>\n--b--\n",
         );
         let id: i64 = column_of(&orbit, thread, "id");
@@ -632,9 +637,7 @@ mod tests {
 
     #[test]
     fn attachments_an_earlier_version_packed_are_still_read_from_their_pack() {
-        let dir = tempfile::tempdir().unwrap();
-        let orbit = open(dir.path());
-        let thread = put(&orbit, 1, &with_attachment("old@x", "YSxiCjEsMgozLDQK"));
+        let (_dir, orbit, thread) = one_message(&with_attachment("old@x", "YSxiCjEsMgozLDQK"));
         let id: i64 = column_of(&orbit, thread, "id");
         let key = BlobStore::key(b"a,b\n1,2\n3,4\n");
         let blobs = orbit.blobs();
@@ -657,11 +660,7 @@ mod tests {
 
     #[test]
     fn recipients_are_stored_as_the_json_readers_expect() {
-        let dir = tempfile::tempdir().unwrap();
-        let orbit = open(dir.path());
-        let thread = put(
-            &orbit,
-            1,
+        let (_dir, orbit, thread) = one_message(
             "Message-ID: <r@x>\nFrom: Ann <ann@x.org>\nTo: Bob <bob@x.org>, cy@x.org\nCc: \"Dee, D.\" <dee@x.org>\nReply-To: list@x.org\nSubject: Hi\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nhi\n",
         );
         let stored: String = column_of(&orbit, thread, "recipients");
