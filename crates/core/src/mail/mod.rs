@@ -539,7 +539,6 @@ impl Orbit {
         remote_allowed: bool,
     ) -> Result<RenderedMessage> {
         let id = row.id;
-        let attachments = self.store.read(|c| db::attachments(c, id))?;
         let Some((html, parts)) = parsed.and_then(|p| Some((p.html?, p.attachments))) else {
             let body = orbit_mail::sanitize::text_to_html(&row.body_text);
             return Ok(RenderedMessage {
@@ -552,6 +551,7 @@ impl Orbit {
                 sender: row.from_email,
             });
         };
+        let attachments = self.store.read(|c| db::attachments(c, id))?;
         let mut cids = std::collections::HashMap::new();
         let mut inlined = 0usize;
         for (ordinal, _, mime_type, content_id, _, size, _) in attachments {
