@@ -423,6 +423,15 @@ mod tests {
     /// Stores one message (UID `uid`) in a fresh folder of the local account; returns its
     /// conversation.
     fn put(orbit: &Orbit, uid: u32, raw: &str) -> i64 {
+        let raw = raw.replace('\n', "\r\n");
+        let prepared = Prepared::unwritten(raw.as_bytes(), orbit_mail::parse(raw.as_bytes()));
+        let id = store_new(orbit, uid, raw.as_bytes(), &prepared);
+        column_by_id(orbit, id, "thread_id")
+    }
+
+    /// Stores `raw`, as `prepared`, (UID `uid`) in the local account's inbox; returns the new
+    /// message's id.
+    fn store_new(orbit: &Orbit, uid: u32, raw: &[u8], prepared: &Prepared) -> i64 {
         let account = orbit.local_account().unwrap();
         orbit
             .store
@@ -430,9 +439,6 @@ mod tests {
                 let folder = db::upsert_folder(tx, account, "INBOX", "/", "inbox", true)?;
                 let blobs = orbit.blobs();
                 let mut batch = blobs.batch();
-                let raw = raw.replace('\n', "\r\n");
-                let prepared =
-                    Prepared::unwritten(raw.as_bytes(), orbit_mail::parse(raw.as_bytes()));
                 let stored = store(
                     tx,
                     &mut batch,
@@ -443,8 +449,8 @@ mod tests {
                         modseq: 0,
                         flags: Flags::default(),
                         internal_date: None,
-                        raw: raw.as_bytes(),
-                        prepared: &prepared,
+                        raw,
+                        prepared,
                     },
                     "2026-11-27T00:00:00Z",
                 )?;
@@ -452,13 +458,14 @@ mod tests {
                 let Stored::New(id) = stored else {
                     panic!("stored twice")
                 };
-                Ok(tx
-                    .query_row("SELECT thread_id FROM messages WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })
-                    .unwrap())
+                Ok(id)
             })
             .unwrap()
+    }
+
+    fn column_by_id<T: rusqlite::types::FromSql>(orbit: &Orbit, id: i64, column: &str) -> T {
+        let sql = format!("SELECT {column} FROM messages WHERE id = ?1");
+        rows(orbit, &sql, [id]).into_iter().next().unwrap()
     }
 
     /// A fresh profile holding `raw` (UID 1): its directory (kept while the test runs), the
@@ -535,34 +542,7 @@ mod tests {
         p.release_written(&mut copy);
         assert!(copy.is_empty(), "the raw copy is freed once written");
         assert!(p.parsed.attachments.iter().all(|a| a.data.is_empty()));
-        let id = orbit
-            .store
-            .write(|tx| -> Result<i64> {
-                let folder = db::upsert_folder(tx, account, "INBOX", "/", "inbox", true)?;
-                let blobs = orbit.blobs();
-                let mut batch = blobs.batch();
-                let stored = store(
-                    tx,
-                    &mut batch,
-                    &Incoming {
-                        account_id: account,
-                        folder_id: folder,
-                        uid: 1,
-                        modseq: 0,
-                        flags: Flags::default(),
-                        internal_date: None,
-                        raw: &copy,
-                        prepared: p,
-                    },
-                    "2026-11-27T00:00:00Z",
-                )?;
-                batch.sync().unwrap();
-                let Stored::New(id) = stored else {
-                    panic!("stored twice")
-                };
-                Ok(id)
-            })
-            .unwrap();
+        let id = store_new(&orbit, 1, &copy, p);
         assert_eq!(orbit.mail_raw(id).unwrap(), raw.as_bytes());
         let shown = orbit.mail_show(id).unwrap();
         assert_eq!(shown.attachments.len(), 1);
