@@ -91,20 +91,18 @@ fn an_empty_database_is_migrated_to_the_expected_schema() -> TestResult {
         assert_eq!(
             triggers,
             [
-                "attachments_search_insert",
                 "calendar_items_revision_delete",
                 "calendar_items_revision_insert",
                 "calendar_items_revision_update",
                 "locations_search_delete",
-                "locations_search_insert",
                 "locations_search_update",
                 "messages_embed_delete",
-                "messages_embed_insert",
                 "messages_embed_update",
                 "messages_search_delete",
                 "messages_search_update"
             ],
-            "every change a search document depends on marks it; every calendar item write counts"
+            "updates and deletes a search document depends on mark it (inserts mark it \
+             themselves); every calendar item write counts"
         );
         for (name, sql) in &tables {
             assert!(sql.contains(") STRICT"), "{name} is STRICT");
@@ -691,6 +689,98 @@ fn known_correspondents_come_from_sent_mail_only() -> TestResult {
     assert_eq!(
         known,
         ["bob@example.org", "carol@example.org", "me@example.com"]
+    );
+    Ok(())
+}
+
+/// Storing a message marks it for the search index (by its location and by each attachment)
+/// and, only while semantic search is on, for the embedder: in the statements that store it,
+/// as the insert triggers did before migration 0018.
+#[test]
+fn a_stored_message_is_marked_for_search_and_for_embedding_only_when_that_is_on() -> TestResult {
+    use orbit_store::mail;
+    use rusqlite::OptionalExtension as _;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    let account = store.write(|tx| accounts::insert(tx, &sample("me@example.com"), "t0"))?;
+    let store_one = |id: &str, with_attachment: bool| {
+        store.write(|tx| -> Result<i64, StoreError> {
+            let folder = mail::upsert_folder(tx, account, "INBOX", "/", "inbox", true)?;
+            let thread = mail::create_thread(tx, account, "", &[], 0)?;
+            let message = mail::insert_message(
+                tx,
+                &mail::NewMessage {
+                    account_id: account,
+                    message_id: id,
+                    thread_id: thread,
+                    subject: "hello",
+                    from_name: "",
+                    from_email: "a@example.org",
+                    recipients: "{}",
+                    date: 1,
+                    snippet: "",
+                    body_text: "body",
+                    has_html: false,
+                    has_attachments: with_attachment,
+                    size: 10,
+                    raw_blob: "",
+                    raw_pack: "p",
+                    raw_offset: 0,
+                    in_reply_to: "",
+                    refs: "[]",
+                    defects: "[]",
+                    created_at: "t",
+                },
+            )?;
+            if with_attachment {
+                mail::insert_attachment(tx, message, 0, "a.txt", "text/plain", "", false, 3, "k")?;
+            }
+            mail::place_new_message(
+                tx,
+                message,
+                folder,
+                7 + u32::from(with_attachment),
+                0,
+                1,
+                &mail::Flags::default(),
+            )?;
+            Ok(message)
+        })
+    };
+    let pending = |table: &str, message: i64| {
+        store.read(|c| -> Result<Option<i64>, Box<dyn std::error::Error>> {
+            Ok(c.query_row(
+                &format!("SELECT version FROM {table} WHERE message = ?1"),
+                [message],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    };
+
+    let plain = store_one("plain@x", false)?;
+    assert_eq!(
+        pending("search_pending", plain)?,
+        Some(1),
+        "marked once, by its location"
+    );
+    assert_eq!(
+        pending("embed_pending", plain)?,
+        None,
+        "semantic search is off"
+    );
+
+    store.write(|tx| settings::set(tx, "search.embeddings", "on", "t1"))?;
+    let attached = store_one("attached@x", true)?;
+    assert_eq!(
+        pending("search_pending", attached)?,
+        Some(2),
+        "marked by its attachment and again by its location"
+    );
+    assert_eq!(
+        pending("embed_pending", attached)?,
+        Some(1),
+        "semantic search is on"
     );
     Ok(())
 }
