@@ -10,7 +10,7 @@ use orbit_store::{AccountWrite, accounts};
 use serde::Serialize;
 use serde_json::json;
 
-use super::ingest::{self, Incoming, Stored};
+use super::ingest::{self, Incoming, KnownCheck, Stored};
 use crate::activity::{Actor, Record};
 use crate::{Error, Event, Orbit, Result};
 
@@ -144,7 +144,8 @@ impl Orbit {
             let now = self.now_stamp();
             let mut blob_batch = blobs.batch();
             let raws: Vec<&[u8]> = batch.iter().map(|m| m.raw.as_slice()).collect();
-            let prepared = ingest::prepare(&self.store, &blobs, account_id, &raws)?;
+            let prepared =
+                ingest::prepare(&self.store, &blobs, account_id, &raws, KnownCheck::Ask)?;
             let (imported, duplicates) = self.store.write(|tx| -> Result<(usize, usize)> {
                 let mut imported = 0;
                 let mut duplicates = 0;

@@ -93,29 +93,40 @@ impl Prepared {
     }
 }
 
-/// Parses `raws` (on every core) and writes the raw bytes of the messages the store does not
-/// have yet to one pack, flushed to disk before this returns. Nothing refers to the pack
-/// until [`store`] commits; bytes written for a batch that then fails are unreferenced
-/// garbage, never a dangling reference.
+/// Whether [`prepare`] asks the store which of the messages it has already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KnownCheck {
+    /// Ask: the raw bytes of a message the store has are not written again.
+    Ask,
+    /// The caller asked already (a sync fetches whole only the messages whose Message-ID the
+    /// store did not have, or any message of an account that had none): every message is
+    /// written. One that turns out to be known after all (the same message twice in one
+    /// sync) leaves its bytes unreferenced, as a failed batch does.
+    Done,
+}
+
+/// Parses `raws` (on every core), hashes their attachments there, and writes the raw bytes
+/// of the messages the store does not have yet to one pack, flushed to disk before this
+/// returns. Nothing refers to the pack until [`store`] commits; bytes written for a batch
+/// that then fails are unreferenced garbage, never a dangling reference.
 pub(crate) fn prepare(
     store: &Store,
     blobs: &BlobStore,
     account_id: i64,
     raws: &[&[u8]],
+    check: KnownCheck,
 ) -> Result<Vec<Prepared>> {
-    let parsed = parse_all(raws.iter().copied());
-    let mut prepared: Vec<Prepared> = raws
-        .iter()
-        .zip(parsed)
-        .map(|(raw, parsed)| Prepared::unwritten(raw, parsed))
-        .collect();
+    let mut prepared = on_every_core(raws, |raw| Prepared::unwritten(raw, orbit_mail::parse(raw)));
     // What the store already has (read without blocking the writer).
-    let known_messages = store.read(|c| -> Result<Vec<bool>> {
-        prepared
-            .iter()
-            .map(|p| Ok(db::message_by_message_id(c, account_id, &p.key)?.is_some()))
-            .collect()
-    })?;
+    let known_messages = match check {
+        KnownCheck::Ask => store.read(|c| -> Result<Vec<bool>> {
+            prepared
+                .iter()
+                .map(|p| Ok(db::message_by_message_id(c, account_id, &p.key)?.is_some()))
+                .collect()
+        })?,
+        KnownCheck::Done => vec![false; prepared.len()],
+    };
     let blob_error =
         |e: std::io::Error| Error::internal(format!("Cannot write to the blob store: {e}"));
     let mut batch = blobs.batch();
@@ -176,34 +187,28 @@ fn participants(parsed: &ParsedMessage) -> Vec<String> {
     all
 }
 
-/// Parses raw messages, spread over the machine's cores (parsing is most of a sync's CPU
-/// time). The parses come back in the order of `raws`.
-pub(crate) fn parse_all<'a>(raws: impl Iterator<Item = &'a [u8]>) -> Vec<ParsedMessage> {
-    let raws: Vec<&[u8]> = raws.collect();
+/// `work` over every raw message, spread over the machine's cores (parsing is most of a
+/// sync's CPU time). The results come back in the order of `raws`.
+fn on_every_core<T: Send>(raws: &[&[u8]], work: impl Fn(&[u8]) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(4);
     if threads < 2 || raws.len() < 8 {
-        return raws.into_iter().map(orbit_mail::parse).collect();
+        return raws.iter().map(|r| work(r)).collect();
     }
     let chunk = raws.len().div_ceil(threads);
+    let work = &work;
     std::thread::scope(|scope| {
         let workers: Vec<_> = raws
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|r| orbit_mail::parse(r))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(|r| work(r)).collect::<Vec<_>>()))
             .collect();
         let mut all = Vec::with_capacity(raws.len());
         for (worker, part) in workers.into_iter().zip(raws.chunks(chunk)) {
-            // `orbit_mail::parse` never panics; should a thread fail anyway, parse here.
+            // `work` (a parse) never panics; should a thread fail anyway, do it here.
             match worker.join() {
-                Ok(parsed) => all.extend(parsed),
-                Err(_) => all.extend(part.iter().map(|r| orbit_mail::parse(r))),
+                Ok(done) => all.extend(done),
+                Err(_) => all.extend(part.iter().map(|r| work(r))),
             }
         }
         all
@@ -536,7 +541,14 @@ mod tests {
         let orbit = open(dir.path());
         let account = orbit.local_account().unwrap();
         let raw = "Message-ID: <att@x>\r\nFrom: Ann <ann@x.org>\r\nTo: bob@x.org\r\nSubject: Figures\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: text/csv; name=figures.csv\r\nContent-Disposition: attachment; filename=figures.csv\r\nContent-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n--b--\r\n";
-        let prepared = prepare(&orbit.store, &orbit.blobs(), account, &[raw.as_bytes()]).unwrap();
+        let prepared = prepare(
+            &orbit.store,
+            &orbit.blobs(),
+            account,
+            &[raw.as_bytes()],
+            KnownCheck::Ask,
+        )
+        .unwrap();
         let mut copy = raw.as_bytes().to_vec();
         let p = prepared.first().unwrap();
         p.release_written(&mut copy);

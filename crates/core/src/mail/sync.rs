@@ -11,7 +11,7 @@ use orbit_imap::mailbox::{self, FetchOutcome, HeaderSummary, Selected};
 use orbit_store::mail::{self as db, Cursor, Flags, FolderRow};
 use serde::Serialize;
 
-use super::ingest::{self, Incoming, Prepared, Stored};
+use super::ingest::{self, Incoming, KnownCheck, Prepared, Stored};
 use super::plan::{self, Refresh};
 use crate::accounts::{AccountId, server};
 use crate::activity::{Actor, Record};
@@ -538,7 +538,7 @@ impl Orbit {
         let account_id = folder.account_id;
         let parsing = tokio::task::spawn_blocking(move || {
             let raws: Vec<&[u8]> = items.iter().map(|m| m.raw.as_slice()).collect();
-            let prepared = ingest::prepare(&store, &blobs, account_id, &raws);
+            let prepared = ingest::prepare(&store, &blobs, account_id, &raws, KnownCheck::Done);
             // What is on disk already is not kept while the batch waits for the writer.
             if let Ok(prepared) = &prepared {
                 for (item, p) in items.iter_mut().zip(prepared) {
