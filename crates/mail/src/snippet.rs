@@ -28,21 +28,23 @@ fn snippet_reading(text: &str, enough: usize) -> String {
 /// The text without quoted material, collapsed to single spaces.
 fn own_words(text: &str, enough: usize) -> String {
     let mut lines = text.lines().map(str::trim).peekable();
-    let mut kept = String::new();
+    // The kept lines, each followed by a space, collapsed as they come.
+    let mut kept = Collapsing::new(SNIPPET_CHARS + 1);
+    let mut kept_len = 0;
+    let mut kept_blank = true;
     while let Some(line) = lines.next() {
         let next = lines.peek().copied().unwrap_or_default();
         // Enough for a snippet: the rest of a long message is not read. (Lines are only
         // ever added after what is kept, so once its start collapses to more than a snippet,
-        // more lines cannot change the result; `collapse` stops after that many characters.)
-        if kept.len() > enough && collapse(&kept, SNIPPET_CHARS + 1).chars().count() > SNIPPET_CHARS
-        {
+        // more lines cannot change the result.)
+        if kept_len > enough && kept.count > SNIPPET_CHARS {
             break;
         }
         if line.starts_with('>') {
             continue;
         }
         if is_separator(line) {
-            if kept.trim().is_empty() {
+            if kept_blank {
                 continue;
             }
             break;
@@ -55,10 +57,12 @@ fn own_words(text: &str, enough: usize) -> String {
             lines.next();
             continue;
         }
-        kept.push_str(line);
-        kept.push(' ');
+        kept.push(line);
+        kept.push(" ");
+        kept_len += line.len() + 1;
+        kept_blank &= line.is_empty();
     }
-    collapse(&kept, SNIPPET_CHARS + 1)
+    kept.out
 }
 
 /// A line after which the rest is a signature or an older message.
@@ -110,26 +114,52 @@ fn starts_attribution(line: &str) -> bool {
 
 /// Single spaces, no invisible padding characters; stops after `max_chars` characters.
 fn collapse(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(4 * SNIPPET_CHARS));
-    let mut space = false;
-    let mut count = 0;
-    for ch in text.chars() {
-        if ch.is_whitespace() {
-            space = true;
-        } else if !is_invisible(ch) {
-            if space && !out.is_empty() {
-                out.push(' ');
-                count += 1;
-            }
-            space = false;
-            out.push(ch);
-            count += 1;
-            if count >= max_chars {
-                break;
+    let mut collapsing = Collapsing::new(max_chars);
+    collapsing.push(text);
+    collapsing.out
+}
+
+/// [`collapse`] of text that comes in pieces: pushing several is collapsing them joined.
+struct Collapsing {
+    out: String,
+    /// Whitespace was seen since the last character kept.
+    space: bool,
+    /// Characters in `out`.
+    count: usize,
+    max_chars: usize,
+}
+
+impl Collapsing {
+    fn new(max_chars: usize) -> Self {
+        Self {
+            out: String::with_capacity(4 * SNIPPET_CHARS),
+            space: false,
+            count: 0,
+            max_chars,
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        if self.count >= self.max_chars {
+            return;
+        }
+        for ch in text.chars() {
+            if ch.is_whitespace() {
+                self.space = true;
+            } else if !is_invisible(ch) {
+                if self.space && !self.out.is_empty() {
+                    self.out.push(' ');
+                    self.count += 1;
+                }
+                self.space = false;
+                self.out.push(ch);
+                self.count += 1;
+                if self.count >= self.max_chars {
+                    break;
+                }
             }
         }
     }
-    out
 }
 
 /// Cuts to at most `max` characters, at a word boundary when one is near, adding "…".
