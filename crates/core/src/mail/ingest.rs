@@ -228,16 +228,16 @@ pub(crate) fn message_key(parsed: &ParsedMessage, raw: &[u8]) -> String {
 /// referring to it) belong to, merging conversations it links; else, for a reply or forward,
 /// a same-subject conversation it plausibly belongs to (shared participants, close in time);
 /// else a new one.
+/// `refs` are the message's references and its own id, last; `found` the conversation each
+/// is known in.
 fn thread_for(
     conn: &Connection,
     account_id: i64,
-    key: &str,
     parsed: &ParsedMessage,
     date: i64,
+    refs: &[String],
+    found: &[Option<i64>],
 ) -> Result<i64> {
-    let mut refs = orbit_mail::reference_chain(parsed);
-    refs.push(key.to_owned());
-    let found = db::ref_threads(conn, account_id, &refs)?;
     let mut known: Vec<i64> = found.iter().flatten().copied().collect();
     known.sort_unstable();
     known.dedup();
@@ -245,7 +245,7 @@ fn thread_for(
     // the kept conversation already.
     let unknown: Vec<String> = refs
         .iter()
-        .zip(&found)
+        .zip(found)
         .filter(|(_, thread)| thread.is_none())
         .map(|(r, _)| r.clone())
         .collect();
@@ -323,7 +323,18 @@ pub(crate) fn store(
     let parsed = &prepared.parsed;
     let key = &prepared.key;
     let date = parsed.date.or(incoming.internal_date).unwrap_or(0);
-    if let Some(existing) = db::message_by_message_id(conn, incoming.account_id, key)? {
+    let mut refs = orbit_mail::reference_chain(parsed);
+    refs.push(key.clone());
+    let found = db::ref_threads(conn, incoming.account_id, &refs)?;
+    // Every stored message's own id is known to a conversation (`thread_for` adds it, and
+    // conversation ids are only ever merged, never forgotten), so a message whose id no
+    // conversation knows is new without asking `messages`.
+    let maybe_stored = found.last().is_some_and(Option::is_some);
+    if let Some(existing) = maybe_stored
+        .then(|| db::message_by_message_id(conn, incoming.account_id, key))
+        .transpose()?
+        .flatten()
+    {
         db::put_location(
             conn,
             existing,
@@ -341,7 +352,7 @@ pub(crate) fn store(
         Some(at) => at.clone(),
         None => blobs.put_packed(incoming.raw).map_err(blob_error)?,
     };
-    let thread = thread_for(conn, incoming.account_id, key, parsed, date)?;
+    let thread = thread_for(conn, incoming.account_id, parsed, date, &refs, &found)?;
     let recipients = serde_json::to_string(&StoredRecipients {
         bcc: addresses(&parsed.bcc),
         cc: addresses(&parsed.cc),
