@@ -42,7 +42,20 @@ pub fn reset(conn: &Connection, old_dimensions: Option<usize>) -> Result<(), Sto
     Ok(())
 }
 
-/// Marks what changed while semantic search was off (its triggers only mark while it is on):
+/// Marks a message just stored, if semantic search is on: what the dropped
+/// `messages_embed_insert` trigger did (migration 0018), in the insert's transaction.
+pub fn mark_new(conn: &Connection, message: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO embed_pending (message) SELECT ?1
+         WHERE (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'
+         ON CONFLICT (message) DO UPDATE SET version = version + 1",
+    )
+    .and_then(|mut s| s.execute([message]))
+    .map_err(err("Cannot mark a message for embedding"))?;
+    Ok(())
+}
+
+/// Marks what changed while semantic search was off (its marks are only made while it is on):
 /// messages without chunks, and chunks of messages that are gone.
 pub fn mark_missed(conn: &Connection) -> Result<u64, StoreError> {
     let mut marked = 0usize;

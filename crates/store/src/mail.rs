@@ -338,7 +338,7 @@ pub fn place_new_message(
     })
     .map_err(err("Cannot place a message"))?;
     let location = conn.last_insert_rowid();
-    mark_for_search(conn, message)?;
+    crate::search::mark(conn, message)?;
     Ok(location)
 }
 
@@ -524,27 +524,8 @@ pub fn insert_message(conn: &Connection, m: &NewMessage<'_>) -> Result<i64, Stor
     })
     .map_err(err("Cannot store a message"))?;
     let id = conn.last_insert_rowid();
-    // What the dropped `messages_embed_insert` trigger did (see migration 0018).
-    conn.prepare_cached(
-        "INSERT INTO embed_pending (message) SELECT ?1
-         WHERE (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'
-         ON CONFLICT (message) DO UPDATE SET version = version + 1",
-    )
-    .and_then(|mut s| s.execute([id]))
-    .map_err(err("Cannot store a message"))?;
+    crate::embeddings::mark_new(conn, id)?;
     Ok(id)
-}
-
-/// Marks `message` for the search index: its document is (re)built. Inserts call this
-/// themselves (migration 0018); updates and deletes are marked by triggers.
-fn mark_for_search(conn: &Connection, message: i64) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO search_pending (message) VALUES (?1)
-         ON CONFLICT (message) DO UPDATE SET version = version + 1",
-    )
-    .and_then(|mut s| s.execute([message]))
-    .map_err(err("Cannot mark a message for the search index"))?;
-    Ok(())
 }
 
 /// The References ids stored for a message (oldest first).
@@ -636,7 +617,7 @@ pub fn insert_attachment(
         s.execute(params![message, ordinal, filename, mime_type, content_id, inline, size, blob])
     })
     .map_err(err("Cannot store an attachment"))?;
-    mark_for_search(conn, message)
+    crate::search::mark(conn, message)
 }
 
 /// The conversation each of `refs` is known in (in the order of `refs`; `None` for one no

@@ -78,6 +78,19 @@ pub fn done(conn: &Connection, indexed: &[Pending]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Marks `message`: its document is (re)built. The store's inserts of messages, locations and
+/// attachments call this in their own transaction (migration 0018); updates and deletes are
+/// marked by triggers.
+pub fn mark(conn: &Connection, message: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO search_pending (message) VALUES (?1)
+         ON CONFLICT (message) DO UPDATE SET version = version + 1",
+    )
+    .and_then(|mut s| s.execute([message]))
+    .map_err(err("Cannot mark a message for search"))?;
+    Ok(())
+}
+
 /// Marks every message (a rebuild).
 pub fn mark_all(conn: &Connection) -> Result<u64, StoreError> {
     conn.execute(
