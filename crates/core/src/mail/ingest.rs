@@ -228,6 +228,7 @@ pub(crate) fn message_key(parsed: &ParsedMessage, raw: &[u8]) -> String {
 /// referring to it) belong to, merging conversations it links; else, for a reply or forward,
 /// a same-subject conversation it plausibly belongs to (shared participants, close in time);
 /// else a new one.
+///
 /// `refs` are the message's references and its own id, last; `found` the conversation each
 /// is known in.
 fn thread_for(
@@ -329,12 +330,12 @@ pub(crate) fn store(
     // Every stored message's own id is known to a conversation (`thread_for` adds it, and
     // conversation ids are only ever merged, never forgotten), so a message whose id no
     // conversation knows is new without asking `messages`.
-    let maybe_stored = found.last().is_some_and(Option::is_some);
-    if let Some(existing) = maybe_stored
-        .then(|| db::message_by_message_id(conn, incoming.account_id, key))
-        .transpose()?
-        .flatten()
-    {
+    let existing = if found.last().is_some_and(Option::is_some) {
+        db::message_by_message_id(conn, incoming.account_id, key)?
+    } else {
+        None
+    };
+    if let Some(existing) = existing {
         db::put_location(
             conn,
             existing,
