@@ -63,13 +63,13 @@ impl Orbit {
     /// (checked before anything changes).
     pub(crate) fn organiser_account(&self, uid: &str) -> Result<Account> {
         let (_, _, _, object) = self.calendar_object(uid)?;
-        let organiser = orbit_cal::organizer(&object, uid);
+        let (organiser, account) = self.organiser_of(&object, uid)?;
         if organiser.is_empty() {
             return Err(Error::invalid(
                 "This event names no organiser, so there is nobody to send the change to; nothing was changed",
             ));
         }
-        let account = self.account_with_address(&organiser)?.ok_or_else(|| {
+        let account = account.ok_or_else(|| {
             Error::invalid(format!(
                 "{organiser} organises this event, not you: only the organiser sends changes to the people invited; nothing was changed"
             ))
@@ -81,6 +81,21 @@ impl Orbit {
             )));
         }
         Ok(account)
+    }
+
+    /// The organiser event `uid` of `object` names ('' when none), and the user's account with
+    /// that address if the user is the one.
+    fn organiser_of(
+        &self,
+        object: &CalendarObject,
+        uid: &str,
+    ) -> Result<(String, Option<Account>)> {
+        let organiser = orbit_cal::organizer(object, uid);
+        if organiser.is_empty() {
+            return Ok((organiser, None));
+        }
+        let account = self.account_with_address(&organiser)?;
+        Ok((organiser, account))
     }
 
     /// With `tell` (the user said so; the delay the mail waits): checks the user organises
@@ -97,8 +112,7 @@ impl Orbit {
         change: &Change<'_>,
     ) -> Result<(Option<Telling>, Edited)> {
         let Some(delay) = tell else {
-            let organiser = orbit_cal::organizer(before, uid);
-            if organiser.is_empty() || self.account_with_address(&organiser)?.is_none() {
+            if self.organiser_of(before, uid)?.1.is_none() {
                 return Ok((None, edited));
             }
             return Ok((None, scheduled_by_client(uid, edited)?));
