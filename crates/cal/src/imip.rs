@@ -457,26 +457,19 @@ pub fn answers_reset_where_moved(
         when.sort();
         (occurrence, when)
     };
-    let events_of = |ical: &ICalendar| -> Vec<usize> {
-        ical.components
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                c.component_type == ICalendarComponentType::VEvent && c.uid() == Some(uid)
-            })
-            .map(|(i, _)| i)
-            .collect()
+    let of_event = |c: &ICalendarComponent| {
+        c.component_type == ICalendarComponentType::VEvent && c.uid() == Some(uid)
     };
-    let old: Vec<_> = events_of(&before.ical)
-        .into_iter()
-        .filter_map(|i| before.ical.components.get(i).map(part))
+    let old: Vec<_> = before
+        .ical
+        .components
+        .iter()
+        .filter(|c| of_event(c))
+        .map(part)
         .collect();
     let mut ical = after.ical.clone();
     let mut asked = false;
-    for i in events_of(&after.ical) {
-        let Some(comp) = ical.components.get_mut(i) else {
-            continue;
-        };
+    for comp in ical.components.iter_mut().filter(|c| of_event(c)) {
         if old.contains(&part(comp)) {
             continue;
         }
