@@ -402,9 +402,8 @@ fn commits_are_copied_into_the_database_by_the_background_checkpointer() -> Test
     let path = dir.path().join("orbit.sqlite3");
     let store = Store::open(&path, quick())?;
     let before = std::fs::metadata(&path)?.len();
-    // About 2 MiB in 10 commits: some 500 pages, under any checkpoint bound of the writer's
-    // (SQLite's default is 1,000), so only the background checkpointer copies them into
-    // the database file.
+    // About 2 MiB in 10 commits: far under the writer's own checkpoint bound (32 MiB), so
+    // only the background checkpointer copies them into the database file.
     let blob = vec![7u8; 200 * 1024];
     for i in 0..10 {
         store.write(|tx| -> Result<(), StoreError> {
@@ -782,5 +781,82 @@ fn a_stored_message_is_marked_for_search_and_for_embedding_only_when_that_is_on(
         Some(1),
         "semantic search is on"
     );
+    Ok(())
+}
+
+/// A conversation records the Message-IDs it knows; one another conversation knew moves to it
+/// (its row is updated, not duplicated).
+#[test]
+fn add_refs_records_new_refs_and_moves_known_ones() -> TestResult {
+    use orbit_store::mail;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("orbit.sqlite3"), quick())?;
+    let account = store.write(|tx| accounts::insert(tx, &sample("me@example.com"), "t0"))?;
+    let refs = |ids: &[&str]| ids.iter().map(|id| (*id).to_string()).collect::<Vec<_>>();
+    let (first, second) = store.write(|tx| -> Result<(i64, i64), StoreError> {
+        let first = mail::create_thread(tx, account, "", &[], 0)?;
+        let second = mail::create_thread(tx, account, "", &[], 0)?;
+        mail::add_refs(tx, account, first, &refs(&["a@x", "b@x"]))?;
+        mail::add_refs(tx, account, second, &refs(&["b@x", "c@x"]))?;
+        Ok((first, second))
+    })?;
+    let found =
+        store.read(|c| mail::ref_threads(c, account, &refs(&["a@x", "b@x", "c@x", "d@x"])))?;
+    assert_eq!(found, [Some(first), Some(second), Some(second), None]);
+    let rows: i64 = store.read(|c| {
+        c.query_row("SELECT count(*) FROM thread_refs", [], |r| r.get(0))
+            .map_err(|e| StoreError::from_sqlite(e, "count"))
+    })?;
+    assert_eq!(rows, 3, "one row per ref");
+    Ok(())
+}
+
+/// A new database gets 16 KiB pages (a first sync writes a quarter of the pages it would
+/// with SQLite's 4 KiB), and the writer's checkpoint bound is counted in bytes; a database
+/// an older Orbit created with 4 KiB pages keeps them and opens as before.
+#[test]
+fn new_databases_use_16_kib_pages_and_older_ones_keep_theirs() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let page_size = |path: &std::path::Path| -> rusqlite::Result<(u32, u32)> {
+        let conn = Connection::open(path)?;
+        let size = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let count = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        Ok((size, count))
+    };
+    let fresh = dir.path().join("fresh.sqlite3");
+    let store = Store::open(&fresh, quick())?;
+    let bound: u32 = store.write(|tx| {
+        tx.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .map_err(|e| StoreError::from_sqlite(e, "autocheckpoint"))
+    })?;
+    assert_eq!(bound, 32 * 1024 * 1024 / 16384, "32 MiB of 16 KiB pages");
+    drop(store);
+    assert_eq!(page_size(&fresh)?.0, 16384);
+
+    let old = dir.path().join("old.sqlite3");
+    {
+        let conn = database_at(&old, 1)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL")?;
+    }
+    assert_eq!(
+        page_size(&old)?.0,
+        4096,
+        "SQLite's default, as older Orbits left it"
+    );
+    let store = Store::open(&old, quick())?;
+    let version: u32 = store.read(|c| {
+        c.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| StoreError::from_sqlite(e, "version"))
+    })?;
+    assert_eq!(version, LATEST_VERSION);
+    let bound: u32 = store.write(|tx| {
+        tx.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .map_err(|e| StoreError::from_sqlite(e, "autocheckpoint"))
+    })?;
+    assert_eq!(bound, 32 * 1024 * 1024 / 4096, "32 MiB of 4 KiB pages");
+    drop(store);
+    let (size, pages) = page_size(&old)?;
+    assert_eq!(size, 4096);
+    assert!(pages > 1);
     Ok(())
 }
