@@ -811,6 +811,14 @@ fn add_refs_records_new_refs_and_moves_known_ones() -> TestResult {
     Ok(())
 }
 
+/// The writer's WAL bound, in pages (`PRAGMA wal_autocheckpoint` is per connection).
+fn autocheckpoint(store: &Store) -> Result<u32, StoreError> {
+    store.write(|tx| {
+        tx.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .map_err(|e| StoreError::from_sqlite(e, "autocheckpoint"))
+    })
+}
+
 /// A new database gets 16 KiB pages (a first sync writes a quarter of the pages it would
 /// with SQLite's 4 KiB), and the writer's checkpoint bound is counted in bytes; a database
 /// an older Orbit created with 4 KiB pages keeps them and opens as before.
@@ -825,10 +833,7 @@ fn new_databases_use_16_kib_pages_and_older_ones_keep_theirs() -> TestResult {
     };
     let fresh = dir.path().join("fresh.sqlite3");
     let store = Store::open(&fresh, quick())?;
-    let bound: u32 = store.write(|tx| {
-        tx.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
-            .map_err(|e| StoreError::from_sqlite(e, "autocheckpoint"))
-    })?;
+    let bound = autocheckpoint(&store)?;
     assert_eq!(bound, 32 * 1024 * 1024 / 16384, "32 MiB of 16 KiB pages");
     drop(store);
     assert_eq!(page_size(&fresh)?.0, 16384);
@@ -849,10 +854,7 @@ fn new_databases_use_16_kib_pages_and_older_ones_keep_theirs() -> TestResult {
             .map_err(|e| StoreError::from_sqlite(e, "version"))
     })?;
     assert_eq!(version, LATEST_VERSION);
-    let bound: u32 = store.write(|tx| {
-        tx.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
-            .map_err(|e| StoreError::from_sqlite(e, "autocheckpoint"))
-    })?;
+    let bound = autocheckpoint(&store)?;
     assert_eq!(bound, 32 * 1024 * 1024 / 4096, "32 MiB of 4 KiB pages");
     drop(store);
     let (size, pages) = page_size(&old)?;
