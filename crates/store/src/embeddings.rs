@@ -44,24 +44,16 @@ pub fn reset(conn: &Connection, old_dimensions: Option<usize>) -> Result<(), Sto
 
 /// Marks a message just stored, if semantic search is on: what the dropped
 /// `messages_embed_insert` trigger did (migration 0018), in the insert's transaction.
-/// Like `search::mark`, an insert and, for a message marked already, an update.
 pub fn mark_new(conn: &Connection, message: i64) -> Result<(), StoreError> {
-    let added = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO embed_pending (message) SELECT ?1
-             WHERE (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'",
-        )
-        .and_then(|mut s| s.execute([message]))
-        .map_err(err("Cannot mark a message for embedding"))?;
-    if added == 0 {
-        conn.prepare_cached(
-            "UPDATE embed_pending SET version = version + 1 WHERE message = ?1
-             AND (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'",
-        )
-        .and_then(|mut s| s.execute([message]))
-        .map_err(err("Cannot mark a message for embedding"))?;
-    }
-    Ok(())
+    crate::insert_or_update(
+        conn,
+        "INSERT OR IGNORE INTO embed_pending (message) SELECT ?1
+         WHERE (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'",
+        "UPDATE embed_pending SET version = version + 1 WHERE message = ?1
+         AND (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'",
+        [message],
+    )
+    .map_err(err("Cannot mark a message for embedding"))
 }
 
 /// Marks what changed while semantic search was off (its marks are only made while it is on):

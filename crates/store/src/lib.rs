@@ -340,6 +340,22 @@ pub fn vec_version(conn: &Connection) -> Result<String, StoreError> {
         .map_err(|e| StoreError::from_sqlite(e, "sqlite-vec is not loaded"))
 }
 
+/// Inserts a row with `insert` (an `INSERT OR IGNORE`) and, when that changes nothing because
+/// the row is there, runs `update` with the same parameters: what `INSERT … ON CONFLICT DO
+/// UPDATE` does, without the statement journal SQLite keeps for an upsert (it copies every
+/// page the statement changes before changing it). For writes made once per stored message.
+pub(crate) fn insert_or_update<P: rusqlite::Params + Copy>(
+    conn: &Connection,
+    insert: &str,
+    update: &str,
+    params: P,
+) -> rusqlite::Result<()> {
+    if conn.prepare_cached(insert)?.execute(params)? == 0 {
+        conn.prepare_cached(update)?.execute(params)?;
+    }
+    Ok(())
+}
+
 fn check_vec(conn: &Connection) -> Result<(), StoreError> {
     let version = vec_version(conn)?;
     tracing::debug!(%version, "sqlite-vec loaded");

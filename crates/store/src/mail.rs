@@ -743,32 +743,20 @@ pub fn merge_threads(conn: &Connection, keep: i64, others: &[i64]) -> Result<(),
 }
 
 /// Records that `thread_id` knows `refs` (moving those another conversation knew).
-///
-/// An insert, and an update only for a ref that is already known: callers pass refs no
-/// conversation knows, and an upsert (`ON CONFLICT DO UPDATE`) would make SQLite copy every
-/// page it changes into a statement journal first.
 pub fn add_refs(
     conn: &Connection,
     account_id: i64,
     thread_id: i64,
     refs: &[String],
 ) -> Result<(), StoreError> {
-    let mut insert = conn
-        .prepare_cached(
+    for r in refs {
+        crate::insert_or_update(
+            conn,
             "INSERT OR IGNORE INTO thread_refs (account_id, ref, thread_id) VALUES (?1, ?2, ?3)",
+            "UPDATE thread_refs SET thread_id = ?3 WHERE account_id = ?1 AND ref = ?2",
+            params![account_id, r, thread_id],
         )
         .map_err(err("Cannot thread a message"))?;
-    for r in refs {
-        let added = insert
-            .execute(params![account_id, r, thread_id])
-            .map_err(err("Cannot thread a message"))?;
-        if added == 0 {
-            conn.prepare_cached(
-                "UPDATE thread_refs SET thread_id = ?3 WHERE account_id = ?1 AND ref = ?2",
-            )
-            .and_then(|mut s| s.execute(params![account_id, r, thread_id]))
-            .map_err(err("Cannot thread a message"))?;
-        }
     }
     Ok(())
 }

@@ -81,20 +81,14 @@ pub fn done(conn: &Connection, indexed: &[Pending]) -> Result<(), StoreError> {
 /// Marks `message`: its document is (re)built. The store's inserts of messages, locations and
 /// attachments call this in their own transaction (migration 0018); updates and deletes are
 /// marked by triggers.
-///
-/// An insert, and an update only when the message was marked already: an upsert would make
-/// SQLite keep a statement journal for it.
 pub fn mark(conn: &Connection, message: i64) -> Result<(), StoreError> {
-    let added = conn
-        .prepare_cached("INSERT OR IGNORE INTO search_pending (message) VALUES (?1)")
-        .and_then(|mut s| s.execute([message]))
-        .map_err(err("Cannot mark a message for search"))?;
-    if added == 0 {
-        conn.prepare_cached("UPDATE search_pending SET version = version + 1 WHERE message = ?1")
-            .and_then(|mut s| s.execute([message]))
-            .map_err(err("Cannot mark a message for search"))?;
-    }
-    Ok(())
+    crate::insert_or_update(
+        conn,
+        "INSERT OR IGNORE INTO search_pending (message) VALUES (?1)",
+        "UPDATE search_pending SET version = version + 1 WHERE message = ?1",
+        [message],
+    )
+    .map_err(err("Cannot mark a message for search"))
 }
 
 /// Marks every message (a rebuild).
