@@ -862,3 +862,21 @@ fn new_databases_use_16_kib_pages_and_older_ones_keep_theirs() -> TestResult {
     assert!(pages > 1);
     Ok(())
 }
+
+/// SQLite is built with the options in `.cargo/config.toml` (`LIBSQLITE3_FLAGS`): without
+/// them every allocation SQLite makes takes a global mutex to keep statistics no one reads.
+#[test]
+fn sqlite_is_built_with_the_fast_options() -> TestResult {
+    let conn = Connection::open_in_memory()?;
+    let mut stmt = conn.prepare("PRAGMA compile_options")?;
+    let options = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for wanted in ["DEFAULT_MEMSTATUS=0", "OMIT_SHARED_CACHE", "USE_ALLOCA"] {
+        assert!(
+            options.iter().any(|o| o == wanted),
+            "SQLite was built without {wanted}: {options:?}"
+        );
+    }
+    Ok(())
+}
