@@ -3,7 +3,7 @@
 //! `chunk_bits_<dimensions>` (made by [`ensure_bits`]), for a fast first pass; the caller
 //! rescores those candidates with the full vectors.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 
 use crate::StoreError;
 use crate::search::Pending;
@@ -44,13 +44,20 @@ pub fn reset(conn: &Connection, old_dimensions: Option<usize>) -> Result<(), Sto
 
 /// Marks a message just stored, if semantic search is on: what the dropped
 /// `messages_embed_insert` trigger did (migration 0018), in the insert's transaction.
+/// While it is off (the default) that costs one lookup of the setting.
 pub fn mark_new(conn: &Connection, message: i64) -> Result<(), StoreError> {
+    let on = conn
+        .prepare_cached("SELECT value = 'on' FROM settings WHERE key = 'search.embeddings'")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, bool>(0)).optional())
+        .map_err(err("Cannot read whether semantic search is on"))?
+        .unwrap_or(false);
+    if !on {
+        return Ok(());
+    }
     crate::insert_or_update(
         conn,
-        "INSERT OR IGNORE INTO embed_pending (message) SELECT ?1
-         WHERE (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'",
-        "UPDATE embed_pending SET version = version + 1 WHERE message = ?1
-         AND (SELECT value FROM settings WHERE key = 'search.embeddings') = 'on'",
+        "INSERT OR IGNORE INTO embed_pending (message) VALUES (?1)",
+        "UPDATE embed_pending SET version = version + 1 WHERE message = ?1",
         [message],
     )
     .map_err(err("Cannot mark a message for embedding"))

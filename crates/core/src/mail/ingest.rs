@@ -289,13 +289,21 @@ fn thread_for(
     db::add_refs(conn, account_id, thread, &unknown)?;
     let mut people = participants(parsed);
     let mut last = date;
-    for facts in joined {
-        people.extend(facts.participants);
+    for facts in &joined {
+        people.extend(facts.participants.iter().cloned());
         last = last.max(facts.last_date);
     }
     people.sort();
     people.dedup();
     people.truncate(200);
+    // One conversation joined by a message that brings no one new and nothing newer (the
+    // usual case: a first sync fetches newest first) is left as it is.
+    if let [only] = joined.as_slice()
+        && only.participants == people
+        && only.last_date == last
+    {
+        return Ok(thread);
+    }
     db::update_thread(conn, thread, &people, last)?;
     Ok(thread)
 }
@@ -720,6 +728,64 @@ mod tests {
         let merged = facts(&orbit, missing);
         assert_eq!(merged.participants, ["ann@x.org", "bob@x.org", "cy@x.org"]);
         assert_eq!(merged.last_date, 1_793_786_400, "the newest date (Cy's)");
+    }
+
+    /// A reply that brings a new person or a newer date updates its conversation; an older
+    /// one between people it knows (a first sync fetches newest first) writes nothing to it.
+    #[test]
+    fn a_reply_updates_its_conversation_only_when_it_brings_something_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let orbit = open(dir.path());
+        // Counts updates of conversations on the writer's connection (a temporary trigger).
+        orbit
+            .store
+            .write(|tx| {
+                tx.execute_batch(
+                    "CREATE TEMP TABLE thread_writes (id INTEGER);
+                     CREATE TEMP TRIGGER count_thread_writes AFTER UPDATE ON main.threads
+                     BEGIN INSERT INTO thread_writes VALUES (new.id); END;",
+                )
+                .map_err(|e| crate::Error::internal(e.to_string()))
+            })
+            .unwrap();
+        let writes = |orbit: &Orbit| -> i64 {
+            orbit
+                .store
+                .write(|tx| {
+                    tx.query_row("SELECT count(*) FROM temp.thread_writes", [], |r| r.get(0))
+                        .map_err(|e| crate::Error::internal(e.to_string()))
+                })
+                .unwrap()
+        };
+        let newest = put(
+            &orbit,
+            3,
+            "Message-ID: <n3@x>\nIn-Reply-To: <n2@x>\nReferences: <n1@x> <n2@x>\nFrom: Ann <ann@x.org>\nTo: bob@x.org\nSubject: Re: Plans\nDate: Thu, 5 Nov 2026 10:00:00 +0000\n\nlast\n",
+        );
+        let older = put(
+            &orbit,
+            2,
+            "Message-ID: <n2@x>\nIn-Reply-To: <n1@x>\nReferences: <n1@x>\nFrom: Bob <bob@x.org>\nTo: ann@x.org\nSubject: Re: Plans\nDate: Wed, 4 Nov 2026 10:00:00 +0000\n\nok\n",
+        );
+        assert_eq!(older, newest);
+        assert_eq!(writes(&orbit), 0, "nothing new: the conversation is left as it was");
+        let with_cy = put(
+            &orbit,
+            1,
+            "Message-ID: <n1@x>\nFrom: Ann <ann@x.org>\nTo: bob@x.org, cy@x.org\nSubject: Plans\nDate: Tue, 3 Nov 2026 10:00:00 +0000\n\nhi\n",
+        );
+        assert_eq!(with_cy, newest);
+        assert_eq!(writes(&orbit), 1, "Cy is new to it");
+        let later = put(
+            &orbit,
+            4,
+            "Message-ID: <n4@x>\nIn-Reply-To: <n3@x>\nReferences: <n1@x> <n2@x> <n3@x>\nFrom: Bob <bob@x.org>\nTo: ann@x.org\nSubject: Re: Plans\nDate: Fri, 6 Nov 2026 10:00:00 +0000\n\nlater\n",
+        );
+        assert_eq!(later, newest);
+        assert_eq!(writes(&orbit), 2, "a newer date");
+        let facts = facts(&orbit, newest);
+        assert_eq!(facts.participants, ["ann@x.org", "bob@x.org", "cy@x.org"]);
+        assert_eq!(facts.last_date, 1_793_959_200, "Bob's last reply");
     }
 
     #[test]
