@@ -31,7 +31,9 @@ impl BlobStore {
         let digest = Sha256::digest(bytes);
         let mut hex = String::with_capacity(64);
         for byte in digest {
-            hex.push_str(&format!("{byte:02x}"));
+            for nibble in [byte >> 4, byte & 0x0f] {
+                hex.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+            }
         }
         hex
     }
