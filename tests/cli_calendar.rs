@@ -63,7 +63,7 @@ async fn calendars_sync_from_caldav_and_follow_changes_made_elsewhere() -> TestR
         return Ok(());
     };
     // Another client puts a calendar and its events on the server.
-    let phone = orbit_tests::calendar_server(&s.caldav_url, &s.user, &s.password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, &s.user, &s.password)?;
     let calendar = phone
         .create_calendar(&format!("work-{}", std::process::id()), "Work")
         .await?;
@@ -196,7 +196,7 @@ async fn changes_made_here_reach_the_server_and_a_clash_keeps_both_versions() ->
     // A user of its own: the other tests sync Alice's and Bob's calendars at the same time, and
     // this one counts every change a sync brings.
     let (user, password) = ("mail13", "mail-secret-pw");
-    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let calendar = phone
         .create_calendar(&format!("home-{}", std::process::id()), "Home")
         .await?;
@@ -416,7 +416,7 @@ async fn one_occurrence_this_and_following_and_all_reach_another_client() -> Tes
         return Ok(());
     };
     let (user, password) = ("bob", "bob-secret-pw");
-    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let name = format!("Edits {}", std::process::id());
     let calendar = phone
         .create_calendar(&format!("edits-{}", std::process::id()), &name)
@@ -632,7 +632,7 @@ fn an_invitation_by_mail_is_answered_into_the_calendar_and_the_reply_goes_only_w
         &invitation_mail(&format!("inv-{pid}@example.org"), "REQUEST", 1),
         "",
     )?;
-    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let name = format!("Invited {pid}");
     let calendar = rt.block_on(phone.create_calendar(&format!("invited-{pid}"), &name))?;
     let p = orbit_tests::calendar_mail_profile(&s, "Bob", "bob@example.com", user, password)?;
@@ -784,7 +784,7 @@ fn an_event_the_user_organises_sends_its_changes_to_the_people_invited_only_when
     };
     let (user, password) = ("alice", "alice-secret-pw");
     let pid = std::process::id();
-    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let name = format!("Organised {pid}");
     let calendar = rt.block_on(phone.create_calendar(&format!("organised-{pid}"), &name))?;
     let (mine, theirs) = (
@@ -1113,5 +1113,165 @@ fn a_server_found_only_through_its_well_known_address_is_discovered() -> TestRes
             "{url}: the calendars are found: {list}"
         );
     }
+    Ok(())
+}
+
+/// A web server that answers every request with a redirect to `target`, as a provider's web
+/// domain sends `/.well-known/caldav` to its CalDAV host; it stops when dropped.
+struct Redirect {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Redirect {
+    fn start(target: &str) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = std::sync::Arc::clone(&stop);
+        let target = target.to_owned();
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        let _ = Self::answer(&mut conn, &target);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(Self {
+            port,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Reads one request (head and body), answers 301 to `target`, and closes.
+    fn answer(conn: &mut std::net::TcpStream, target: &str) -> std::io::Result<()> {
+        use std::io::{Read as _, Write as _};
+        conn.set_nonblocking(false)?;
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        let mut request = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let body = text[..end]
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if request.len() >= end + 4 + body {
+                    break;
+                }
+            }
+        }
+        write!(
+            conn,
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+    }
+}
+
+impl Drop for Redirect {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A URL whose `/.well-known/caldav` redirects to another server (another port here; another
+/// host for a provider) is followed there, by the connection test and by sync; the server
+/// found is remembered, so later syncs and the changes they send go straight to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_well_known_redirect_to_another_server_is_followed_and_remembered() -> TestResult {
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    // Carol's calendars are this test's alone (other tests list all of theirs).
+    let (user, password) = ("carol", "carol-secret-pw");
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let calendar = phone
+        .create_calendar(&format!("moved-{}", std::process::id()), "Moved")
+        .await?;
+    let web = Redirect::start(&s.caldav_url)?;
+    let url = format!("http://127.0.0.1:{}/", web.port);
+    let radicale = s.caldav_url.trim_end_matches('/').to_owned();
+
+    let p = Profile::new(&s)?;
+    let added = p.run(
+        &[
+            "--json",
+            "account",
+            "add",
+            "--name",
+            "Provider",
+            "--email",
+            "carol@example.com",
+            "--username",
+            user,
+            "--caldav-url",
+            &url,
+            "--password-stdin",
+        ],
+        Some(password),
+    )?;
+    assert!(added.ok, "{}", added.stderr);
+    let id = added.json()?["id"].as_i64().ok_or("no account id")?;
+    let tested = p.run(&["--json", "account", "test", &id.to_string()], None)?;
+    assert!(tested.ok, "{}\n{}", tested.stdout, tested.stderr);
+    let report = tested.json()?;
+    let caldav = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["service"] == "caldav"))
+        .ok_or("no caldav check")?;
+    assert_eq!(caldav["ok"], true, "{report}");
+    let message = caldav["message"].as_str().unwrap_or_default();
+    assert!(message.ends_with(&format!("on {radicale}")), "{message}");
+
+    sync(&p)?;
+    let list = p.run(&["--json", "calendar", "list"], None)?.json()?;
+    let moved = list
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["name"] == "Moved"))
+        .ok_or_else(|| format!("the calendar is found on the other server: {list}"))?;
+    let calendar_id = moved["id"].as_i64().ok_or("no calendar id")?.to_string();
+
+    // The redirecting server is gone: the next sync, and what it sends, go to Radicale.
+    drop(web);
+    let saved = p.run(
+        &[
+            "calendar",
+            "add",
+            "review with Carol next Monday 10:00 for an hour",
+            "--calendar",
+            &calendar_id,
+            "--tz",
+            "Europe/Berlin",
+            "--yes",
+        ],
+        None,
+    )?;
+    assert!(saved.ok, "{}", saved.stderr);
+    let pushed = sync(&p)?;
+    assert_eq!(pushed["pushed"].as_u64(), Some(1), "{pushed}");
+    assert_eq!(
+        phone.list(&calendar).await?.len(),
+        1,
+        "the event reached Radicale"
+    );
     Ok(())
 }

@@ -49,7 +49,7 @@ async fn tasks_sync_as_vtodo_another_client_reads_them_and_its_changes_come_back
     };
     let (user, password) = ("bob", "bob-secret-pw");
     let pid = std::process::id();
-    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let name = format!("Chores {pid}");
     let href = phone
         .create_calendar(&format!("chores-{pid}"), &name)

@@ -43,7 +43,7 @@ async fn sync_primitives_against_xandikos() -> TestResult {
 }
 
 async fn scenario(url: &str, user: &str, password: &str, bogus_token: &str) -> TestResult {
-    let server = orbit_tests::calendar_server(url, user, password)?;
+    let mut server = orbit_tests::calendar_server(url, user, password)?;
     let segment = format!("sync-{}", std::process::id());
     let calendar = server.create_calendar(&segment, "Sync test").await?;
     let listed = server.calendars().await?;

@@ -88,7 +88,7 @@ async fn vdirsyncer_reads_what_orbit_wrote_and_orbit_reads_what_it_changed() -> 
     };
     let (user, password) = ("bob", "bob-secret-pw");
     let pid = std::process::id();
-    let phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
     let name = format!("Interop {pid}");
     let href = phone
         .create_calendar(&format!("interop-{pid}"), &name)

@@ -57,8 +57,9 @@ done
 
 # Test accounts (fixed; the tests know them through env.sh).
 # mail1…mail13: one mailbox per mail-sync test, so tests running at once never share a mailbox.
-USERS=(alice bob mail1 mail2 mail3 mail4 mail5 mail6 mail7 mail8 mail9 mail10 mail11 mail12 mail13)
-declare -A PASS=([alice]=alice-secret-pw [bob]=bob-secret-pw)
+# carol: the calendars of the test that reaches Radicale through another server's redirect.
+USERS=(alice bob carol mail1 mail2 mail3 mail4 mail5 mail6 mail7 mail8 mail9 mail10 mail11 mail12 mail13)
+declare -A PASS=([alice]=alice-secret-pw [bob]=bob-secret-pw [carol]=carol-secret-pw)
 for n in 1 2 3 4 5 6 7 8 9 10 11 12 13; do PASS[mail$n]=mail-secret-pw; done
 
 PY=$ORBIT_SERVERS_PYTHON

@@ -151,8 +151,14 @@ impl Orbit {
             })
             .await
             .map(|found| {
+                let moved =
+                    if found.server.trim_end_matches('/') == url.trim().trim_end_matches('/') {
+                        String::new()
+                    } else {
+                        format!(" on {}", found.server.trim_end_matches('/'))
+                    };
                 format!(
-                    "Logged in; {} calendar{} found",
+                    "Logged in; {} calendar{} found{moved}",
                     found.calendars,
                     if found.calendars == 1 { "" } else { "s" }
                 )

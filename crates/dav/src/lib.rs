@@ -16,9 +16,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use libdav::CalDavClient;
-use libdav::caldav::{FindCalendarHomeSet, FindCalendars};
 use libdav::dav::WebDavClient;
-use orbit_net::{FailureKind, NetError, error_chain, is_loopback_host};
+use orbit_net::{FailureKind, NetError, is_loopback_host};
 use orbit_secrets::Sensitive;
 use tower_http::auth::AddAuthorization;
 
@@ -44,9 +43,11 @@ pub type DavError = NetError;
 /// What a successful check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscoveryReport {
-    /// The user's principal path.
-    pub principal: String,
-    /// The calendar home set path.
+    /// The server the calendars are on: the URL configured, or where its
+    /// `/.well-known/caldav` sent discovery.
+    pub server: String,
+    /// The calendar home set: its path, or its whole URL when it is on another server than
+    /// the one configured.
     pub home_set: String,
     /// How many calendars were listed.
     pub calendars: usize,
@@ -98,50 +99,13 @@ pub fn client(config: &DavConfig) -> Result<CalDavClient<HttpClient>, DavError> 
 
 /// Finds the principal, the calendar home set and the calendars: the connection test.
 pub async fn check_login(config: &DavConfig) -> Result<DiscoveryReport, DavError> {
-    let caldav = client(config)?;
-    let server = config.url.trim().to_owned();
-    let step = |doing: &'static str| {
-        let server = server.clone();
-        move |text: String| classify(&text, &server, doing)
-    };
-    let within = |future| tokio::time::timeout(config.timeout, future);
-
-    let principal = within(caldav.find_current_user_principal())
-        .await
-        .map_err(|_| timeout(&server, config.timeout))?
-        .map_err(|e| step("find your principal")(error_chain(&e)))?
-        .ok_or_else(|| {
-            NetError::new(
-                FailureKind::Protocol,
-                format!(
-                    "The CalDAV server {server} did not say who you are (no current-user-principal)"
-                ),
-            )
-        })?;
-    let home = tokio::time::timeout(
-        config.timeout,
-        caldav.request(FindCalendarHomeSet::new(principal.path())),
-    )
-    .await
-    .map_err(|_| timeout(&server, config.timeout))?
-    .map_err(|e| step("find your calendars")(error_chain(&e)))?
-    .home_sets
-    .into_iter()
-    .next()
-    .unwrap_or_else(|| principal.clone());
-    let calendars = tokio::time::timeout(
-        config.timeout,
-        caldav.request(FindCalendars::new(home.path())),
-    )
-    .await
-    .map_err(|_| timeout(&server, config.timeout))?
-    .map_err(|e| step("list your calendars")(error_chain(&e)))?
-    .calendars
-    .len();
+    // The discovery a sync makes, `/.well-known/caldav` included.
+    let mut server = CalendarServer::new(config)?;
+    let (home_set, calendars) = server.calendars_at(None).await?;
     Ok(DiscoveryReport {
-        principal: principal.path().to_owned(),
-        home_set: home.path().to_owned(),
-        calendars,
+        server: server.url().to_owned(),
+        home_set,
+        calendars: calendars.len(),
     })
 }
 

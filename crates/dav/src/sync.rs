@@ -74,7 +74,15 @@ pub enum Written {
 #[derive(Debug)]
 pub struct CalendarServer {
     caldav: CalDavClient<HttpClient>,
+    /// The server asked: the one configured, or the one discovery moved to.
     config: DavConfig,
+    /// The configured server, when discovery moved to another one.
+    configured: Option<DavConfig>,
+}
+
+/// `scheme://host[:port]` of `uri`, when it has both.
+fn origin(uri: &http::Uri) -> Option<String> {
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
 }
 
 fn failed<E: std::error::Error>(config: &DavConfig, doing: &str, e: &E) -> DavError {
@@ -95,7 +103,60 @@ impl CalendarServer {
         Ok(Self {
             caldav: client(config)?,
             config: config.clone(),
+            configured: None,
         })
+    }
+
+    /// The origin asked from now on: another server than the one configured, found through
+    /// its `/.well-known/caldav` (RFC 6764). The password goes there too, so `client` allows
+    /// only https, or http to this computer, as for a configured URL.
+    fn move_to(&mut self, origin: &str) -> Result<(), DavError> {
+        let config = DavConfig {
+            url: format!("{origin}/"),
+            ..self.config.clone()
+        };
+        self.caldav = client(&config)?;
+        let configured = std::mem::replace(&mut self.config, config);
+        self.configured.get_or_insert(configured);
+        Ok(())
+    }
+
+    /// Back to the configured server, after a move.
+    fn move_back(&mut self) -> Result<(), DavError> {
+        if let Some(configured) = self.configured.take() {
+            self.caldav = client(&configured)?;
+            self.config = configured;
+        }
+        Ok(())
+    }
+
+    /// The origin asked now.
+    fn origin(&self) -> Option<String> {
+        origin(&self.config.url.trim().parse().ok()?)
+    }
+
+    /// How a home set path on the server asked now is remembered: the path itself on the
+    /// configured server, else the whole URL (so the next session goes straight there).
+    fn home_ref(&self, path: &str) -> String {
+        match (&self.configured, self.origin()) {
+            (Some(_), Some(origin)) => format!("{origin}{path}"),
+            _ => path.to_owned(),
+        }
+    }
+
+    /// The path of a remembered home set (see `home_ref`), moving to its server when it is
+    /// another one; `None` when that server may not be asked.
+    fn reach(&mut self, home: &str) -> Option<String> {
+        let Ok(uri) = home.parse::<http::Uri>() else {
+            return Some(home.to_owned());
+        };
+        let Some(there) = origin(&uri) else {
+            return Some(home.to_owned());
+        };
+        if self.origin().as_deref() != Some(there.as_str()) {
+            self.move_to(&there).ok()?;
+        }
+        Some(uri.path().to_owned())
     }
 
     async fn within<T>(&self, future: impl Future<Output = T>) -> Result<T, DavError> {
@@ -106,7 +167,7 @@ impl CalendarServer {
 
     /// Creates a calendar collection named `name` at `segment` in the home set (for events
     /// and to-dos) and returns its path.
-    pub async fn create_calendar(&self, segment: &str, name: &str) -> Result<String, DavError> {
+    pub async fn create_calendar(&mut self, segment: &str, name: &str) -> Result<String, DavError> {
         let home = self.home().await?;
         let href = format!("{}/{segment}/", home.trim_end_matches('/'));
         self.within(
@@ -125,25 +186,40 @@ impl CalendarServer {
     }
 
     /// The user's calendars: principal, home set, then the calendar collections in it.
-    pub async fn calendars(&self) -> Result<Vec<RemoteCalendar>, DavError> {
+    pub async fn calendars(&mut self) -> Result<Vec<RemoteCalendar>, DavError> {
         Ok(self.calendars_at(None).await?.1)
     }
 
     /// The calendars in `home` (a home set found before, saving two requests), or — when
     /// there is none or listing it fails — after discovering the home set again. Returns the
     /// home set used and the calendars.
+    ///
+    /// The home set is returned as a path when it is on the configured server, and as a whole
+    /// URL when that server's `/.well-known/caldav` sent discovery to another one; given back
+    /// here, such a URL makes this server ask that one again, for this and every later
+    /// request.
     pub async fn calendars_at(
-        &self,
+        &mut self,
         home: Option<&str>,
     ) -> Result<(String, Vec<RemoteCalendar>), DavError> {
-        if let Some(home) = home.filter(|h| !h.is_empty())
-            && let Ok(found) = self.list_home(home).await
-        {
-            return Ok((home.to_owned(), found));
+        if let Some(home) = home.filter(|h| !h.is_empty()) {
+            if let Some(path) = self.reach(home)
+                && let Ok(found) = self.list_home(&path).await
+            {
+                return Ok((self.home_ref(&path), found));
+            }
+            // Discovery starts again from the configured server.
+            self.move_back()?;
         }
         let home = self.home().await?;
         let found = self.list_home(&home).await?;
-        Ok((home, found))
+        Ok((self.home_ref(&home), found))
+    }
+
+    /// The server's URL once discovery is done: the configured one, or the one its
+    /// `/.well-known/caldav` sent discovery to.
+    pub fn url(&self) -> &str {
+        &self.config.url
     }
 
     /// The calendar collections in `home`. Like libdav's `FindCalendars` but without asking
@@ -220,7 +296,9 @@ impl CalendarServer {
 
     /// The principal found through the server's `/.well-known/caldav` redirect, if any: the
     /// redirect's target is the context path (RFC 6764 §5), asked for the principal in turn.
-    async fn principal_via_well_known(&self) -> Option<http::Uri> {
+    /// A target on another server (a provider's web domain sending to its CalDAV host) moves
+    /// this server there, if it may be asked (see `move_to`) and names a principal.
+    async fn principal_via_well_known(&mut self) -> Option<http::Uri> {
         let base: http::Uri = self.config.url.trim().parse().ok()?;
         let well_known = http::Uri::builder()
             .scheme(base.scheme_str().unwrap_or("https"))
@@ -249,20 +327,30 @@ impl CalendarServer {
             .parse()
             .ok()?;
         let path = location.path().to_owned();
+        let here = origin(&base)?;
+        let there = origin(&location).unwrap_or_else(|| here.clone());
+        if there != here {
+            self.move_to(&there).ok()?;
+        }
         let found = self
             .within(self.caldav.request(libdav::dav::FindPropertyHrefs::new(
                 &path,
                 &names::CURRENT_USER_PRINCIPAL,
             )))
             .await
-            .ok()?
-            .ok()?;
-        tracing::info!(context = %path, "CalDAV found through /.well-known/caldav");
-        found.hrefs.into_iter().next()
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|found| found.hrefs.into_iter().next());
+        if found.is_none() {
+            self.move_back().ok()?;
+            return None;
+        }
+        tracing::info!(server = %there, context = %path, "CalDAV found through /.well-known/caldav");
+        found
     }
 
-    /// The calendar home set's path.
-    async fn home(&self) -> Result<String, DavError> {
+    /// The calendar home set's path (on the server asked once discovery is done).
+    async fn home(&mut self) -> Result<String, DavError> {
         let direct = self
             .within(self.caldav.find_current_user_principal())
             .await?
@@ -411,5 +499,60 @@ impl CalendarServer {
             .await?
             .ok()
             .map(|r| r.etag))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(url: &str) -> CalendarServer {
+        CalendarServer::new(&DavConfig {
+            url: url.to_owned(),
+            username: "alice".into(),
+            password: orbit_secrets::Sensitive::new("pw".to_owned()),
+            timeout: std::time::Duration::from_secs(1),
+        })
+        .unwrap()
+    }
+
+    /// Discovery follows a `/.well-known/caldav` redirect to another server only where the
+    /// password may go (https, or http to this computer), and a home set found there is
+    /// remembered as a whole URL that leads back to it.
+    #[test]
+    fn discovery_moves_only_where_the_password_may_go_and_remembers_where() {
+        let mut dav = server("http://127.0.0.1:5232/");
+        assert_eq!(
+            dav.home_ref("/alice/"),
+            "/alice/",
+            "on the configured server"
+        );
+        assert!(dav.move_to("http://caldav.example.org").is_err());
+        assert_eq!(
+            dav.url(),
+            "http://127.0.0.1:5232/",
+            "a refused move changes nothing"
+        );
+        assert_eq!(dav.reach("http://caldav.example.org/dav/alice/"), None);
+
+        dav.move_to("https://caldav.example.org").unwrap();
+        assert_eq!(dav.url(), "https://caldav.example.org/");
+        assert_eq!(
+            dav.home_ref("/dav/alice/"),
+            "https://caldav.example.org/dav/alice/"
+        );
+        dav.move_back().unwrap();
+        assert_eq!(dav.url(), "http://127.0.0.1:5232/");
+
+        // A later session, from what was remembered.
+        let mut later = server("http://127.0.0.1:5232/");
+        assert_eq!(
+            later
+                .reach("https://caldav.example.org/dav/alice/")
+                .as_deref(),
+            Some("/dav/alice/")
+        );
+        assert_eq!(later.url(), "https://caldav.example.org/");
+        assert_eq!(later.reach("/dav/alice/").as_deref(), Some("/dav/alice/"));
     }
 }

@@ -249,9 +249,10 @@ impl Orbit {
         // A sync asked for while another runs waits for it, then looks again (it may bring
         // what the other's listing was too early for).
         let _one_at_a_time = self.calendar_sync.lock().await;
-        let server = self.dav_server(id)?;
+        let mut server = self.dav_server(id)?;
         let started = std::time::Instant::now();
-        // The home set found last time, kept with the server URL it was found on.
+        // The home set found last time, kept with the server URL it was found on (a whole URL
+        // when that server's /.well-known/caldav sent discovery to another one).
         let home_key = format!("caldav.home.{}", id.0);
         let url = self.account_row(id)?.fields.caldav_url.unwrap_or_default();
         let known_home = self

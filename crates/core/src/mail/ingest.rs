@@ -768,7 +768,11 @@ mod tests {
             "Message-ID: <n2@x>\nIn-Reply-To: <n1@x>\nReferences: <n1@x>\nFrom: Bob <bob@x.org>\nTo: ann@x.org\nSubject: Re: Plans\nDate: Wed, 4 Nov 2026 10:00:00 +0000\n\nok\n",
         );
         assert_eq!(older, newest);
-        assert_eq!(writes(&orbit), 0, "nothing new: the conversation is left as it was");
+        assert_eq!(
+            writes(&orbit),
+            0,
+            "nothing new: the conversation is left as it was"
+        );
         let with_cy = put(
             &orbit,
             1,
