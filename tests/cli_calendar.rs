@@ -1275,3 +1275,205 @@ async fn a_well_known_redirect_to_another_server_is_followed_and_remembered() ->
     );
     Ok(())
 }
+
+/// A TCP relay in front of a server that notes the request line (`METHOD path`) of each HTTP
+/// request it passes on; it stops taking connections when dropped.
+struct Relay {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    fn start(target: &str) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (noting, stopping, target) = (
+            std::sync::Arc::clone(&seen),
+            std::sync::Arc::clone(&stop),
+            target.to_owned(),
+        );
+        std::thread::spawn(move || {
+            while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let (noting, target) = (std::sync::Arc::clone(&noting), target.clone());
+                        std::thread::spawn(move || Self::relay(client, &target, &noting));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(Self { port, seen, stop })
+    }
+
+    fn relay(
+        mut client: std::net::TcpStream,
+        target: &str,
+        seen: &std::sync::Mutex<Vec<String>>,
+    ) -> std::io::Result<()> {
+        use std::io::{Read as _, Write as _};
+        client.set_nonblocking(false)?;
+        let mut upstream = std::net::TcpStream::connect(target)?;
+        let (mut from_server, mut to_client) = (upstream.try_clone()?, client.try_clone()?);
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from_server, &mut to_client);
+            let _ = to_client.shutdown(std::net::Shutdown::Write);
+        });
+        let mut chunk = [0u8; 16384];
+        let mut line = Vec::new();
+        loop {
+            let n = client.read(&mut chunk)?;
+            if n == 0 {
+                return upstream.shutdown(std::net::Shutdown::Write);
+            }
+            upstream.write_all(&chunk[..n])?;
+            for &byte in &chunk[..n] {
+                if byte != b'\n' {
+                    line.push(byte);
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                line.clear();
+                if let Some(request) = text.strip_suffix(" HTTP/1.1")
+                    && let Some((method, _)) = request.split_once(' ')
+                    && method.chars().all(|c| c.is_ascii_uppercase())
+                    && let Ok(mut seen) = seen.lock()
+                {
+                    seen.push(request.to_owned());
+                }
+            }
+        }
+    }
+
+    /// The requests seen so far, as `METHOD path`.
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Removing a whole event the user organises, without telling the people invited: before the
+/// DELETE, the server's copy is replaced by one with the attendees marked
+/// SCHEDULE-AGENT=CLIENT, so a server that schedules for organisers (RFC 6638) does not send
+/// them a cancellation the user chose not to send. An event someone else organises is just
+/// deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_event_the_user_organises_marks_it_first_so_no_server_tells_anyone()
+-> TestResult {
+    let Some(s) = orbit_tests::servers()? else {
+        return Ok(());
+    };
+    let (user, password) = ("carol", "carol-secret-pw");
+    let pid = std::process::id();
+    let mut phone = orbit_tests::calendar_server(&s.caldav_url, user, password)?;
+    let calendar = phone
+        .create_calendar(&format!("farewell-{pid}"), "Farewell")
+        .await?;
+    let (mine, theirs) = (format!("mine-{pid}@phone"), format!("theirs-{pid}@phone"));
+    let guests = ["erin@example.net", "frank@example.org"];
+    for (uid, ics) in [
+        (&mine, meeting(&mine, "carol@example.com", &guests)),
+        (
+            &theirs,
+            meeting(&theirs, "ana@example.org", &["carol@example.com"]),
+        ),
+    ] {
+        let Written::Done(_) = phone.create(&format!("{calendar}{uid}.ics"), &ics).await? else {
+            return Err("create".into());
+        };
+    }
+    let radicale = s
+        .caldav_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let relay = Relay::start(radicale)?;
+    let p = Profile::new(&s)?;
+    let added = p.run(
+        &[
+            "account",
+            "add",
+            "--name",
+            "Carol",
+            "--email",
+            "carol@example.com",
+            "--username",
+            user,
+            "--caldav-url",
+            &format!("http://127.0.0.1:{}/", relay.port),
+            "--password-stdin",
+        ],
+        Some(password),
+    )?;
+    assert!(added.ok, "{}", added.stderr);
+    sync(&p)?;
+
+    for uid in [&mine, &theirs] {
+        let run = p.run(&["--json", "calendar", "remove", uid], None)?;
+        assert!(run.ok, "{}", run.stderr);
+        assert_eq!(run.json()?["messages"], 0, "nobody is written to");
+    }
+    let queued: Vec<(String, String)> = {
+        let db = rusqlite::Connection::open(p.database())?;
+        let mut stmt =
+            db.prepare("SELECT href, ics FROM calendar_changes WHERE kind = 'delete'")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mine_href = format!("{calendar}{mine}.ics");
+    let theirs_href = format!("{calendar}{theirs}.ics");
+    let marked = queued
+        .iter()
+        .find(|(href, _)| *href == mine_href)
+        .map(|(_, ics)| ics.replace("\r\n ", ""))
+        .ok_or("the removal of Carol's event is queued")?;
+    assert_eq!(
+        marked.matches("SCHEDULE-AGENT=CLIENT").count(),
+        2,
+        "{marked}"
+    );
+    assert!(
+        queued
+            .iter()
+            .any(|(href, ics)| *href == theirs_href && ics.is_empty()),
+        "{queued:?}"
+    );
+
+    let before = relay.seen().len();
+    let pushed = sync(&p)?;
+    assert_eq!(pushed["pushed"].as_u64(), Some(2), "{pushed}");
+    let writes: Vec<String> = relay.seen()[before..]
+        .iter()
+        .filter(|r| r.starts_with("PUT ") || r.starts_with("DELETE "))
+        .cloned()
+        .collect();
+    let expected_mine = [format!("PUT {mine_href}"), format!("DELETE {mine_href}")];
+    let mine_writes: Vec<&String> = writes.iter().filter(|w| w.ends_with(&mine_href)).collect();
+    assert_eq!(
+        mine_writes,
+        expected_mine.iter().collect::<Vec<_>>(),
+        "{writes:?}"
+    );
+    let theirs_writes: Vec<&String> = writes
+        .iter()
+        .filter(|w| w.ends_with(&theirs_href))
+        .collect();
+    assert_eq!(
+        theirs_writes,
+        [&format!("DELETE {theirs_href}")],
+        "{writes:?}"
+    );
+    assert!(phone.list(&calendar).await?.is_empty(), "both are gone");
+    Ok(())
+}

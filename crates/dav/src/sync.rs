@@ -476,6 +476,33 @@ impl CalendarServer {
         }
     }
 
+    /// Stores `last` at `href` (if it is still at `etag`), then deletes it: for an event the
+    /// user organises, `last` has the attendees marked SCHEDULE-AGENT=CLIENT, so a server that
+    /// schedules for organisers (RFC 6638) sends them no cancellation of its own. A resource
+    /// changed or gone meanwhile gets the plain conditional delete's answer.
+    pub async fn delete_after(
+        &self,
+        href: &str,
+        last: &str,
+        etag: &str,
+    ) -> Result<Written, DavError> {
+        match self.update(href, last, etag).await? {
+            Written::Done(Some(marked)) => self.delete(href, &marked).await,
+            Written::Done(None) => {
+                // Stored just now, but the server names no version: delete what is there.
+                match self
+                    .within(self.caldav.request(Delete::new(href).force()))
+                    .await?
+                {
+                    Ok(_) => Ok(Written::Done(None)),
+                    Err(e) if status(&e) == Some(404) => Ok(Written::Done(None)),
+                    Err(e) => Err(failed(&self.config, "delete a calendar item", &e)),
+                }
+            }
+            Written::Conflict => self.delete(href, etag).await,
+        }
+    }
+
     /// A PUT's answer: done with the new ETag (asked for when the server did not say it), or a
     /// conflict on 412.
     async fn put_outcome<E: std::error::Error + Send + Sync + 'static>(

@@ -68,6 +68,7 @@ pub(crate) fn new_uid() -> String {
 
 /// Stores an edited object: the item replaced (or removed) and a split-off series added, with
 /// their queued changes. `etag` is the stored version's.
+#[allow(clippy::too_many_arguments)]
 fn store_edit(
     tx: &Connection,
     calendar_id: i64,
@@ -75,6 +76,7 @@ fn store_edit(
     etag: &str,
     uid: &str,
     edited: &Edited,
+    farewell: Option<&str>,
     now: &str,
 ) -> Result<()> {
     match &edited.object {
@@ -112,7 +114,7 @@ fn store_edit(
                 None => db::queue_change(tx, calendar_id, href, "update", &ics, etag, now)?,
             }
         }
-        None => remove_item(tx, calendar_id, href, etag, now)?,
+        None => remove_item(tx, calendar_id, href, etag, farewell, now)?,
     }
     if let Some((new_uid, object)) = &edited.split {
         let new_href = sibling_href(href);
@@ -144,11 +146,14 @@ pub(crate) fn sibling_href(href: &str) -> String {
 }
 
 /// Removes an item here and queues its removal there (nothing to send if it never got there).
+/// `farewell` is what to store there just before removing it (see `Orbit::farewell`); the
+/// queued removal carries it as its text.
 pub(crate) fn remove_item(
     tx: &Connection,
     calendar_id: i64,
     href: &str,
     etag: &str,
+    farewell: Option<&str>,
     now: &str,
 ) -> Result<()> {
     let pending = db::changes(tx, calendar_id)?;
@@ -158,7 +163,15 @@ pub(crate) fn remove_item(
     }
     db::delete_item(tx, calendar_id, href)?;
     if !created_here {
-        db::queue_change(tx, calendar_id, href, "delete", "", etag, now)?;
+        db::queue_change(
+            tx,
+            calendar_id,
+            href,
+            "delete",
+            farewell.unwrap_or(""),
+            etag,
+            now,
+        )?;
     }
     Ok(())
 }
@@ -308,6 +321,7 @@ impl Orbit {
             &etag,
             uid,
             &edited,
+            None,
             telling.as_ref(),
             actor,
             "calendar.event_moved",
@@ -342,6 +356,10 @@ impl Orbit {
     ) -> Result<Told> {
         let (calendar_id, href, etag, object) = self.calendar_object(uid)?;
         let edited = orbit_cal::delete_event(&object, uid, occurrence, scope).map_err(invalid)?;
+        let farewell = match edited.object {
+            Some(_) => None,
+            None => self.farewell(&object, uid)?,
+        };
         let (telling, edited) = self.prepare_telling(
             tell,
             uid,
@@ -359,6 +377,7 @@ impl Orbit {
             &etag,
             uid,
             &edited,
+            farewell.as_deref(),
             telling.as_ref(),
             actor,
             "calendar.event_removed",
@@ -387,6 +406,7 @@ impl Orbit {
         etag: &str,
         uid: &str,
         edited: &Edited,
+        farewell: Option<&str>,
         telling: Option<&Telling>,
         actor: Actor,
         action: &'static str,
@@ -395,7 +415,7 @@ impl Orbit {
     ) -> Result<()> {
         let now = self.now_stamp();
         let activities = self.store.write(|tx| -> Result<Vec<i64>> {
-            store_edit(tx, calendar_id, href, etag, uid, edited, &now)?;
+            store_edit(tx, calendar_id, href, etag, uid, edited, farewell, &now)?;
             let mut ids = vec![self.record(
                 tx,
                 &Record {

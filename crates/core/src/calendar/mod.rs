@@ -498,6 +498,7 @@ impl Orbit {
                 split: None,
             },
             None,
+            None,
             actor,
             action,
             summary,
@@ -508,9 +509,14 @@ impl Orbit {
     /// Removes an event (by UID): at once here, at the next sync on the server.
     pub fn calendar_remove(&self, uid: &str) -> Result<()> {
         let (calendar_id, href, etag) = self.calendar_item(uid)?;
+        // An item that cannot be read is still removed, unmarked.
+        let farewell = match self.calendar_object(uid) {
+            Ok((_, _, _, object)) => self.farewell(&object, uid)?,
+            Err(_) => None,
+        };
         let now = self.now_stamp();
         let activity = self.store.write(|tx| -> Result<i64> {
-            remove_item(tx, calendar_id, &href, &etag, &now)?;
+            remove_item(tx, calendar_id, &href, &etag, farewell.as_deref(), &now)?;
             self.record(
                 tx,
                 &Record {
@@ -542,7 +548,13 @@ impl Orbit {
             let written = match change.kind.as_str() {
                 "create" => server.create(&change.href, &change.ics).await,
                 "update" => server.update(&change.href, &change.ics, &change.etag).await,
-                _ => server.delete(&change.href, &change.etag).await,
+                _ if change.ics.is_empty() => server.delete(&change.href, &change.etag).await,
+                // An event the user organises: marked first (see `Orbit::farewell`).
+                _ => {
+                    server
+                        .delete_after(&change.href, &change.ics, &change.etag)
+                        .await
+                }
             }
             .map_err(network)?;
             let now = self.now_stamp();

@@ -98,6 +98,24 @@ impl Orbit {
         Ok((organiser, account))
     }
 
+    /// What to store on the server just before removing event `uid` (the whole resource):
+    /// when the user organises it, `object` with the attendees marked SCHEDULE-AGENT=CLIENT,
+    /// so a server that schedules for organisers (RFC 6638) sends no cancellation of its own
+    /// — none when the user chose not to tell, no second one when Orbit tells them.
+    pub(super) fn farewell(&self, object: &CalendarObject, uid: &str) -> Result<Option<String>> {
+        if self.organiser_of(object, uid)?.1.is_none() {
+            return Ok(None);
+        }
+        match orbit_cal::scheduled_by_client(object, uid) {
+            Ok(marked) => Ok(Some(marked.to_ics())),
+            // The removal still goes ahead, unmarked.
+            Err(e) => {
+                tracing::warn!(error = %e.message, "cannot mark an event before removing it");
+                Ok(None)
+            }
+        }
+    }
+
     /// With `tell` (the user said so; the delay the mail waits): checks the user organises
     /// event `uid`, plans the messages that tell of `change`, and marks the edit as stored
     /// then (SCHEDULE-AGENT=CLIENT). Without: no messages, and an event the user organises is
