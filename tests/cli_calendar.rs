@@ -1116,6 +1116,38 @@ fn a_server_found_only_through_its_well_known_address_is_discovered() -> TestRes
     Ok(())
 }
 
+/// Listens on a free port of 127.0.0.1 and hands each connection (blocking) to `handle`,
+/// until the returned flag is set. Returns the port, the flag and the listening thread.
+fn serve(
+    handle: impl Fn(std::net::TcpStream) + Send + 'static,
+) -> std::io::Result<(
+    u16,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<()>,
+)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let port = listener.local_addr()?.port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopping = std::sync::Arc::clone(&stop);
+    let thread = std::thread::spawn(move || {
+        while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((conn, _)) => {
+                    if conn.set_nonblocking(false).is_ok() {
+                        handle(conn);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    Ok((port, stop, thread))
+}
+
 /// A web server that answers every request with a redirect to `target`, as a provider's web
 /// domain sends `/.well-known/caldav` to its CalDAV host; it stops when dropped.
 struct Redirect {
@@ -1126,25 +1158,10 @@ struct Redirect {
 
 impl Redirect {
     fn start(target: &str) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopping = std::sync::Arc::clone(&stop);
         let target = target.to_owned();
-        let thread = std::thread::spawn(move || {
-            while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((mut conn, _)) => {
-                        let _ = Self::answer(&mut conn, &target);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(std::time::Duration::from_millis(10));
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
+        let (port, stop, thread) = serve(move |mut conn| {
+            let _ = Self::answer(&mut conn, &target);
+        })?;
         Ok(Self {
             port,
             stop,
@@ -1155,7 +1172,6 @@ impl Redirect {
     /// Reads one request (head and body), answers 301 to `target`, and closes.
     fn answer(conn: &mut std::net::TcpStream, target: &str) -> std::io::Result<()> {
         use std::io::{Read as _, Write as _};
-        conn.set_nonblocking(false)?;
         conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
         let mut request = Vec::new();
         let mut chunk = [0u8; 4096];
@@ -1211,26 +1227,9 @@ async fn a_well_known_redirect_to_another_server_is_followed_and_remembered() ->
     let url = format!("http://127.0.0.1:{}/", web.port);
     let radicale = s.caldav_url.trim_end_matches('/').to_owned();
 
-    let p = Profile::new(&s)?;
-    let added = p.run(
-        &[
-            "--json",
-            "account",
-            "add",
-            "--name",
-            "Provider",
-            "--email",
-            "carol@example.com",
-            "--username",
-            user,
-            "--caldav-url",
-            &url,
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
-    assert!(added.ok, "{}", added.stderr);
-    let id = added.json()?["id"].as_i64().ok_or("no account id")?;
+    let p = orbit_tests::caldav_profile_at(&s, "Provider", user, password, &url)?;
+    let accounts = p.run(&["--json", "account", "list"], None)?.json()?;
+    let id = accounts[0]["id"].as_i64().ok_or("no account id")?;
     let tested = p.run(&["--json", "account", "test", &id.to_string()], None)?;
     assert!(tested.ok, "{}\n{}", tested.stdout, tested.stderr);
     let report = tested.json()?;
@@ -1286,30 +1285,12 @@ struct Relay {
 
 impl Relay {
     fn start(target: &str) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (noting, stopping, target) = (
-            std::sync::Arc::clone(&seen),
-            std::sync::Arc::clone(&stop),
-            target.to_owned(),
-        );
-        std::thread::spawn(move || {
-            while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        let (noting, target) = (std::sync::Arc::clone(&noting), target.clone());
-                        std::thread::spawn(move || Self::relay(client, &target, &noting));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(std::time::Duration::from_millis(10));
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
+        let (noting, target) = (std::sync::Arc::clone(&seen), target.to_owned());
+        let (port, stop, _) = serve(move |client| {
+            let (noting, target) = (std::sync::Arc::clone(&noting), target.clone());
+            std::thread::spawn(move || Self::relay(client, &target, &noting));
+        })?;
         Ok(Self { port, seen, stop })
     }
 
@@ -1319,7 +1300,6 @@ impl Relay {
         seen: &std::sync::Mutex<Vec<String>>,
     ) -> std::io::Result<()> {
         use std::io::{Read as _, Write as _};
-        client.set_nonblocking(false)?;
         let mut upstream = std::net::TcpStream::connect(target)?;
         let (mut from_server, mut to_client) = (upstream.try_clone()?, client.try_clone()?);
         std::thread::spawn(move || {
@@ -1399,24 +1379,8 @@ async fn removing_an_event_the_user_organises_marks_it_first_so_no_server_tells_
         .trim_start_matches("http://")
         .trim_end_matches('/');
     let relay = Relay::start(radicale)?;
-    let p = Profile::new(&s)?;
-    let added = p.run(
-        &[
-            "account",
-            "add",
-            "--name",
-            "Carol",
-            "--email",
-            "carol@example.com",
-            "--username",
-            user,
-            "--caldav-url",
-            &format!("http://127.0.0.1:{}/", relay.port),
-            "--password-stdin",
-        ],
-        Some(password),
-    )?;
-    assert!(added.ok, "{}", added.stderr);
+    let relayed = format!("http://127.0.0.1:{}/", relay.port);
+    let p = orbit_tests::caldav_profile_at(&s, "Carol", user, password, &relayed)?;
     sync(&p)?;
 
     for uid in [&mine, &theirs] {

@@ -611,6 +611,18 @@ pub fn caldav_profile(
     user: &str,
     password: &str,
 ) -> Result<Profile, Box<dyn std::error::Error>> {
+    caldav_profile_at(s, name, user, password, &s.caldav_url)
+}
+
+/// [`caldav_profile`] with the account's CalDAV URL set to `url` (a server in front of
+/// Radicale).
+pub fn caldav_profile_at(
+    s: &Servers,
+    name: &str,
+    user: &str,
+    password: &str,
+    url: &str,
+) -> Result<Profile, Box<dyn std::error::Error>> {
     let profile = Profile::new(s)?;
     let email = format!("{user}@example.com");
     let run = profile.run(
@@ -625,7 +637,7 @@ pub fn caldav_profile(
             "--username",
             user,
             "--caldav-url",
-            &s.caldav_url,
+            url,
             "--password-stdin",
         ],
         Some(password),
