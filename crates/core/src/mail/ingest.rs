@@ -288,22 +288,25 @@ fn thread_for(
     };
     db::add_refs(conn, account_id, thread, &unknown)?;
     let mut people = participants(parsed);
+    // One conversation joined by a message that brings no one new and nothing newer (the
+    // usual case: a first sync fetches newest first) is left as it is. Its people are stored
+    // sorted; one not found there (or a list stored unsorted) only means a rewrite.
+    if let [only] = joined.as_slice()
+        && date <= only.last_date
+        && people
+            .iter()
+            .all(|p| only.participants.binary_search(p).is_ok())
+    {
+        return Ok(thread);
+    }
     let mut last = date;
-    for facts in &joined {
-        people.extend(facts.participants.iter().cloned());
+    for facts in joined {
+        people.extend(facts.participants);
         last = last.max(facts.last_date);
     }
     people.sort();
     people.dedup();
     people.truncate(200);
-    // One conversation joined by a message that brings no one new and nothing newer (the
-    // usual case: a first sync fetches newest first) is left as it is.
-    if let [only] = joined.as_slice()
-        && only.participants == people
-        && only.last_date == last
-    {
-        return Ok(thread);
-    }
     db::update_thread(conn, thread, &people, last)?;
     Ok(thread)
 }
