@@ -151,12 +151,10 @@ impl Orbit {
             })
             .await
             .map(|found| {
-                let moved =
-                    if found.server.trim_end_matches('/') == url.trim().trim_end_matches('/') {
-                        String::new()
-                    } else {
-                        format!(" on {}", found.server.trim_end_matches('/'))
-                    };
+                let moved = found
+                    .moved_to
+                    .map(|server| format!(" on {}", server.trim_end_matches('/')))
+                    .unwrap_or_default();
                 format!(
                     "Logged in; {} calendar{} found{moved}",
                     found.calendars,

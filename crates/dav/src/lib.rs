@@ -43,9 +43,9 @@ pub type DavError = NetError;
 /// What a successful check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscoveryReport {
-    /// The server the calendars are on: the URL configured, or where its
+    /// The server the calendars are on, when it is not the one configured: where its
     /// `/.well-known/caldav` sent discovery.
-    pub server: String,
+    pub moved_to: Option<String>,
     /// The calendar home set: its path, or its whole URL when it is on another server than
     /// the one configured.
     pub home_set: String,
@@ -103,7 +103,7 @@ pub async fn check_login(config: &DavConfig) -> Result<DiscoveryReport, DavError
     let mut server = CalendarServer::new(config)?;
     let (home_set, calendars) = server.calendars_at(None).await?;
     Ok(DiscoveryReport {
-        server: server.url().to_owned(),
+        moved_to: server.moved_to().map(str::to_owned),
         home_set,
         calendars: calendars.len(),
     })

@@ -216,9 +216,15 @@ impl CalendarServer {
         Ok((self.home_ref(&home), found))
     }
 
-    /// The server's URL once discovery is done: the configured one, or the one its
-    /// `/.well-known/caldav` sent discovery to.
-    pub fn url(&self) -> &str {
+    /// The server discovery moved to (its URL), when the configured one's
+    /// `/.well-known/caldav` sent it to another.
+    pub fn moved_to(&self) -> Option<&str> {
+        self.configured.as_ref().map(|_| self.config.url.as_str())
+    }
+
+    /// The URL of the server asked now.
+    #[cfg(test)]
+    fn url(&self) -> &str {
         &self.config.url
     }
 
@@ -465,10 +471,18 @@ impl CalendarServer {
 
     /// Deletes `href` if it is still at `etag`; a resource already gone counts as deleted.
     pub async fn delete(&self, href: &str, etag: &str) -> Result<Written, DavError> {
-        match self
+        let result = self
             .within(self.caldav.request(Delete::new(href).with_etag(etag)))
-            .await?
-        {
+            .await?;
+        self.delete_outcome(result)
+    }
+
+    /// A DELETE's answer: a resource already gone counts as deleted; 412 is a conflict.
+    fn delete_outcome<E: std::error::Error>(
+        &self,
+        result: Result<libdav::dav::DeleteResponse, WebDavError<E>>,
+    ) -> Result<Written, DavError> {
+        match result {
             Ok(_) => Ok(Written::Done(None)),
             Err(e) if status(&e) == Some(412) => Ok(Written::Conflict),
             Err(e) if status(&e) == Some(404) => Ok(Written::Done(None)),
@@ -490,14 +504,10 @@ impl CalendarServer {
             Written::Done(Some(marked)) => self.delete(href, &marked).await,
             Written::Done(None) => {
                 // Stored just now, but the server names no version: delete what is there.
-                match self
+                let result = self
                     .within(self.caldav.request(Delete::new(href).force()))
-                    .await?
-                {
-                    Ok(_) => Ok(Written::Done(None)),
-                    Err(e) if status(&e) == Some(404) => Ok(Written::Done(None)),
-                    Err(e) => Err(failed(&self.config, "delete a calendar item", &e)),
-                }
+                    .await?;
+                self.delete_outcome(result)
             }
             Written::Conflict => self.delete(href, etag).await,
         }
