@@ -508,11 +508,15 @@ impl Orbit {
 
     /// Removes an event (by UID): at once here, at the next sync on the server.
     pub fn calendar_remove(&self, uid: &str) -> Result<()> {
-        let (calendar_id, href, etag) = self.calendar_item(uid)?;
-        // An item that cannot be read is still removed, unmarked.
-        let farewell = match self.calendar_object(uid) {
-            Ok((_, _, _, object)) => self.farewell(&object, uid)?,
-            Err(_) => None,
+        let (calendar_id, href, etag, farewell) = match self.calendar_object(uid) {
+            Ok((calendar_id, href, etag, object)) => {
+                (calendar_id, href, etag, self.farewell(&object, uid)?)
+            }
+            // An item that cannot be read is still removed, unmarked.
+            Err(_) => {
+                let (calendar_id, href, etag) = self.calendar_item(uid)?;
+                (calendar_id, href, etag, None)
+            }
         };
         let now = self.now_stamp();
         let activity = self.store.write(|tx| -> Result<i64> {
