@@ -28,14 +28,7 @@ impl BlobStore {
 
     /// The SHA-256 of `bytes`, in lower-case hex.
     pub fn key(bytes: &[u8]) -> String {
-        let digest = Sha256::digest(bytes);
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            for nibble in [byte >> 4, byte & 0x0f] {
-                hex.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-            }
-        }
-        hex
+        format!("{:x}", Sha256::digest(bytes))
     }
 
     /// Where the blob `key` lives.
