@@ -27,7 +27,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+    Stemmer, TextAnalyzer, TextAnalyzerBuilder, Token, TokenStream, Tokenizer,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
@@ -183,25 +183,20 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// Words, lower-cased, accents folded (`Müller` → `muller`).
-fn plain_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
-}
-
 /// The words of a text as every analyzer here cuts them: split at anything not a letter or
 /// digit, shorter than 40 bytes, lower case.
-fn words_analyzer() -> TextAnalyzer {
+fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .build()
 }
 
-/// One word (lower case, as [`words_analyzer`] cuts it) stemmed for each language (stemmed
+/// Words, lower-cased, accents folded (`Müller` → `muller`).
+fn plain_analyzer() -> TextAnalyzer {
+    words().filter(AsciiFoldingFilter).build()
+}
+
+/// One word (lower case, as [`words`] cuts it) stemmed for each language (stemmed
 /// before folding: the stemmers know their accents), then folded.
 #[derive(Clone)]
 struct Stemmers(Vec<TextAnalyzer>);
@@ -253,7 +248,7 @@ const KNOWN_WORDS: usize = 50_000;
 impl StemTokenizer {
     fn new() -> Self {
         Self {
-            words: words_analyzer(),
+            words: words().build(),
             stemmers: Stemmers::new(),
             known: HashMap::new(),
             tokens: Vec::new(),
@@ -277,21 +272,15 @@ impl Tokenizer for StemTokenizer {
         let mut words = self.words.token_stream(text);
         while words.advance() {
             let word = words.token();
-            if !self.known.contains_key(&word.text) {
+            if let Some(stems) = self.known.get(&word.text) {
+                push_stems(&mut self.tokens, word, stems);
+            } else {
+                let stems = self.stemmers.of(&word.text);
+                push_stems(&mut self.tokens, word, &stems);
                 if self.known.len() >= KNOWN_WORDS {
                     self.known.clear();
                 }
-                let stems = self.stemmers.of(&word.text);
                 self.known.insert(word.text.clone(), stems);
-            }
-            for stem in self.known.get(&word.text).into_iter().flatten() {
-                self.tokens.push(Token {
-                    offset_from: word.offset_from,
-                    offset_to: word.offset_to,
-                    position: word.position,
-                    text: stem.clone(),
-                    position_length: 1,
-                });
             }
         }
         StemTokens {
@@ -300,6 +289,17 @@ impl Tokenizer for StemTokenizer {
             none: Token::default(),
         }
     }
+}
+
+/// `stems` as tokens at `word`'s place.
+fn push_stems(tokens: &mut Vec<Token>, word: &Token, stems: &[String]) {
+    tokens.extend(stems.iter().map(|stem| Token {
+        offset_from: word.offset_from,
+        offset_to: word.offset_to,
+        position: word.position,
+        text: stem.clone(),
+        position_length: 1,
+    }));
 }
 
 /// The tokens a [`StemTokenizer`] made of one text.
